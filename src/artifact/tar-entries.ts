@@ -1,0 +1,77 @@
+// The tar layer of the reader (its lexer): turns a byte stream into a sequence of regular-file
+// entries with safe names. Anything else a tar can hold (links, devices, directories, FIFOs) is an
+// error here, so no later stage can be tricked by one. Built on tar-stream.
+
+import tar from 'tar-stream';
+import { UpdaterError } from '../errors/index.js';
+import { LIMITS } from './limits.js';
+import { pump } from './streams.js';
+
+export interface TarEntry {
+  name: string;
+  /** Size declared in the tar header: checked against limits before reading the body. */
+  size: number;
+  body: AsyncIterable<Buffer>;
+}
+
+/**
+ * A name is safe when it is relative, has no empty, `.` or `..` component, no backslash and no
+ * control character: it can then never address anything outside the place it is unpacked to.
+ */
+export function isSafeName(name: string): boolean {
+  if (name.length === 0 || name.length > 4 * LIMITS.nameLength || name.startsWith('/')) return false;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f\\\ufffd]/.test(name)) return false;
+  return name.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
+}
+
+function tarError(err: unknown, where: string, sawEntry: boolean): UpdaterError {
+  if (err instanceof UpdaterError) return err;
+  const detail = err instanceof Error ? err.message : String(err);
+  if (/unexpected end of data/i.test(detail)) {
+    return new UpdaterError('ARTIFACT_TRUNCATED', `${where}: the tar stream ends in the middle of a member`, { cause: err });
+  }
+  return new UpdaterError(
+    'ARTIFACT_NOT_TAR',
+    sawEntry ? `${where}: corrupt tar data (${detail})` : `${where}: not a tar archive (${detail})`,
+    { cause: err },
+  );
+}
+
+/**
+ * Yields the entries of the tar in `source`, in order. The consumer must read (or abandon, by
+ * stopping the iteration) each entry's body before asking for the next; leftovers are drained.
+ * Stopping the iteration stops reading `source`.
+ */
+export async function* tarEntries(
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  where: string,
+  onChunk?: (bytes: number) => void,
+): AsyncGenerator<TarEntry, void, undefined> {
+  const extract = tar.extract();
+  const stop = new AbortController();
+  const feeding = pump(source, extract, stop.signal, onChunk);
+  let sawEntry = false;
+  try {
+    for await (const entry of extract) {
+      sawEntry = true;
+      const { name, type, size } = entry.header;
+      const label = JSON.stringify(name);
+      if (!isSafeName(name)) {
+        throw new UpdaterError('ARTIFACT_BAD_ENTRY', `${where}: unsafe entry name ${label}`);
+      }
+      if (type !== 'file') {
+        throw new UpdaterError('ARTIFACT_BAD_ENTRY', `${where}: entry ${label} is a ${type ?? 'unknown type'}, not a regular file`);
+      }
+      yield { name, size: size ?? 0, body: entry as AsyncIterable<Buffer> };
+      // Whatever the consumer left unread must be skipped to reach the next header.
+      entry.resume();
+    }
+  } catch (err) {
+    throw tarError(err, where, sawEntry);
+  } finally {
+    stop.abort();
+    extract.destroy();
+    await feeding;
+  }
+}

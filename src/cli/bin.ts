@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// The `usb-updater` executable: runs the CLI and exits with its code. Anything thrown that is not
+// an UpdaterError is a bug: it is printed with its stack and exits 70 (EX_SOFTWARE).
+import { main } from './main.js';
+
+main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }).then(
+  (code) => { process.exitCode = code; },
+  (err: unknown) => {
+    process.stderr.write(`usb-updater: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exitCode = 70;
+  },
+);

@@ -1,0 +1,13 @@
+// The one place error codes become process exit codes. Exit codes are a stable contract for
+// scripts: 0 success, 1 invalid or unverifiable artifact, 2 usage error (including an unusable key
+// file), 3 an input file could not be read.
+
+import type { ErrorCode } from '../errors/index.js';
+
+export const EXIT = { OK: 0, INVALID: 1, USAGE: 2, IO: 3 } as const;
+
+export function exitCodeFor(code: ErrorCode): number {
+  if (code === 'USAGE' || code === 'KEY_INVALID') return EXIT.USAGE;
+  if (code === 'IO_ERROR') return EXIT.IO;
+  return EXIT.INVALID;
+}

@@ -1,0 +1,65 @@
+// `usb-updater inspect FILE`: reads one artifact (header only, or every byte with --verify) and
+// prints what it holds, as text or as one JSON object.
+
+import { parsePublicKey, readArtifact, type ArtifactInfo, type VerificationKey } from '../artifact/index.js';
+import { UpdaterError } from '../errors/index.js';
+import { openArtifact, readSmallTextFile } from '../system/index.js';
+import { inspectJson, inspectText } from './format-inspect.js';
+import type { Io } from './io.js';
+
+export interface InspectOptions {
+  verify: boolean;
+  key: string[];
+  json: boolean;
+}
+
+/** Header-only reads need a few KiB; full reads go faster in large chunks. */
+const HEADER_CHUNK = 64 * 1024;
+const FULL_CHUNK = 1024 * 1024;
+const KEY_FILE_MAX = 64 * 1024;
+
+export async function loadKeys(paths: readonly string[]): Promise<VerificationKey[]> {
+  return Promise.all(paths.map(async (path) => {
+    try {
+      return parsePublicKey(await readSmallTextFile(path, KEY_FILE_MAX), path);
+    } catch (err) {
+      // A key that cannot be read is a usage problem of this command, not an artifact problem.
+      if (err instanceof UpdaterError && err.code === 'IO_ERROR') throw new UpdaterError('KEY_INVALID', `key ${err.message}`, { cause: err });
+      throw err;
+    }
+  }));
+}
+
+function progressReporter(io: Io, total: number | null): ((bytes: number) => void) | undefined {
+  if (!io.stderr.isTTY) return undefined;
+  let last = 0;
+  return (bytes) => {
+    const now = Date.now();
+    if (now - last < 250) return;
+    last = now;
+    const mib = (bytes / 1048576).toFixed(0);
+    const pct = total ? ` ${Math.floor((bytes / total) * 100)}%` : '';
+    io.stderr.write(`\rverifying: ${mib} MiB${pct}`);
+  };
+}
+
+export async function inspect(file: string, options: InspectOptions, io: Io): Promise<ArtifactInfo> {
+  const keys = await loadKeys(options.key);
+  const mode = options.verify ? 'full' : 'header';
+  const chunkBytes = options.verify ? FULL_CHUNK : HEADER_CHUNK;
+  let info: ArtifactInfo;
+  if (file === '-') {
+    info = await readArtifact(io.stdin, { mode, keys });
+  } else {
+    const artifact = await openArtifact(file);
+    const onProgress = options.verify && !options.json ? progressReporter(io, artifact.size) : undefined;
+    try {
+      info = await readArtifact(artifact.chunks(chunkBytes), { mode, keys, ...(onProgress ? { onProgress } : {}) });
+    } finally {
+      if (onProgress) io.stderr.write('\r\x1b[K');
+      await artifact.close();
+    }
+  }
+  io.stdout.write(options.json ? JSON.stringify(inspectJson(info), null, 2) + '\n' : inspectText(info));
+  return info;
+}

@@ -1,0 +1,49 @@
+// The one error type of usb-updater: a stable machine-readable code plus a human message.
+// Codes are a public contract (documented in README.md, each checked by a test): add new ones,
+// never rename or reuse one. Only the CLI maps codes to exit codes.
+
+export const ERROR_CODES = {
+  ARTIFACT_EMPTY: 'the file is empty',
+  ARTIFACT_NOT_TAR: 'the file is not a tar archive, so not a Mender artifact',
+  ARTIFACT_TRUNCATED: 'the artifact ends before it is complete',
+  ARTIFACT_BAD_ENTRY: 'a tar entry is not a regular file, or its name is unsafe',
+  ARTIFACT_UNKNOWN_MEMBER: 'the artifact holds a member that the format does not define',
+  ARTIFACT_DUPLICATE_MEMBER: 'a member appears twice',
+  ARTIFACT_BAD_ORDER: 'a member is out of the order the format requires',
+  ARTIFACT_MISSING_MEMBER: 'a required member is missing',
+  ARTIFACT_TOO_LARGE: 'a metadata member exceeds its size limit, or expands beyond the decompression bound',
+  ARTIFACT_BAD_VERSION: 'the version member is malformed or names an unsupported format',
+  ARTIFACT_BAD_MANIFEST: 'the manifest is malformed',
+  ARTIFACT_BAD_HEADER: 'the header is malformed',
+  ARTIFACT_COMPRESSION: 'a member is compressed with an unknown method, or its compressed data is corrupt',
+  ARTIFACT_CHECKSUM_MISMATCH: 'a member or payload file does not match its checksum in the manifest',
+  ARTIFACT_PAYLOAD_MISMATCH: 'the payload files differ from those the manifest and header list',
+  ARTIFACT_SIGNATURE_MISSING: 'a verification key was given but the artifact is not signed',
+  ARTIFACT_SIGNATURE_INVALID: 'the signature does not verify with any of the given keys, or is malformed',
+  KEY_INVALID: 'a public key file cannot be read or is not a usable RSA (>= 2048 bits) or EC P-256 key',
+  IO_ERROR: 'a file could not be opened or read',
+  USAGE: 'the command line is wrong',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class UpdaterError extends Error {
+  override readonly name = 'UpdaterError';
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+export function isUpdaterError(err: unknown): err is UpdaterError {
+  return err instanceof UpdaterError;
+}
+
+/** Wraps any thrown value: an UpdaterError keeps its code, anything else becomes `fallback`. */
+export function asUpdaterError(err: unknown, fallback: ErrorCode, context: string): UpdaterError {
+  if (isUpdaterError(err)) return err;
+  const detail = err instanceof Error ? err.message : String(err);
+  return new UpdaterError(fallback, `${context}: ${detail}`, { cause: err });
+}
