@@ -1,11 +1,14 @@
-// Member compression: which method a member name implies, and a streaming decompressor for it.
-// xz and zstd are loaded on first use so that `inspect` of a gzip artifact pays nothing for them.
-// Every decompressor is given a memory bound: an xz or zstd stream can declare a window of gigabytes.
+// Member compression: which method a member name implies, and streaming decompression for it.
+// Every decompressor here is pulled, not pushed: output is produced only as fast as the consumer
+// takes it, so a stream that expands 10,000-fold (a bomb, or a rootfs full of zeros) costs no
+// memory. Node's zlib honours backpressure itself; xz (xz-decompress, WebAssembly) is a pull-based
+// web stream; zstd is driven step by step through zstd-napi's low-level context, because its
+// Transform stream pushes a whole chunk's output at once. xz and zstd load on first use.
 
-import { Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { UpdaterError } from '../errors/index.js';
 import type { Compression } from './model.js';
+import { pump, type ByteSource } from './streams.js';
 
 const SUFFIXES: ReadonlyArray<readonly [string, Compression]> = [
   ['.gz', 'gzip'],
@@ -14,7 +17,7 @@ const SUFFIXES: ReadonlyArray<readonly [string, Compression]> = [
   ['', 'none'],
 ];
 
-/** Splits `header.tar.gz` into base `header.tar` and `gzip`; null when the suffix is unknown. */
+/** The compression of `name` = `base` + suffix (`header.tar.gz` → gzip); null when unknown. */
 export function splitCompression(name: string, base: string): Compression | null {
   for (const [suffix, method] of SUFFIXES) {
     if (name === base + suffix) return method;
@@ -22,69 +25,95 @@ export function splitCompression(name: string, base: string): Compression | null
   return null;
 }
 
-/** Largest xz dictionary / zstd window accepted: 128 MiB, zstd's own default decoder limit. */
-const XZ_MEMLIMIT = 256 * 1024 * 1024;
+/** Largest zstd window accepted: 2^27 = 128 MiB, zstd's own default decoder limit. */
 const ZSTD_WINDOW_LOG_MAX = 27;
-
-export async function createDecompressor(method: Compression): Promise<Transform> {
-  switch (method) {
-    case 'none':
-      return new Transform({ transform: (chunk: Buffer, _enc, done) => done(null, chunk) });
-    case 'gzip':
-      return createGunzip();
-    case 'lzma': {
-      const lzma = await import('lzma-native');
-      return lzma.createStream('streamDecoder', { memlimit: XZ_MEMLIMIT });
-    }
-    case 'zstd': {
-      const { DecompressStream } = await import('zstd-napi');
-      return new DecompressStream({ windowLogMax: ZSTD_WINDOW_LOG_MAX });
-    }
-  }
-}
+const OUT_CHUNK = 128 * 1024;
 
 /** Turns a decompressor's error into ARTIFACT_TRUNCATED or ARTIFACT_COMPRESSION naming the member. */
-export function decompressionError(member: string, method: Compression, err: unknown): UpdaterError {
+function decompressionError(member: string, method: Compression, err: unknown): UpdaterError {
+  if (err instanceof UpdaterError) return err;
   const detail = err instanceof Error ? err.message : String(err);
   const code = (err as { code?: unknown } | null)?.code;
-  const truncated = code === 'Z_BUF_ERROR' || /unexpected end|truncated|LZMA_BUF_ERROR/i.test(detail);
+  const truncated = code === 'Z_BUF_ERROR' || /unexpected end|ended in middle|truncated|end of (data|input)/i.test(detail);
   return truncated
     ? new UpdaterError('ARTIFACT_TRUNCATED', `${member}: compressed data ends early (${method}: ${detail})`, { cause: err })
     : new UpdaterError('ARTIFACT_COMPRESSION', `${member}: corrupt ${method} data (${detail})`, { cause: err });
 }
 
-/** Yields `dec`'s output, turning its failures into UpdaterErrors that name `member`. */
-export async function* decompressed(dec: Transform, member: string, method: Compression): AsyncGenerator<Buffer> {
+async function* gunzip(source: ByteSource): AsyncGenerator<Buffer> {
+  const dec = createGunzip();
+  const stop = new AbortController();
+  const feeding = pump(source, dec, stop.signal);
   try {
     for await (const chunk of dec) yield chunk as Buffer;
+  } finally {
+    stop.abort();
+    dec.destroy();
+    await feeding;
+  }
+}
+
+type XzStreamClass = new (input: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
+
+async function* unxz(source: ByteSource): AsyncGenerator<Buffer> {
+  // xz-decompress is CommonJS: its class sits on the default export.
+  const mod = (await import('xz-decompress')) as unknown as { default: { XzReadableStream: XzStreamClass } };
+  const input = ReadableStream.from(source as AsyncIterable<Uint8Array>);
+  const output = new mod.default.XzReadableStream(input);
+  for await (const chunk of output as unknown as AsyncIterable<Uint8Array>) {
+    yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+  }
+}
+
+async function* unzstd(source: ByteSource): AsyncGenerator<Buffer> {
+  const binding = (await import('zstd-napi/binding.js')).default;
+  const dctx = new binding.DCtx();
+  dctx.setParameter(binding.DParameter.windowLogMax, ZSTD_WINDOW_LOG_MAX);
+  let inFrame = false;
+  for await (const input of source) {
+    let rest = input;
+    // One step yields at most OUT_CHUNK bytes, then waits for the consumer: true backpressure.
+    for (;;) {
+      const out = Buffer.allocUnsafe(OUT_CHUNK);
+      const [remaining, produced, consumed] = dctx.decompressStream(out, rest);
+      rest = rest.subarray(consumed);
+      inFrame = remaining !== 0;
+      if (produced > 0) yield out.subarray(0, produced);
+      if (rest.length === 0 && produced < out.length) break;
+    }
+  }
+  if (inFrame) throw new Error('ended in middle of a zstd frame');
+}
+
+/**
+ * Decompresses `source` with `method`, yielding output as the consumer pulls it. Failures become
+ * UpdaterErrors naming `member`.
+ */
+export async function* decompress(method: Compression, source: ByteSource, member: string): AsyncGenerator<Buffer> {
+  const stream = method === 'gzip' ? gunzip(source)
+    : method === 'lzma' ? unxz(source)
+      : method === 'zstd' ? unzstd(source)
+        : (source as AsyncIterable<Buffer>);
+  try {
+    for await (const chunk of stream) yield chunk;
   } catch (err) {
-    throw err instanceof UpdaterError ? err : decompressionError(member, method, err);
+    throw decompressionError(member, method, err);
   }
 }
 
 /**
  * Decompresses a small stored member (a header) in full, refusing to produce more than `limit`
- * bytes: the decompressor is stopped as soon as the bound is crossed, so a bomb costs nothing.
+ * bytes: decompression stops as soon as the bound is crossed, so a bomb costs nothing.
  */
 export async function expandBounded(stored: Buffer, method: Compression, member: string, limit: number): Promise<Buffer> {
-  if (method === 'none') {
-    if (stored.length > limit) throw new UpdaterError('ARTIFACT_TOO_LARGE', `${member}: ${stored.length} bytes, over the ${limit}-byte limit`);
-    return stored;
-  }
-  const dec = await createDecompressor(method);
-  dec.end(stored);
   const chunks: Buffer[] = [];
   let total = 0;
-  try {
-    for await (const chunk of decompressed(dec, member, method)) {
-      total += chunk.length;
-      if (total > limit) {
-        throw new UpdaterError('ARTIFACT_TOO_LARGE', `${member}: expands beyond ${limit} bytes from ${stored.length} stored (decompression bound)`);
-      }
-      chunks.push(chunk);
+  for await (const chunk of decompress(method, [stored], member)) {
+    total += chunk.length;
+    if (total > limit) {
+      throw new UpdaterError('ARTIFACT_TOO_LARGE', `${member}: expands beyond ${limit} bytes from ${stored.length} stored (decompression bound)`);
     }
-  } finally {
-    dec.destroy();
+    chunks.push(chunk);
   }
   return Buffer.concat(chunks, total);
 }

@@ -4,9 +4,8 @@
 
 import { createHash } from 'node:crypto';
 import { UpdaterError } from '../errors/index.js';
-import { createDecompressor, decompressed } from './decompress.js';
+import { decompress } from './decompress.js';
 import type { Compression } from './model.js';
-import { pump } from './streams.js';
 import { tarEntries } from './tar-entries.js';
 
 /** Streams and checks one payload; returns the size of each file, by name. */
@@ -16,12 +15,8 @@ export async function verifyPayloadData(
   method: Compression,
   expected: ReadonlyMap<string, string>,
 ): Promise<Map<string, number>> {
-  const dec = await createDecompressor(method);
-  const stop = new AbortController();
-  const feeding = pump(body, dec, stop.signal);
   const sizes = new Map<string, number>();
-  try {
-    for await (const file of tarEntries(decompressed(dec, member, method), member)) {
+  for await (const file of tarEntries(decompress(method, body, member), member)) {
       const where = `${member}: ${file.name}`;
       if (file.name.includes('/')) throw new UpdaterError('ARTIFACT_BAD_ENTRY', `${where}: payload files must not be in folders`);
       const want = expected.get(file.name);
@@ -38,11 +33,6 @@ export async function verifyPayloadData(
         throw new UpdaterError('ARTIFACT_CHECKSUM_MISMATCH', `${where}: SHA-256 ${got} does not match the manifest's ${want}`);
       }
       sizes.set(file.name, size);
-    }
-  } finally {
-    stop.abort();
-    dec.destroy();
-    await feeding;
   }
   const missing = [...expected.keys()].filter((name) => !sizes.has(name));
   if (missing.length > 0) {

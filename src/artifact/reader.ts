@@ -16,7 +16,7 @@ import { mergeAugment } from './augment.js';
 import type { ArtifactInfo, Compression, Payload, PayloadFile } from './model.js';
 import { verifyPayloadData } from './payload-data.js';
 import { decodeSignature, verifyManifestSignature, type VerificationKey } from './signature.js';
-import { readAll } from './streams.js';
+import { readAll, type ByteSource } from './streams.js';
 import { tarEntries } from './tar-entries.js';
 
 export interface ReadOptions {
@@ -188,7 +188,7 @@ function buildInfo(state: ReadState, full: boolean): ArtifactInfo {
  * Reads an artifact from `source`. Throws an UpdaterError naming the member and the problem for
  * anything malformed, inconsistent, oversized or unverifiable.
  */
-export async function readArtifact(source: AsyncIterable<Uint8Array>, options: ReadOptions): Promise<ArtifactInfo> {
+export async function readArtifact(source: ByteSource, options: ReadOptions): Promise<ArtifactInfo> {
   const state: ReadState = {
     format: null, versionBytes: null, manifestBytes: null, manifest: null, signature: null,
     augmentManifest: null, signatureVerified: null, compression: null, header: null, augment: null,

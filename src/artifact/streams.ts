@@ -3,6 +3,9 @@
 
 import { UpdaterError } from '../errors/index.js';
 
+/** Bytes in order: a file read stream, a generator, or an array of buffers. */
+export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
 /** The part of a writable stream the pump needs; Node streams and streamx (tar-stream) both fit. */
 export interface Sink {
   write(chunk: Uint8Array): boolean;
@@ -36,7 +39,7 @@ function drained(sink: Sink, signal: AbortSignal): Promise<void> {
  * `signal` aborts or the sink is destroyed. Never rejects.
  */
 export async function pump(
-  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  source: ByteSource,
   sink: Sink,
   signal: AbortSignal,
   onChunk?: (bytes: number) => void,

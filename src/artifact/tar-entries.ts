@@ -5,7 +5,7 @@
 import tar from 'tar-stream';
 import { UpdaterError } from '../errors/index.js';
 import { LIMITS } from './limits.js';
-import { pump } from './streams.js';
+import { pump, type ByteSource } from './streams.js';
 
 export interface TarEntry {
   name: string;
@@ -29,7 +29,10 @@ function tarError(err: unknown, where: string, sawEntry: boolean): UpdaterError 
   if (err instanceof UpdaterError) return err;
   const detail = err instanceof Error ? err.message : String(err);
   if (/unexpected end of data/i.test(detail)) {
-    return new UpdaterError('ARTIFACT_TRUNCATED', `${where}: the tar stream ends in the middle of a member`, { cause: err });
+    // Before the first complete tar header there is no telling a cut artifact from a non-tar file.
+    return sawEntry
+      ? new UpdaterError('ARTIFACT_TRUNCATED', `${where}: the tar stream ends in the middle of a member`, { cause: err })
+      : new UpdaterError('ARTIFACT_NOT_TAR', `${where}: not a tar archive (ends before a complete tar header)`, { cause: err });
   }
   return new UpdaterError(
     'ARTIFACT_NOT_TAR',
@@ -38,13 +41,24 @@ function tarError(err: unknown, where: string, sawEntry: boolean): UpdaterError 
   );
 }
 
+/** An entry's bytes; failures while reading them (a cut stream) become UpdaterErrors. */
+async function* entryBody(entry: AsyncIterable<Buffer>, where: string): AsyncGenerator<Buffer> {
+  try {
+    yield* entry;
+  } catch (err) {
+    if (err instanceof UpdaterError) throw err;
+    const detail = err instanceof Error ? err.message : String(err);
+    throw new UpdaterError('ARTIFACT_TRUNCATED', `${where}: the data ends before the member does (${detail})`, { cause: err });
+  }
+}
+
 /**
  * Yields the entries of the tar in `source`, in order. The consumer must read (or abandon, by
  * stopping the iteration) each entry's body before asking for the next; leftovers are drained.
  * Stopping the iteration stops reading `source`.
  */
 export async function* tarEntries(
-  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  source: ByteSource,
   where: string,
   onChunk?: (bytes: number) => void,
 ): AsyncGenerator<TarEntry, void, undefined> {
@@ -63,7 +77,7 @@ export async function* tarEntries(
       if (type !== 'file') {
         throw new UpdaterError('ARTIFACT_BAD_ENTRY', `${where}: entry ${label} is a ${type ?? 'unknown type'}, not a regular file`);
       }
-      yield { name, size: size ?? 0, body: entry as AsyncIterable<Buffer> };
+      yield { name, size: size ?? 0, body: entryBody(entry as AsyncIterable<Buffer>, `${where}: ${name}`) };
       // Whatever the consumer left unread must be skipped to reach the next header.
       entry.resume();
     }
