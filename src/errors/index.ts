@@ -22,7 +22,6 @@ export const ERROR_CODES = {
   ARTIFACT_SIGNATURE_INVALID: 'the signature does not verify with any of the given keys, or is malformed',
   KEY_INVALID: 'a public key file cannot be read or is not a usable RSA (>= 2048 bits) or EC P-256 key',
   IO_ERROR: 'a file could not be opened or read',
-  USAGE: 'the command line is wrong',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,58 @@
+// Every error code is a documented contract: each one is listed in the README and produced, by
+// one case below, through the public surface that raises it.
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { describe, it } from 'node:test';
+import { parsePublicKey, readArtifact } from '../../../src/artifact/index.js';
+import { ERROR_CODES, UpdaterError, type ErrorCode } from '../../../src/errors/index.js';
+import { REPO, artifact, keyPem } from '../../support/fixtures.js';
+import { forgeArtifact } from '../../support/forge.js';
+import { runCli } from '../../support/run-cli.js';
+import { buildTar, readMembers } from '../../support/tar-tools.js';
+
+const full = (buf: Buffer): Promise<unknown> => readArtifact([buf], { mode: 'full' });
+const edit = (name: string, f: (e: { name: string; data: Buffer }) => { name: string; data: Buffer }): Promise<Buffer> =>
+  buildTar(readMembers(artifact(name)).map(f));
+const cliCode = async (argv: string[]): Promise<never> => {
+  const { stderr } = await runCli(argv);
+  const code = /error ([A-Z_]+):/.exec(stderr)?.[1] ?? 'none';
+  throw new UpdaterError(code as ErrorCode, stderr);
+};
+
+const CASES: Record<ErrorCode, () => Promise<unknown>> = {
+  ARTIFACT_EMPTY: () => full(Buffer.alloc(0)),
+  ARTIFACT_NOT_TAR: () => full(Buffer.from('plain text')),
+  ARTIFACT_TRUNCATED: () => full(artifact('rootfs-gzip-rsa.mender').subarray(0, 3000)),
+  ARTIFACT_BAD_ENTRY: async () => full(await buildTar([{ name: '../version', data: Buffer.from('{}') }])),
+  ARTIFACT_UNKNOWN_MEMBER: async () => full(await buildTar([{ name: 'evil', data: Buffer.from('x') }])),
+  ARTIFACT_DUPLICATE_MEMBER: async () => full(await buildTar([...readMembers(artifact('rootfs-none-unsigned.mender')), { name: 'data/0000.tar', data: Buffer.alloc(0) }])),
+  ARTIFACT_BAD_ORDER: async () => full(await buildTar(readMembers(artifact('rootfs-none-unsigned.mender')).reverse())),
+  ARTIFACT_MISSING_MEMBER: async () => full(await buildTar(readMembers(artifact('rootfs-none-unsigned.mender')).filter((m) => m.name !== 'manifest'))),
+  ARTIFACT_TOO_LARGE: async () => full(await edit('rootfs-none-unsigned.mender', (m) => (m.name === 'version' ? { ...m, data: Buffer.alloc(5000) } : m))),
+  ARTIFACT_BAD_VERSION: async () => full(await edit('rootfs-none-unsigned.mender', (m) => (m.name === 'version' ? { ...m, data: Buffer.from('{"format":"mender","version":9}') } : m))),
+  ARTIFACT_BAD_MANIFEST: async () => full(await edit('rootfs-none-unsigned.mender', (m) => (m.name === 'manifest' ? { ...m, data: Buffer.from('nonsense\n') } : m))),
+  ARTIFACT_BAD_HEADER: async () => full(await forgeArtifact({ headerEntries: [{ name: 'header-info', data: Buffer.from('[]') }] })),
+  ARTIFACT_COMPRESSION: async () => full(await forgeArtifact({ headerStored: Buffer.concat([gzipSync(Buffer.alloc(1024)).subarray(0, 10), Buffer.alloc(64, 0xff)]) })),
+  ARTIFACT_CHECKSUM_MISMATCH: async () => full(await edit('rootfs-none-unsigned.mender', (m) => (m.name === 'header.tar' ? { ...m, data: Buffer.concat([m.data.subarray(0, 100), Buffer.from('X'), m.data.subarray(101)]) } : m))),
+  ARTIFACT_PAYLOAD_MISMATCH: async () => full(await forgeArtifact({ dataEntries: [] })),
+  ARTIFACT_SIGNATURE_MISSING: () => readArtifact([artifact('rootfs-none-unsigned.mender')], { mode: 'header', keys: [parsePublicKey(keyPem('rsa3072.pub'), 'k')] }),
+  ARTIFACT_SIGNATURE_INVALID: () => readArtifact([artifact('rootfs-gzip-rsa.mender')], { mode: 'header', keys: [parsePublicKey(keyPem('ec-p256.pub'), 'k')] }),
+  KEY_INVALID: () => new Promise((resolve) => resolve(parsePublicKey('not a key', 'k'))),
+  IO_ERROR: () => cliCode(['inspect', '/nonexistent.mender']),
+};
+
+describe('error codes', () => {
+  const readme = readFileSync(`${REPO}README.md`, 'utf8');
+  for (const code of Object.keys(ERROR_CODES) as ErrorCode[]) {
+    it(`${code} is documented in the README and produced by its case`, async () => {
+      assert.match(readme, new RegExp(`\\| \`${code}\` \\|`));
+      await assert.rejects(CASES[code](), (err: unknown) => {
+        assert.ok(err instanceof UpdaterError, String(err));
+        assert.equal(err.code, code, err.message);
+        return true;
+      });
+    });
+  }
+});
