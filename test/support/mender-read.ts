@@ -22,7 +22,7 @@ export interface MenderRead {
   payloads: MenderReadPayload[];
 }
 
-const list = (text: string): string[] => text.replace(/^\[|\]$/g, '').split(' ').filter((s) => s !== '');
+const list = (text: string): string[] => text.replace(/^\[|\]$/g, '').split(/,? /).filter((s) => s !== '');
 
 function keyValues(lines: string[], start: number): { map: Record<string, string>; next: number } {
   const map: Record<string, string> = {};

@@ -3,11 +3,13 @@
 // result whether the bytes arrive whole or one at a time.
 
 import assert from 'node:assert/strict';
+import { sign } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { parsePublicKey, readArtifact, type ArtifactInfo, type ReadOptions } from '../../../src/artifact/index.js';
 import type { UpdaterError } from '../../../src/errors/index.js';
 import { artifact, FIXTURE_NAMES, keyPem } from '../../support/fixtures.js';
-import { listMembers } from '../../support/tar-tools.js';
+import { forgeArtifact } from '../../support/forge.js';
+import { buildTar, listMembers, readMembers } from '../../support/tar-tools.js';
 
 const key = (name: string) => parsePublicKey(keyPem(name), name);
 const read = (buf: Buffer, options: ReadOptions): Promise<ArtifactInfo> => readArtifact([buf], options);
@@ -135,6 +137,28 @@ describe('signatures', () => {
       assert.equal(info.signature_verified, true);
     });
   }
+
+  async function signedForgery(keyFile: string, dsaEncoding?: 'der' | 'ieee-p1363'): Promise<Buffer> {
+    const members = readMembers(await forgeArtifact());
+    const manifest = members.find((m) => m.name === 'manifest')?.data ?? Buffer.alloc(0);
+    const signature = sign('sha256', manifest, { key: keyPem(keyFile), ...(dsaEncoding ? { dsaEncoding } : {}) });
+    return buildTar([...members.slice(0, 2), { name: 'manifest.sig', data: Buffer.from(signature.toString('base64')) }, ...members.slice(2)]);
+  }
+
+  it('verifies EC P-256 signatures in DER form as well as raw r||s', async () => {
+    for (const encoding of ['der', 'ieee-p1363'] as const) {
+      const buf = await signedForgery('ec-p256.key', encoding);
+      assert.equal((await read(buf, { mode: 'full', keys: [key('ec-p256.pub')] })).signature_verified, true, encoding);
+      const other = await read(buf, { mode: 'full', keys: [key('ec-p256-other.pub')], signature: 'report' });
+      assert.equal(other.signature_verified, false, encoding);
+    }
+  });
+
+  it('verifies RSA signatures of other key sizes (2048 bits)', async () => {
+    const buf = await signedForgery('rsa2048-other.key');
+    assert.equal((await read(buf, { mode: 'header', keys: [key('rsa2048-other.pub')] })).signature_verified, true);
+    await assert.rejects(read(buf, { mode: 'header', keys: [key('rsa3072.pub')] }), { code: 'ARTIFACT_SIGNATURE_INVALID' });
+  });
 
   it('accepts a signature made by any one of several keys (rotation)', async () => {
     const keys = [key('rsa2048-other.pub'), key('ec-p256-other.pub'), key('rsa3072.pub')];
