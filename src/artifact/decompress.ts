@@ -5,7 +5,8 @@
 // web stream; zstd is driven step by step through zstd-napi's low-level context, because its
 // Transform stream pushes a whole chunk's output at once. xz and zstd load on first use.
 
-import { createGunzip } from 'node:zlib';
+import type { TransformOptions } from 'node:stream';
+import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { UpdaterError } from '../errors/index.js';
 import type { Compression } from './model.js';
 import { pump, type ByteSource } from './streams.js';
@@ -28,6 +29,7 @@ export function splitCompression(name: string, base: string): Compression | null
 /** Largest zstd window accepted: 2^27 = 128 MiB, zstd's own default decoder limit. */
 const ZSTD_WINDOW_LOG_MAX = 27;
 const OUT_CHUNK = 128 * 1024;
+const GUNZIP_CHUNK = 256 * 1024;
 
 /** Turns a decompressor's error into ARTIFACT_TRUNCATED or ARTIFACT_COMPRESSION naming the member. */
 function decompressionError(member: string, method: Compression, err: unknown): UpdaterError {
@@ -41,7 +43,9 @@ function decompressionError(member: string, method: Compression, err: unknown): 
 }
 
 async function* gunzip(source: ByteSource): AsyncGenerator<Buffer> {
-  const dec = createGunzip();
+  // 256 KiB output steps: the default 16 KiB costs a zlib thread-pool round trip per 16 KiB (4x slower).
+  const options: ZlibOptions & TransformOptions = { chunkSize: GUNZIP_CHUNK, readableHighWaterMark: 4 * GUNZIP_CHUNK };
+  const dec = createGunzip(options);
   const stop = new AbortController();
   const feeding = pump(source, dec, stop.signal);
   try {

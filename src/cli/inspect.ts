@@ -15,7 +15,7 @@ export interface InspectOptions {
 
 /** Header-only reads need a few KiB; full reads go faster in large chunks. */
 const HEADER_CHUNK = 64 * 1024;
-const FULL_CHUNK = 1024 * 1024;
+const FULL_CHUNK = 256 * 1024;
 const KEY_FILE_MAX = 64 * 1024;
 
 export async function loadKeys(paths: readonly string[]): Promise<VerificationKey[]> {

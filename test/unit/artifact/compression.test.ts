@@ -1,0 +1,72 @@
+// zstd artifacts (assembled here: mender-artifact 3.9 cannot write them) and full-mode memory: the
+// same artifact re-encoded with each method reads to the same model, and a payload that expands
+// enormously streams through in bounded memory whatever the method.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parsePublicKey, readArtifact, type ArtifactInfo } from '../../../src/artifact/index.js';
+import { artifact, keyPem, needsTool } from '../../support/fixtures.js';
+import { forgeArtifact } from '../../support/forge.js';
+import { recompressArtifact, type TargetCompression } from '../../support/recompress.js';
+import { listMembers } from '../../support/tar-tools.js';
+
+const key = (name: string) => parsePublicKey(keyPem(name), name);
+const withoutCompression = (info: ArtifactInfo): ArtifactInfo => ({ ...info, compression: 'none' });
+
+const SOURCES = [
+  ['rootfs-gzip-rsa.mender', 'rsa3072'],
+  ['module-gzip-rsa.mender', 'rsa3072'],
+  ['module-augmented-lzma-ec.mender', 'ec-p256'],
+] as const;
+
+describe('zstd artifacts', () => {
+  for (const [name, signer] of SOURCES) {
+    it(`${name} re-encoded with zstd and re-signed reads to the same model`, async () => {
+      const original = await readArtifact([artifact(name)], { mode: 'full', keys: [key(`${signer}.pub`)] });
+      const zst = await recompressArtifact(artifact(name), { to: 'zstd', signingKeyPem: keyPem(`${signer}.key`) });
+      assert.ok(listMembers(zst).some((m) => m.name === 'header.tar.zst'));
+      const info = await readArtifact([zst], { mode: 'full', keys: [key(`${signer}.pub`)] });
+      assert.equal(info.compression, 'zstd');
+      assert.deepEqual(withoutCompression(info), withoutCompression(original));
+      const bytewise = await readArtifact((function* () {
+        for (let i = 0; i < zst.length; i += 1) yield zst.subarray(i, i + 1);
+      })(), { mode: 'full' });
+      assert.deepEqual(bytewise.payloads, info.payloads);
+    });
+  }
+
+  it('a zstd artifact cut inside its payload or flipped in it is rejected', async () => {
+    const zst = await recompressArtifact(artifact('rootfs-gzip-rsa.mender'), { to: 'zstd' });
+    const data = listMembers(zst).find((m) => m.name === 'data/0000.tar.zst');
+    assert.ok(data);
+    await assert.rejects(readArtifact([zst.subarray(0, data.data + Math.floor(data.size / 2))], { mode: 'full' }), { code: 'ARTIFACT_TRUNCATED' });
+    const flipped = Buffer.from(zst);
+    flipped.writeUInt8(flipped.readUInt8(data.data + 20) ^ 0x55, data.data + 20);
+    await assert.rejects(readArtifact([flipped], { mode: 'full' }), (err: { code: string }) =>
+      ['ARTIFACT_COMPRESSION', 'ARTIFACT_CHECKSUM_MISMATCH', 'ARTIFACT_NOT_TAR', 'ARTIFACT_TRUNCATED'].includes(err.code));
+  });
+});
+
+describe('full mode memory', { skip: needsTool('xz', 'xz-utils') }, () => {
+  const PAYLOAD = 192 * 1024 * 1024;
+  for (const method of ['gzip', 'lzma', 'zstd', 'none'] as TargetCompression[]) {
+    it(`streams a ${PAYLOAD >> 20} MiB payload of zeros (${method}) with flat memory`, { timeout: 120_000 }, async () => {
+      const gz = await forgeArtifact({ dataFiles: [{ name: 'rootfs.img', data: Buffer.alloc(PAYLOAD) }] });
+      const buf = method === 'gzip' ? gz : await recompressArtifact(gz, { to: method });
+      global.gc?.();
+      const before = process.memoryUsage().rss;
+      let peak = before;
+      const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 2);
+      // Feed it in 1 MiB chunks, as a file stream would.
+      const chunks = function* (): Generator<Buffer> {
+        for (let i = 0; i < buf.length; i += 1 << 20) yield buf.subarray(i, i + (1 << 20));
+      };
+      const info = await readArtifact(chunks(), { mode: 'full' });
+      clearInterval(sampler);
+      peak = Math.max(peak, process.memoryUsage().rss);
+      assert.equal(info.payloads[0]?.files[0]?.size, PAYLOAD);
+      const grown = (peak - before) / 1048576;
+      assert.ok(grown < 64, `RSS grew by ${grown.toFixed(0)} MiB while streaming`);
+    });
+  }
+});
