@@ -30,4 +30,6 @@ export const LIMITS = {
   payloadFiles: 10_000,
   /** Length of a payload file name or state script name. */
   nameLength: 255,
+  /** Length of any tar entry path (a header entry is `scripts/` or `headers/NNNN/` plus a name). */
+  pathLength: 1024,
 } as const;

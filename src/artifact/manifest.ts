@@ -4,6 +4,7 @@
 
 import { UpdaterError } from '../errors/index.js';
 import { LIMITS } from './limits.js';
+import { isSafeName } from './tar-entries.js';
 
 export type Manifest = ReadonlyMap<string, string>;
 
@@ -33,9 +34,13 @@ export function parseManifest(bytes: Buffer, member: string): Manifest {
   return entries;
 }
 
-/** A payload file path in a manifest: `data/0000/rootfs.img` → index 0, name `rootfs.img`. */
+/**
+ * A payload file path in a manifest: `data/0000/rootfs.img` → index 0, name `rootfs.img`. The name
+ * must be one safe path component: it is shown to people and matched against tar entries.
+ */
 export function parseDataPath(path: string): { index: number; name: string } | null {
   const match = /^data\/(\d{4})\/([^/]+)$/.exec(path);
-  if (!match) return null;
-  return { index: Number(match[1]), name: match[2] as string };
+  const name = match?.[2];
+  if (!match || name === undefined || name.length > LIMITS.nameLength || !isSafeName(name)) return null;
+  return { index: Number(match[1]), name };
 }

@@ -19,7 +19,7 @@ export interface TarEntry {
  * control character: it can then never address anything outside the place it is unpacked to.
  */
 export function isSafeName(name: string): boolean {
-  if (name.length === 0 || name.length > 4 * LIMITS.nameLength || name.startsWith('/')) return false;
+  if (name.length === 0 || name.length > LIMITS.pathLength || name.startsWith('/')) return false;
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f\\\ufffd]/.test(name)) return false;
   return name.split('/').every((part) => part !== '' && part !== '.' && part !== '..');

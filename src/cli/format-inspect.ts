@@ -30,6 +30,15 @@ export function inspectJson(info: ArtifactInfo): Record<string, unknown> {
   };
 }
 
+/**
+ * Artifact text comes from an untrusted stick: control characters are shown escaped, never sent to
+ * the terminal, where they could rewrite what the technician sees.
+ */
+function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 function pairs(map: ProvidesMap | DependsMap): string {
   const entries = Object.entries(map);
   if (entries.length === 0) return '-';
@@ -72,5 +81,5 @@ export function inspectText(info: ArtifactInfo): string {
   lines.push(info.payloads_verified
     ? '  Payload data:    every file streamed and matched its checksum'
     : '  Payload data:    not read (header only; use --verify to check every file)');
-  return lines.join('\n') + '\n';
+  return lines.map(printable).join('\n') + '\n';
 }

@@ -191,6 +191,12 @@ describe('hostile entries', () => {
     await rejects(missing, 'ARTIFACT_PAYLOAD_MISMATCH', { mode: 'full' }, /missing file/);
   });
 
+  it('rejects manifest paths that are not one safe file name', TIMEOUT, async () => {
+    for (const path of ['data/0000/a\u001b[2Jb', 'data/0000/..', 'data/0000/sub/x', 'data/000/x', `data/0000/${'n'.repeat(300)}`]) {
+      await rejects(await forgeArtifact({ manifestExtra: [`${'0'.repeat(64)}  ${path}`] }), 'ARTIFACT_BAD_MANIFEST', { mode: 'header' }, /unexpected path/);
+    }
+  });
+
   it('rejects unknown header entries and malformed header JSON', TIMEOUT, async () => {
     await rejects(await forgeArtifact({ headerEntries: [{ name: 'header-info', data: Buffer.from('{') }] }), 'ARTIFACT_BAD_HEADER', { mode: 'header' }, /header-info: not valid JSON/);
     await rejects(await forgeArtifact({ headerInfo: { payloads: [{ type: 'rootfs-image' }], artifact_provides: { artifact_name: 'x' }, artifact_depends: { device_type: 'dev-a' } } }),

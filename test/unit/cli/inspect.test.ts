@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ARTIFACTS, KEYS, artifact } from '../../support/fixtures.js';
+import { forgeArtifact } from '../../support/forge.js';
 import { runCli } from '../../support/run-cli.js';
 
 const REQUIRED_KEYS = ['format_version', 'name', 'group', 'device_types', 'artifact_provides', 'artifact_depends', 'compression', 'signed', 'signature_verified', 'state_scripts', 'payloads'];
@@ -37,6 +38,18 @@ describe('usb-updater inspect', () => {
     assert.match(stdout, /Device types:\s+dev-a, dev-b/);
     assert.match(stdout, /NOT covered by the signature/);
     assert.match(stdout, /not read \(header only; use --verify/);
+  });
+
+  it('never sends control characters from the artifact to the terminal', async () => {
+    const name = 'evil\u001b[2J\u0007name';
+    const buf = await forgeArtifact({ headerInfo: { payloads: [{ type: 'rootfs-image' }], artifact_provides: { artifact_name: name }, artifact_depends: { device_type: ['dev\u009bx'] } } });
+    const { code, stdout } = await runCli(['inspect', '-'], [buf]);
+    assert.equal(code, 0);
+    // eslint-disable-next-line no-control-regex
+    assert.doesNotMatch(stdout, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    assert.match(stdout, /evil\\u001b\[2J\\u0007name/);
+    const json = await runCli(['inspect', '--json', '-'], [buf]);
+    assert.equal((JSON.parse(json.stdout) as { name: string }).name, name);
   });
 
   it('reads standard input with -', async () => {
