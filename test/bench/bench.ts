@@ -197,21 +197,28 @@ function judge(ratioOk: boolean | null, rssMiB: number): { met: boolean; missed:
   return { met: missed.length === 0, missed };
 }
 
-async function headerRow(artifact: Artifact, runs: number, timeFile: string): Promise<Row> {
-  const theirs: Command | null = artifact.method === 'zstd' ? null : ['mender-artifact', 'read', artifact.path];
-  const result = await compare(ours(artifact), theirs, runs, timeFile);
-  const ratio = result.theirs ? result.theirs.seconds / result.ours.seconds : null;
+/** A table row from one side-by-side comparison. */
+function toRow(name: string, artifact: Artifact, result: { ours: Sample; theirs: Sample | null }, ratio: number | null, target: string, ratioOk: boolean | null): Row {
   return {
-    case: theirs ? `header-only ${artifact.method}: inspect vs mender-artifact read` : `header-only ${artifact.method}: inspect (mender-artifact 3.9 cannot read it)`,
+    case: name,
     size: `${artifact.sizeMiB} MiB`,
     oursS: result.ours.seconds,
     theirsS: result.theirs?.seconds ?? null,
     ratio,
     oursRssMiB: result.ours.rssMiB,
     theirsRssMiB: result.theirs?.rssMiB ?? null,
-    target: ratio === null ? `RSS ≤ ${RSS_TARGET_MIB}` : `theirs/ours ≥ 20x, RSS ≤ ${RSS_TARGET_MIB}`,
-    ...judge(ratio === null ? null : ratio >= 20, result.ours.rssMiB),
+    target,
+    ...judge(ratioOk, result.ours.rssMiB),
   };
+}
+
+async function headerRow(artifact: Artifact, runs: number, timeFile: string): Promise<Row> {
+  const theirs: Command | null = artifact.method === 'zstd' ? null : ['mender-artifact', 'read', artifact.path];
+  const result = await compare(ours(artifact), theirs, runs, timeFile);
+  const ratio = result.theirs ? result.theirs.seconds / result.ours.seconds : null;
+  return ratio === null
+    ? toRow(`header-only ${artifact.method}: inspect (mender-artifact 3.9 cannot read it)`, artifact, result, null, `RSS ≤ ${RSS_TARGET_MIB}`, null)
+    : toRow(`header-only ${artifact.method}: inspect vs mender-artifact read`, artifact, result, ratio, `theirs/ours ≥ 20x, RSS ≤ ${RSS_TARGET_MIB}`, ratio >= 20);
 }
 
 async function verifyRow(artifact: Artifact, runs: number, timeFile: string, dir: string): Promise<Row> {
@@ -219,18 +226,10 @@ async function verifyRow(artifact: Artifact, runs: number, timeFile: string, dir
   const theirs: Command = zstd ? await zstdBaseline(artifact, dir) : ['mender-artifact', 'validate', artifact.path];
   const result = await compare(ours(artifact, '--verify'), theirs, runs, timeFile);
   const ratio = result.theirs ? result.ours.seconds / result.theirs.seconds : null;
-  return {
-    case: zstd ? 'verify zstd: inspect --verify vs zstd -dc payload, openssl dgst -sha256' : `verify ${artifact.method}: inspect --verify vs mender-artifact validate`,
-    size: `${artifact.sizeMiB} MiB`,
-    oursS: result.ours.seconds,
-    theirsS: result.theirs?.seconds ?? null,
-    ratio,
-    oursRssMiB: result.ours.rssMiB,
-    theirsRssMiB: result.theirs?.rssMiB ?? null,
-    // The zstd baseline is a yardstick, not a competitor: only the RSS target applies.
-    target: zstd ? `ratio for information, RSS ≤ ${RSS_TARGET_MIB}` : `ours/theirs ≤ 1.0, RSS ≤ ${RSS_TARGET_MIB}`,
-    ...judge(zstd || ratio === null ? null : ratio <= 1.0, result.ours.rssMiB),
-  };
+  // The zstd baseline is a yardstick, not a competitor: only the RSS target applies.
+  return zstd
+    ? toRow('verify zstd: inspect --verify vs zstd -dc payload, openssl dgst -sha256', artifact, result, ratio, `ratio for information, RSS ≤ ${RSS_TARGET_MIB}`, null)
+    : toRow(`verify ${artifact.method}: inspect --verify vs mender-artifact validate`, artifact, result, ratio, `ours/theirs ≤ 1.0, RSS ≤ ${RSS_TARGET_MIB}`, ratio === null ? null : ratio <= 1.0);
 }
 
 /**
