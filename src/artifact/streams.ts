@@ -34,9 +34,33 @@ function drained(sink: Sink, signal: AbortSignal): Promise<void> {
 }
 
 /**
+ * The iterator's next step, or 'aborted' as soon as `signal` aborts, whichever comes first. A fresh
+ * listener per step, removed when the step settles: racing every step against one long-lived
+ * promise would keep every chunk reachable from that promise's reactions until the end.
+ */
+function nextOrAbort(iterator: AsyncIterator<Uint8Array> | Iterator<Uint8Array>, signal: AbortSignal): Promise<IteratorResult<Uint8Array> | 'aborted'> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return resolve('aborted');
+    const onAbort = (): void => resolve('aborted');
+    signal.addEventListener('abort', onAbort, { once: true });
+    Promise.resolve(iterator.next()).then(
+      (step) => { signal.removeEventListener('abort', onAbort); resolve(step); },
+      (err: unknown) => { signal.removeEventListener('abort', onAbort); reject(err instanceof Error ? err : new Error(String(err))); },
+    );
+  });
+}
+
+function iteratorOf(source: ByteSource): AsyncIterator<Uint8Array> | Iterator<Uint8Array> {
+  return Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
+}
+
+/**
  * Feeds `source` into `sink` with backpressure, then ends it. A source error destroys the sink with
  * that error, so whoever reads the sink's output sees it. Stops early, without ending the sink, when
  * `signal` aborts or the sink is destroyed. Never rejects.
+ *
+ * An abort does not wait for a pending read: a reader that has what it needs must not hang on a
+ * source that stalls (a pipe whose writer went quiet, a USB stick that stopped answering).
  */
 export async function pump(
   source: ByteSource,
@@ -44,16 +68,26 @@ export async function pump(
   signal: AbortSignal,
   onChunk?: (bytes: number) => void,
 ): Promise<void> {
+  const iterator = iteratorOf(source);
+  let finished = false;
   try {
-    for await (const chunk of source) {
-      if (signal.aborted || sink.destroyed) return;
-      onChunk?.(chunk.length);
-      if (!sink.write(chunk)) await drained(sink, signal);
-      if (signal.aborted || sink.destroyed) return;
+    for (;;) {
+      const step = await nextOrAbort(iterator, signal);
+      if (step === 'aborted' || sink.destroyed) return;
+      if (step.done) {
+        finished = true;
+        sink.end();
+        return;
+      }
+      onChunk?.(step.value.length);
+      if (!sink.write(step.value)) await drained(sink, signal);
     }
-    sink.end();
   } catch (err) {
+    finished = true; // a failed iterator is already closed
     sink.destroy(err instanceof Error ? err : new Error(String(err)));
+  } finally {
+    // Close the source (a file stream, a generator) without waiting for a read it may still owe.
+    if (!finished) void Promise.resolve(iterator.return?.()).catch(() => undefined);
   }
 }
 

@@ -123,6 +123,28 @@ describe('readArtifact on mender-artifact fixtures', () => {
     // tar-stream buffers up to 16 KiB ahead of the entry being read; nothing more is pulled.
     assert.ok(consumed <= headerEnd + 16 * 1024 + 512, `consumed ${consumed} bytes, header ends at ${headerEnd}`);
   });
+
+  it('header-only mode returns even when the source then stalls forever', { timeout: 5000 }, async () => {
+    const buf = artifact('rootfs-gzip-rsa.mender');
+    const headerEnd = listMembers(buf).find((m) => m.name === 'header.tar.gz')?.end ?? 0;
+    let closed = false;
+    const stalling: AsyncIterable<Uint8Array> = {
+      [Symbol.asyncIterator]: () => {
+        let sent = false;
+        return {
+          next: (): Promise<IteratorResult<Uint8Array>> => {
+            if (sent) return new Promise(() => undefined); // the stick stopped answering
+            sent = true;
+            return Promise.resolve({ done: false, value: buf.subarray(0, headerEnd) });
+          },
+          return: () => { closed = true; return Promise.resolve({ done: true, value: undefined }); },
+        };
+      },
+    };
+    const info = await readArtifact(stalling, { mode: 'header' });
+    assert.equal(info.name, 'release-1.0');
+    assert.ok(closed, 'the source was closed');
+  });
 });
 
 describe('signatures', () => {
