@@ -13,6 +13,8 @@ export interface ForgeSpec {
   headerEntries?: EntrySpec[];
   /** Replaces the stored header member bytes entirely (e.g. a bomb); its checksum is still listed. */
   headerStored?: Buffer;
+  /** The header member's name, in the artifact and the manifest (default by `compression`). */
+  headerName?: string;
   dataFiles?: Array<{ name: string; data: Buffer }>;
   /** Replaces the data tar's entries (e.g. a symlink). Manifest lines still come from dataFiles. */
   dataEntries?: EntrySpec[];
@@ -46,7 +48,7 @@ export async function forgeArtifact(spec: ForgeSpec = {}): Promise<Buffer> {
   const files = spec.dataFiles ?? [{ name: 'rootfs.img', data: DEFAULT_PAYLOAD }];
   const data = compress(await buildTar(spec.dataEntries ?? files.map((f) => ({ name: f.name, data: f.data }))));
   const version = Buffer.from('{"format":"mender","version":3}');
-  const headerName = `header.tar${suffix}`;
+  const headerName = spec.headerName ?? `header.tar${suffix}`;
   const lines = [
     ...files.map((f) => `${sha256(f.data)}  data/0000/${f.name}`),
     `${sha256(header)}  ${headerName}`,

@@ -124,10 +124,8 @@ describe('member order', () => {
     ['an unknown member', (m) => [...m.slice(0, 2), { name: 'evil', data: Buffer.from('x') }, ...m.slice(2)], 'ARTIFACT_UNKNOWN_MEMBER'],
     ['an unknown compression', (m) => m.map((e) => (e.name === 'header.tar.gz' ? { ...e, name: 'header.tar.bz2' } : e)), 'ARTIFACT_UNKNOWN_MEMBER'],
     ['data/0001 without data/0000', (m) => m.map((e) => (e.name.startsWith('data/') ? { ...e, name: 'data/0001.tar.gz' } : e)), 'ARTIFACT_BAD_ORDER'],
-    ['augment members in format 2', (m) => m, 'ARTIFACT_UNKNOWN_MEMBER'],
   ];
   for (const [label, edit, code] of cases) {
-    if (label === 'augment members in format 2') continue;
     it(`rejects ${label}`, TIMEOUT, async () => {
       await rejects(await rearranged(name, edit), code);
     });
@@ -256,26 +254,15 @@ describe('sizes and bombs', () => {
     it(`stops a ${method} header that expands without bound, in bounded memory`, TIMEOUT, async () => {
       const zeros = Buffer.alloc(64 * 1024 * 1024);
       const bomb = method === 'gzip' ? gzipSync(zeros, { level: 9 }) : zstdCompress(zeros);
-      const suffix = method === 'gzip' ? '.gz' : '.zst';
-      const forged = await forgeArtifact({
-        headerStored: bomb,
-        members: (m) => m.map((e) => (e.name.startsWith('header') ? { ...e, name: `header.tar${suffix}` } : e)),
-        manifestExtra: [],
-      });
-      // The manifest lists header.tar.gz; rename its line for the zstd variant.
-      const fixed = method === 'gzip' ? forged : await rearranged2(forged, (e) => (e.name === 'manifest' ? { ...e, data: Buffer.from((e.data ?? Buffer.alloc(0)).toString().replace('header.tar.gz', 'header.tar.zst')) } : e));
+      const forged = await forgeArtifact({ headerStored: bomb, headerName: `header.tar${method === 'gzip' ? '.gz' : '.zst'}` });
       global.gc?.();
       const before = process.memoryUsage().rss;
-      await rejects(fixed, 'ARTIFACT_TOO_LARGE', { mode: 'header' }, /expands beyond/);
+      await rejects(forged, 'ARTIFACT_TOO_LARGE', { mode: 'header' }, /expands beyond/);
       const grown = process.memoryUsage().rss - before;
       assert.ok(grown < 64 * 1024 * 1024, `RSS grew by ${grown} bytes`);
     });
   }
 });
-
-async function rearranged2(buf: Buffer, edit: (e: EntrySpec) => EntrySpec): Promise<Buffer> {
-  return buildTar(readMembers(buf).map(edit));
-}
 
 describe('not artifacts at all', () => {
   it('rejects an empty file', async () => {
