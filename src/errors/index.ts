@@ -39,10 +39,3 @@ export class UpdaterError extends Error {
 export function isUpdaterError(err: unknown): err is UpdaterError {
   return err instanceof UpdaterError;
 }
-
-/** Wraps any thrown value: an UpdaterError keeps its code, anything else becomes `fallback`. */
-export function asUpdaterError(err: unknown, fallback: ErrorCode, context: string): UpdaterError {
-  if (isUpdaterError(err)) return err;
-  const detail = err instanceof Error ? err.message : String(err);
-  return new UpdaterError(fallback, `${context}: ${detail}`, { cause: err });
-}
