@@ -264,6 +264,20 @@ describe('sizes and bombs', () => {
   }
 });
 
+describe('the source fails', () => {
+  // A stick pulled mid-read: the reader must report the read error itself, not a damaged artifact.
+  for (const [label, at] of [['in the header', 2000], ['in the payload', 20_000]] as const) {
+    it(`passes a read error ${label} through as IO_ERROR`, TIMEOUT, async () => {
+      const buf = artifact('rootfs-gzip-rsa.mender');
+      function* failing(): Generator<Uint8Array> {
+        yield buf.subarray(0, at);
+        throw new UpdaterError('IO_ERROR', '/media/usb/update.mender: EIO: i/o error, read');
+      }
+      await assert.rejects(readArtifact(failing(), { mode: 'full' }), (err: UpdaterError) => err.code === 'IO_ERROR' && /EIO/.test(err.message));
+    });
+  }
+});
+
 describe('not artifacts at all', () => {
   it('rejects an empty file', async () => {
     await rejects(Buffer.alloc(0), 'ARTIFACT_EMPTY');
