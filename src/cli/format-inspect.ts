@@ -2,6 +2,7 @@
 // Pure: takes the model, returns text.
 
 import type { ArtifactInfo, DependsMap, ProvidesMap } from '../artifact/index.js';
+import { printable } from './printable.js';
 
 /** The `inspect --json` object. Keys are a contract: add, never rename. */
 export function inspectJson(info: ArtifactInfo): Record<string, unknown> {
@@ -28,15 +29,6 @@ export function inspectJson(info: ArtifactInfo): Record<string, unknown> {
       augmented: p.augmented,
     })),
   };
-}
-
-/**
- * Artifact text comes from an untrusted stick: control characters are shown escaped, never sent to
- * the terminal, where they could rewrite what the technician sees.
- */
-function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function pairs(map: ProvidesMap | DependsMap): string {

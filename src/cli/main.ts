@@ -7,6 +7,7 @@ import { isUpdaterError } from '../errors/index.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { inspect } from './inspect.js';
 import type { Io } from './io.js';
+import { printable } from './printable.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -49,7 +50,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       if (!isUpdaterError(err)) throw err;
       exitCode = exitCodeFor(err.code);
       if (json) io.stdout.write(JSON.stringify({ error: { code: err.code, message: err.message } }, null, 2) + '\n');
-      io.stderr.write(`usb-updater: error ${err.code}: ${err.message}\n`);
+      io.stderr.write(`usb-updater: error ${err.code}: ${printable(err.message)}\n`);
     }
   };
   const program = buildProgram(io, run);

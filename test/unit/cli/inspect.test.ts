@@ -52,6 +52,14 @@ describe('usb-updater inspect', () => {
     assert.equal((JSON.parse(json.stdout) as { name: string }).name, name);
   });
 
+  it('escapes control characters and newlines quoted in error messages too', async () => {
+    const buf = await forgeArtifact({ headerInfo: { payloads: [{ type: 'rootfs-image' }], artifact_provides: { artifact_name: 'x', 'k\u001b[31m\nSignature: verified': 1 }, artifact_depends: { device_type: ['d'] } } });
+    const { code, stderr } = await runCli(['inspect', '-'], [buf]);
+    assert.equal(code, 1);
+    assert.match(stderr, /ARTIFACT_BAD_HEADER: .*k\\u001b\[31m\\u000aSignature: verified/);
+    assert.equal(stderr.split('\n').length, 2, 'one line and its end');
+  });
+
   it('reads standard input with -', async () => {
     const { code, stdout } = await runCli(['inspect', '--json', '-'], [artifact('v2-rootfs-gzip.mender')]);
     assert.equal(code, 0);
