@@ -63,7 +63,7 @@ type XzStreamClass = new (input: ReadableStream<Uint8Array>) => ReadableStream<U
 async function* unxz(source: ByteSource): AsyncGenerator<Buffer> {
   // xz-decompress is CommonJS: its class sits on the default export.
   const mod = (await import('xz-decompress')) as unknown as { default: { XzReadableStream: XzStreamClass } };
-  const input = ReadableStream.from(source as AsyncIterable<Uint8Array>);
+  const input = ReadableStream.from(source);
   const output = new mod.default.XzReadableStream(input);
   for await (const chunk of output as unknown as AsyncIterable<Uint8Array>) {
     yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
@@ -90,6 +90,10 @@ async function* unzstd(source: ByteSource): AsyncGenerator<Buffer> {
   if (inFrame) throw new Error('ended in middle of a zstd frame');
 }
 
+async function* passThrough(source: ByteSource): AsyncGenerator<Buffer> {
+  for await (const chunk of source) yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+}
+
 /**
  * Decompresses `source` with `method`, yielding output as the consumer pulls it. Failures become
  * UpdaterErrors naming `member`.
@@ -98,7 +102,7 @@ export async function* decompress(method: Compression, source: ByteSource, membe
   const stream = method === 'gzip' ? gunzip(source)
     : method === 'lzma' ? unxz(source)
       : method === 'zstd' ? unzstd(source)
-        : (source as AsyncIterable<Buffer>);
+        : passThrough(source);
   try {
     for await (const chunk of stream) yield chunk;
   } catch (err) {

@@ -57,6 +57,12 @@ function checksum(manifest: Manifest, manifestName: string, member: string, byte
   if (got !== want) throw new UpdaterError('ARTIFACT_CHECKSUM_MISMATCH', `${member}: SHA-256 ${got} does not match the ${manifestName}'s ${want}`);
 }
 
+/** A payload file a manifest lists: its checksum, and whether the unsigned manifest-augment did. */
+interface ListedFile {
+  checksum: string;
+  augmented: boolean;
+}
+
 /** What one read has learned so far; filled member by member. */
 interface ReadState {
   format: 2 | 3 | null;
@@ -70,7 +76,7 @@ interface ReadState {
   header: ParsedHeader | null;
   augment: ParsedHeader | null;
   /** Expected payload files, by payload index: name → checksum and whether it is augmented. */
-  files: Map<number, Map<string, { checksum: string; augmented: boolean }>>;
+  files: Map<number, Map<string, ListedFile>>;
   sizes: Map<number, Map<string, number>>;
 }
 
@@ -86,7 +92,7 @@ function collectManifest(state: ReadState, manifest: Manifest, name: string, aug
     const data = parseDataPath(path);
     if (!data) throw new UpdaterError('ARTIFACT_BAD_MANIFEST', `${name}: unexpected path ${JSON.stringify(path)}`);
     if (data.index >= LIMITS.payloads) throw new UpdaterError('ARTIFACT_TOO_LARGE', `${name}: payload index ${data.index} is beyond the limit`);
-    const files = state.files.get(data.index) ?? new Map<string, { checksum: string; augmented: boolean }>();
+    const files = state.files.get(data.index) ?? new Map<string, ListedFile>();
     if (files.has(data.name)) throw new UpdaterError('ARTIFACT_BAD_MANIFEST', `${name}: ${path} is also in the other manifest`);
     files.set(data.name, { checksum: digest, augmented });
     state.files.set(data.index, files);
@@ -148,7 +154,7 @@ function buildInfo(state: ReadState, full: boolean): ArtifactInfo {
   const header = state.header as ParsedHeader;
   const { info } = header;
   const payloads: Payload[] = header.payloads.map((payload, index) => {
-    const files: PayloadFile[] = [...(state.files.get(index) ?? new Map<string, { checksum: string; augmented: boolean }>())].map(([name, file]) => ({
+    const files: PayloadFile[] = [...(state.files.get(index) ?? new Map<string, ListedFile>())].map(([name, file]) => ({
       name,
       size: full ? (state.sizes.get(index)?.get(name) ?? null) : null,
       checksum: file.checksum,
