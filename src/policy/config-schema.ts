@@ -1,0 +1,182 @@
+// The config file's schema: every key, its type, default and documentation, in one zod schema.
+// It is the single source of truth: the loader validates with it, `config/config.schema.json` is
+// generated from it (a test fails when the committed copy is stale), and the README's key list is
+// checked against it. Keys are snake_case, like Mender's own files.
+
+import { z } from 'zod';
+import { parseDuration, parseSize } from './units.js';
+
+/** A string that must compile as a JavaScript regular expression. */
+const regex = z.string().superRefine((value, ctx) => {
+  try {
+    new RegExp(value, 'u');
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${(err as Error).message}` });
+  }
+});
+
+const size = z
+  .union([z.number().int().nonnegative(), z.string()])
+  .transform((value, ctx) => {
+    const bytes = typeof value === 'number' ? value : parseSize(value);
+    if (bytes === null) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not a size: write bytes or a number with a unit (KiB, MiB, GiB, TiB, kB, MB, GB, TB), e.g. 8GiB` });
+      return z.NEVER;
+    }
+    return bytes;
+  });
+
+const duration = z.string().transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === null) {
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not a duration: write a number with a unit (ms, s, m, h), e.g. 30s, 5m, 1h30m` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const absolutePath = z.string().regex(/^\//, 'must be an absolute path (start with /)');
+/** A path on the device; relative paths are taken from the config file's folder. */
+const filePath = z.string().min(1, 'must not be empty');
+
+/** A glob relative to the root of a stick: no leading /, no `..`. */
+const stickGlob = z
+  .string()
+  .min(1, 'must not be empty')
+  .refine((value) => !value.startsWith('/'), 'must be relative to the root of the stick (no leading /)')
+  .refine((value) => !value.split('/').includes('..'), 'must not contain .. (it would leave the stick)');
+
+const namePattern = z.string().min(1, 'must not be empty');
+
+const usbId = z.string().regex(/^[0-9a-fA-F]{4}$/, 'must be 4 hexadecimal digits, as lsusb prints them (e.g. 0781)');
+
+const device = z
+  .strictObject({
+    device_type_file: filePath
+      .default('/var/lib/mender/device_type')
+      .describe("Mender's device_type file (a line device_type=NAME). The device type must be in an artifact's device_type list."),
+  })
+  .describe('Where the facts about this device come from.');
+
+const signature = z
+  .strictObject({
+    required: z.boolean().default(true).describe('Reject artifacts that are not signed by one of `keys`. Turning it off also accepts unsigned artifacts.'),
+    keys: z
+      .array(filePath)
+      .default([])
+      .describe('Public keys (PEM; RSA >= 2048 bits or EC P-256). Any one of them may verify an artifact, so a new key can be rolled out beside the old one.'),
+    allow_augmented: z
+      .boolean()
+      .default(false)
+      .describe('Accept artifacts whose unsigned augment section changes the payload type, depends or provides. Off by default: no signature covers those fields.'),
+  })
+  .describe('Signature rules. A signed artifact whose signature does not verify is always rejected.');
+
+const artifacts = z
+  .strictObject({
+    allow: z.array(namePattern).default(['*']).describe('Artifact-name globs (* and ?): an artifact must match one of them.'),
+    deny: z.array(namePattern).default([]).describe('Artifact-name globs that reject an artifact even if it matches `allow`.'),
+    payload_types: z
+      .array(z.string().min(1))
+      .min(1, 'must list at least one payload type')
+      .default(['rootfs-image'])
+      .describe('Payload types that may be installed (rootfs-image, or update-module names such as single-file).'),
+    max_size: size.prefault('8GiB').describe('Largest artifact file accepted, in bytes or with a unit (8GiB).'),
+  })
+  .describe('Which artifacts may be installed.');
+
+const versioning = z
+  .strictObject({
+    source: z
+      .enum(['name', 'provide'])
+      .default('name')
+      .describe('Where the version comes from: the artifact name, or one of its provides (see `provide`).'),
+    provide: z.string().min(1).default('rootfs-image.version').describe('The provide that holds the version when `source` is provide.'),
+    pattern: regex
+      .default('(\\d+(?:\\.\\d+)*)')
+      .describe('Regular expression that finds the version in the name or provide: the named group `version`, else the first group, else the whole match.'),
+    scheme: z.enum(['dotted', 'semver']).default('dotted').describe('How versions compare: dotted numbers (1.10 > 1.9) or semver 2.0 (pre-releases sort first).'),
+    allow_downgrade: z.boolean().default(false).describe('Allow installing a version lower than the running one.'),
+    allow_reinstall: z.boolean().default(false).describe('Allow installing the running artifact, or another with the same version, again.'),
+  })
+  .describe('How artifact versions are found and compared with the running one.');
+
+const selection = z
+  .strictObject({
+    on_tie: z
+      .enum(['refuse', 'first-path'])
+      .default('refuse')
+      .describe('Two different acceptable artifacts with the same highest version: refuse both (default), or take the first by path. Byte-identical copies never count as a tie.'),
+  })
+  .describe('How one artifact is chosen among several acceptable ones: always the highest version.');
+
+const search = z
+  .strictObject({
+    paths: z
+      .array(stickGlob)
+      .min(1, 'must list at least one glob')
+      .default(['*.mender', 'updates/*.mender'])
+      .describe('Globs, relative to the root of the stick, of the files that are candidates.'),
+    max_depth: z.number().int().min(0).max(16).default(2).describe('How many folder levels below the root are searched (0: the root only).'),
+    max_entries: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(10_000)
+      .describe('Most folder entries examined on one stick; a stick with more is refused, not half-searched.'),
+    timeout: duration.prefault('60s').describe('Time allowed to search a stick and read the headers of its candidates (30s, 5m).'),
+  })
+  .describe('Where artifacts are looked for on a stick.');
+
+const usbMatch = z
+  .strictObject({
+    vendor_id: usbId.optional().describe('USB vendor id, 4 hex digits.'),
+    product_id: usbId.optional().describe('USB product id, 4 hex digits.'),
+    serial: z.string().min(1).optional().describe('USB serial number, exactly.'),
+  })
+  .refine((m) => m.vendor_id !== undefined || m.product_id !== undefined || m.serial !== undefined, 'name at least one of vendor_id, product_id, serial');
+
+const media = z
+  .strictObject({
+    roots: z
+      .array(absolutePath)
+      .default(['/run/usb-updater/media'])
+      .describe('Folders under which mounted filesystems count as sticks, whatever their device (the udev rule mounts sticks here).'),
+    filesystems: z
+      .array(z.string().min(1))
+      .min(1, 'must list at least one filesystem type')
+      .default(['vfat', 'exfat', 'ext4', 'ext3', 'ext2', 'ntfs3', 'iso9660', 'udf'])
+      .describe('Filesystem types (as in /proc/self/mountinfo) a stick may carry.'),
+    allow_loop_devices: z.boolean().default(false).describe('Treat loop devices as sticks (tests and demos).'),
+    labels: z.array(z.string().min(1)).default([]).describe('If not empty: only filesystems with one of these labels count.'),
+    uuids: z.array(z.string().min(1)).default([]).describe('If not empty: only filesystems with one of these UUIDs count.'),
+    usb: z.array(usbMatch).default([]).describe('If not empty: only sticks whose USB identity matches one entry count.'),
+  })
+  .describe('Which mounted media count as update sticks.');
+
+export const configSchema = z
+  .strictObject({
+    version: z.literal(1).default(1).describe('Format of this file. Only 1 exists.'),
+    device: device.prefault({}),
+    signature: signature.prefault({}),
+    artifacts: artifacts.prefault({}),
+    versioning: versioning.prefault({}),
+    selection: selection.prefault({}),
+    search: search.prefault({}),
+    media: media.prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    if (config.signature.required && config.signature.keys.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['signature', 'keys'], message: 'signature.required is true, so at least one key is needed (or set required: false)' });
+    }
+  })
+  .describe('usb-updater configuration');
+
+/** The config after validation: every default filled in, sizes in bytes, durations in milliseconds. */
+export type Config = z.output<typeof configSchema>;
+
+/** The JSON Schema (draft 2020-12) of the file as written, for editors. */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' });
+}

@@ -1,0 +1,223 @@
+// The decision: from the candidates found on a stick (with their parsed headers), the device's facts
+// and the policy, which artifact to install, if any, and why each candidate was or was not chosen.
+// Pure: no I/O, no clock. Deterministic: the same inputs give the same decision, whatever order the
+// candidates came in.
+
+import type { ArtifactInfo } from '../artifact/index.js';
+import type { Config } from './config-schema.js';
+import { incompatibilities, type DeviceFacts } from './device-compat.js';
+import type { Reason } from './reasons.js';
+import { namePatternMatcher } from './stick-paths.js';
+import { formatSize } from './units.js';
+import { compareVersions, extractVersion, isComparable } from './version.js';
+
+/** One file found on a stick, as the scanner and the header reader left it. */
+export type Candidate =
+  | { path: string; status: 'skipped'; reason: Reason }
+  | { path: string; status: 'failed'; size: number | null; reason: Reason }
+  | { path: string; status: 'read'; size: number | null; info: ArtifactInfo };
+
+export interface MediaFacts {
+  fsType?: string | undefined;
+  label?: string | undefined;
+  uuid?: string | undefined;
+  usb?: { vendorId?: string | undefined; productId?: string | undefined; serial?: string | undefined } | undefined;
+}
+
+export interface CandidateVerdict {
+  path: string;
+  verdict: 'accept' | 'reject' | 'skip';
+  /** The one to install. */
+  selected: boolean;
+  artifactName: string | null;
+  version: string | null;
+  /** Why it was skipped, rejected or, if acceptable, not selected. Empty for the selected one. */
+  reasons: Reason[];
+  /** Remarks that did not reject it (an unverified signature allowed by the policy…). */
+  notes: string[];
+}
+
+export interface Decision {
+  outcome: 'selected' | 'nothing' | 'ambiguous' | 'media-rejected';
+  /** Path of the artifact to install, when the outcome is `selected`. */
+  selected: string | null;
+  /** One sentence for a technician. */
+  summary: string;
+  mediaReasons: Reason[];
+  running: { artifactName: string | null; version: string | null };
+  candidates: CandidateVerdict[];
+}
+
+type Policy = Pick<Config, 'signature' | 'artifacts' | 'versioning' | 'selection' | 'media'>;
+
+function mediaReasons(media: MediaFacts | undefined, policy: Policy['media']): Reason[] {
+  if (!media) return [];
+  const reasons: Reason[] = [];
+  if (media.fsType !== undefined && !policy.filesystems.includes(media.fsType)) {
+    reasons.push({ code: 'MEDIA_FILESYSTEM_NOT_ALLOWED', message: `filesystem ${media.fsType} is not one of ${policy.filesystems.join(', ')}` });
+  }
+  if (policy.labels.length > 0 && (media.label === undefined || !policy.labels.includes(media.label))) {
+    reasons.push({ code: 'MEDIA_LABEL_NOT_ALLOWED', message: `label ${media.label === undefined ? '(none)' : JSON.stringify(media.label)} is not one of ${policy.labels.join(', ')}` });
+  }
+  if (policy.uuids.length > 0 && (media.uuid === undefined || !policy.uuids.includes(media.uuid))) {
+    reasons.push({ code: 'MEDIA_UUID_NOT_ALLOWED', message: `UUID ${media.uuid ?? '(none)'} is not one of ${policy.uuids.join(', ')}` });
+  }
+  if (policy.usb.length > 0) {
+    const usb = media.usb;
+    const same = (want: string | undefined, have: string | undefined): boolean => want === undefined || (have !== undefined && want.toLowerCase() === have.toLowerCase());
+    const serialMatches = (want: string | undefined): boolean => want === undefined || want === usb?.serial;
+    const allowed = usb !== undefined && policy.usb.some((m) => same(m.vendor_id, usb.vendorId) && same(m.product_id, usb.productId) && serialMatches(m.serial));
+    const identity = usb ? `${usb.vendorId ?? '????'}:${usb.productId ?? '????'} serial ${usb.serial ?? '(none)'}` : 'not a USB device';
+    if (!allowed) reasons.push({ code: 'MEDIA_USB_NOT_ALLOWED', message: `USB ${identity} matches no media.usb entry` });
+  }
+  return reasons;
+}
+
+/** The version of an artifact, or of the running system, by the versioning rules. */
+function versionOf(name: string, provides: readonly Readonly<Record<string, string>>[], versioning: Policy['versioning']): { version: string | null; from: string } {
+  const source = versioning.source === 'name' ? name : provides.map((p) => p[versioning.provide]).find((v) => v !== undefined);
+  const from = versioning.source === 'name' ? `name ${JSON.stringify(name)}` : `provide ${versioning.provide}`;
+  if (source === undefined) return { version: null, from };
+  const version = extractVersion(source, versioning.pattern);
+  return { version: version !== null && isComparable(version, versioning.scheme) ? version : null, from };
+}
+
+function signatureReasons(info: ArtifactInfo, policy: Policy['signature'], notes: string[]): Reason[] {
+  if (!info.signed) {
+    if (policy.required) return [{ code: 'UNSIGNED', message: 'not signed, and this device requires signed artifacts' }];
+    notes.push('not signed (allowed: signature.required is false)');
+    return [];
+  }
+  if (info.signature_verified === false) return [{ code: 'SIGNATURE_INVALID', message: 'signed, but the signature does not verify with any configured key' }];
+  if (info.signature_verified === null) notes.push('signed, but not verified: no keys are configured');
+  return [];
+}
+
+function augmentReasons(info: ArtifactInfo, policy: Policy['signature']): Reason[] {
+  if (!info.augmented || policy.allow_augmented) return [];
+  const changed: string[] = [];
+  info.payloads.forEach((payload, index) => {
+    if (payload.augmented.type) changed.push(`payload ${index} type`);
+    for (const key of payload.augmented.artifact_depends) changed.push(`payload ${index} depends ${key}`);
+    for (const key of payload.augmented.artifact_provides) changed.push(`payload ${index} provides ${key}`);
+    for (const file of payload.files) if (file.augmented) changed.push(`payload ${index} file ${file.name} checksum`);
+  });
+  if (changed.length === 0) return [];
+  return [{ code: 'AUGMENTED_FIELDS', message: `the unsigned augment section sets ${changed.join(', ')}` }];
+}
+
+function policyReasons(info: ArtifactInfo, policy: Policy): Reason[] {
+  const reasons: Reason[] = [];
+  if (!namePatternMatcher(policy.artifacts.allow)(info.name)) {
+    reasons.push({ code: 'NAME_NOT_ALLOWED', message: `name ${JSON.stringify(info.name)} matches none of artifacts.allow (${policy.artifacts.allow.join(', ')})` });
+  }
+  const denied = policy.artifacts.deny.filter((pattern) => namePatternMatcher([pattern])(info.name));
+  if (denied.length > 0) reasons.push({ code: 'NAME_DENIED', message: `name ${JSON.stringify(info.name)} matches artifacts.deny ${denied.join(', ')}` });
+  if (info.payloads.length === 0) reasons.push({ code: 'NO_PAYLOAD', message: 'the artifact has no payload' });
+  for (const payload of info.payloads) {
+    if (!policy.artifacts.payload_types.includes(payload.type)) {
+      reasons.push({ code: 'PAYLOAD_TYPE_NOT_ALLOWED', message: `payload type ${JSON.stringify(payload.type)} is not one of ${policy.artifacts.payload_types.join(', ')}` });
+    }
+  }
+  return reasons;
+}
+
+interface Evaluated {
+  verdict: CandidateVerdict;
+  /** For acceptable candidates: what makes two copies the same artifact. */
+  identity: string;
+}
+
+function identityOf(info: ArtifactInfo): string {
+  return JSON.stringify([info.name, info.payloads.map((p) => [p.type, p.files.map((f) => [f.name, f.checksum])])]);
+}
+
+function evaluate(candidate: Candidate, device: DeviceFacts, running: Decision['running'], policy: Policy): Evaluated {
+  const base = { path: candidate.path, selected: false, artifactName: null, version: null, notes: [] as string[] };
+  if (candidate.status === 'skipped') return { verdict: { ...base, verdict: 'skip', reasons: [candidate.reason] }, identity: '' };
+  if (candidate.status === 'failed') return { verdict: { ...base, verdict: 'reject', reasons: [candidate.reason] }, identity: '' };
+  const { info } = candidate;
+  const notes: string[] = [];
+  const reasons: Reason[] = [];
+  if (candidate.size !== null && candidate.size > policy.artifacts.max_size) {
+    reasons.push({ code: 'TOO_LARGE', message: `${formatSize(candidate.size)}, more than artifacts.max_size ${formatSize(policy.artifacts.max_size)}` });
+  }
+  reasons.push(...incompatibilities(info, device), ...signatureReasons(info, policy.signature, notes), ...augmentReasons(info, policy.signature), ...policyReasons(info, policy));
+  const { version, from } = versionOf(info.name, [...info.payloads.map((p) => p.artifact_provides), info.artifact_provides], policy.versioning);
+  if (version === null) {
+    reasons.push({ code: 'NO_VERSION', message: `no ${policy.versioning.scheme} version in ${from} with pattern ${policy.versioning.pattern}` });
+  } else if (info.name === running.artifactName) {
+    if (!policy.versioning.allow_reinstall) reasons.push({ code: 'ALREADY_INSTALLED', message: `${info.name} is the artifact running now` });
+  } else if (running.version === null) {
+    notes.push('the running version is unknown, so it was not compared');
+  } else {
+    const order = compareVersions(version, running.version, policy.versioning.scheme);
+    if (order < 0 && !policy.versioning.allow_downgrade) reasons.push({ code: 'DOWNGRADE', message: `version ${version} is older than the running ${running.version}` });
+    if (order === 0 && !policy.versioning.allow_reinstall) reasons.push({ code: 'SAME_VERSION', message: `version ${version} is the running version` });
+  }
+  const verdict: CandidateVerdict = { ...base, artifactName: info.name, version, verdict: reasons.length === 0 ? 'accept' : 'reject', reasons, notes };
+  return { verdict, identity: identityOf(info) };
+}
+
+const byPath = (a: { path: string }, b: { path: string }): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+
+/** Chooses among the acceptable candidates; marks the chosen one and tells the others why not. */
+function select(acceptable: Evaluated[], policy: Policy): { outcome: 'selected' | 'nothing' | 'ambiguous'; chosen: Evaluated | null } {
+  if (acceptable.length === 0) return { outcome: 'nothing', chosen: null };
+  const scheme = policy.versioning.scheme;
+  // Every acceptable candidate has a version (NO_VERSION rejects); highest first, then by path.
+  const ranked = [...acceptable].sort((a, b) => compareVersions(b.verdict.version ?? '', a.verdict.version ?? '', scheme) || byPath(a.verdict, b.verdict));
+  const top = ranked[0] as Evaluated;
+  const topVersion = top.verdict.version ?? '';
+  const ties = ranked.filter((e) => e !== top && compareVersions(e.verdict.version ?? '', topVersion, scheme) === 0 && e.identity !== top.identity);
+  if (ties.length > 0 && policy.selection.on_tie === 'refuse') {
+    const names = [top, ...ties].map((e) => e.verdict.path);
+    for (const e of [top, ...ties]) {
+      e.verdict.reasons.push({ code: 'AMBIGUOUS', message: `different artifacts with the same version ${topVersion}: ${names.join(', ')}` });
+    }
+  }
+  for (const e of ranked) {
+    if (e === top || e.verdict.reasons.length > 0) continue;
+    if (e.identity === top.identity) e.verdict.reasons.push({ code: 'DUPLICATE', message: `the same artifact as ${top.verdict.path}` });
+    else if (compareVersions(e.verdict.version ?? '', topVersion, scheme) === 0) {
+      e.verdict.reasons.push({ code: 'TIE_BROKEN', message: `same version as ${top.verdict.path}, which comes first by path (selection.on_tie is first-path)` });
+    } else e.verdict.reasons.push({ code: 'NOT_NEWEST', message: `version ${e.verdict.version ?? ''} is older than ${topVersion} in ${top.verdict.path}` });
+  }
+  if (top.verdict.reasons.length > 0) return { outcome: 'ambiguous', chosen: null };
+  top.verdict.selected = true;
+  return { outcome: 'selected', chosen: top };
+}
+
+function summarize(outcome: Decision['outcome'], candidates: readonly CandidateVerdict[], chosen: CandidateVerdict | null, media: readonly Reason[]): string {
+  if (outcome === 'media-rejected') return `this stick is not accepted: ${media.map((r) => r.message).join('; ')}`;
+  if (outcome === 'selected' && chosen) return `install ${chosen.artifactName ?? ''} (version ${chosen.version ?? ''}) from ${chosen.path}`;
+  if (outcome === 'ambiguous') {
+    const tied = candidates.filter((c) => c.reasons.some((r) => r.code === 'AMBIGUOUS')).map((c) => c.path);
+    return `nothing installed: ${tied.join(' and ')} are different artifacts with the same version; remove all but one`;
+  }
+  const artifacts = candidates.filter((c) => c.verdict !== 'skip').length;
+  if (artifacts === 0) return 'nothing to install: no artifact found';
+  return `nothing to install: ${artifacts} artifact${artifacts === 1 ? '' : 's'} found, none acceptable`;
+}
+
+/** Decides what to install from `candidates` on a device with `device` facts, by `policy`. */
+export function decide(candidates: readonly Candidate[], device: DeviceFacts, policy: Policy, media?: MediaFacts): Decision {
+  const runningName = device.provides['artifact_name'] ?? null;
+  const running = { artifactName: runningName, version: runningName === null && policy.versioning.source === 'name' ? null : versionOf(runningName ?? '', [device.provides], policy.versioning).version };
+  const refused = mediaReasons(media, policy.media);
+  const evaluated = [...candidates].sort(byPath).map((c) => evaluate(c, device, running, policy));
+  const verdicts = evaluated.map((e) => e.verdict);
+  if (refused.length > 0) {
+    // Nothing on a refused stick is installed: what would have been acceptable is rejected for it.
+    for (const v of verdicts.filter((c) => c.verdict === 'accept')) {
+      v.verdict = 'reject';
+      v.reasons.push(...refused);
+    }
+    return { outcome: 'media-rejected', selected: null, summary: summarize('media-rejected', verdicts, null, refused), mediaReasons: refused, running, candidates: verdicts };
+  }
+  const { outcome, chosen } = select(
+    evaluated.filter((e) => e.verdict.verdict === 'accept'),
+    policy,
+  );
+  return { outcome, selected: chosen?.verdict.path ?? null, summary: summarize(outcome, verdicts, chosen?.verdict ?? null, refused), mediaReasons: [], running, candidates: verdicts };
+}

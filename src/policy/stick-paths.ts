@@ -1,0 +1,30 @@
+// Which paths on a stick are artifact candidates: the configured globs (relative to the stick's root),
+// minus hidden and AppleDouble files, which are reported as skipped rather than silently ignored so
+// a technician learns why `._update.mender` (a macOS copy artefact) was not used.
+
+import picomatch from 'picomatch';
+import type { Config } from './config-schema.js';
+import type { Reason } from './reasons.js';
+
+export type PathRule = (relativePath: string) => { candidate: true } | { candidate: false; skip: Reason | null };
+
+export function pathRule(search: Config['search']): PathRule {
+  // dot: true so that `._x.mender` and `.x.mender` match the globs and get a reason, not silence.
+  const matches = picomatch(search.paths, { dot: true });
+  return (relativePath) => {
+    if (!matches(relativePath)) return { candidate: false, skip: null };
+    const base = relativePath.slice(relativePath.lastIndexOf('/') + 1);
+    if (base.startsWith('._')) return { candidate: false, skip: { code: 'APPLEDOUBLE_FILE', message: 'macOS AppleDouble metadata file, not an artifact' } };
+    if (base.startsWith('.')) return { candidate: false, skip: { code: 'HIDDEN_FILE', message: 'hidden file' } };
+    return { candidate: true };
+  };
+}
+
+/** Artifact-name patterns: `*` any run of characters, `?` one; everything else literal. */
+export function namePatternMatcher(patterns: readonly string[]): (name: string) => boolean {
+  const regexes = patterns.map((pattern) => {
+    const body = [...pattern].map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[\\^$.|+()[\]{}]/g, '\\$&'))).join('');
+    return new RegExp(`^${body}$`, 'su');
+  });
+  return (name) => regexes.some((regex) => regex.test(name));
+}

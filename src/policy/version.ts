@@ -1,0 +1,40 @@
+// Versions of artifacts: found in a name or a provide with the configured pattern, compared by the
+// configured scheme. A version that cannot be found or parsed is null, never a guess.
+
+import semver from 'semver';
+import type { Config } from './config-schema.js';
+
+export type Versioning = Config['versioning'];
+
+/** The version text in `source` by the pattern: group `version`, else group 1, else the match. */
+export function extractVersion(source: string, pattern: string): string | null {
+  const match = new RegExp(pattern, 'u').exec(source);
+  if (!match) return null;
+  const found = match.groups?.['version'] ?? match[1] ?? match[0];
+  return found === '' ? null : found;
+}
+
+const DOTTED = /^\d+(?:\.\d+)*$/;
+
+function compareDotted(a: string, b: string): number {
+  // BigInt: a build number such as 20261127093000 must not lose digits.
+  const left = a.split('.').map(BigInt);
+  const right = b.split('.').map(BigInt);
+  for (let i = 0; i < Math.max(left.length, right.length); i++) {
+    // A missing component counts as 0: 1.2 equals 1.2.0.
+    const l = left[i] ?? 0n;
+    const r = right[i] ?? 0n;
+    if (l !== r) return l < r ? -1 : 1;
+  }
+  return 0;
+}
+
+/** Whether `version` is valid in `scheme`, so it can be compared. */
+export function isComparable(version: string, scheme: Versioning['scheme']): boolean {
+  return scheme === 'semver' ? semver.valid(version) !== null : DOTTED.test(version);
+}
+
+/** Negative, zero or positive as a < b, a = b, a > b. Both must be comparable. */
+export function compareVersions(a: string, b: string, scheme: Versioning['scheme']): number {
+  return scheme === 'semver' ? semver.compare(a, b) : compareDotted(a, b);
+}
