@@ -3,7 +3,10 @@
 
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { isUpdaterError } from '../errors/index.js';
+import { isUpdaterError, type ErrorCode } from '../errors/index.js';
+import { DEFAULT_CONFIG_PATH } from '../system/index.js';
+import { check, CHECK_EXIT } from './check.js';
+import { configCheck } from './config.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { inspect } from './inspect.js';
 import type { Io } from './io.js';
@@ -16,7 +19,13 @@ function packageVersion(): string {
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-function buildProgram(io: Io, run: (work: () => Promise<unknown>, json: boolean) => Promise<void>): Command {
+/** Runs a command's work; a number it returns is the exit code, an UpdaterError maps through `exitFor`. */
+type Run = (work: () => Promise<unknown>, json: boolean, exitFor?: (code: ErrorCode) => number) => Promise<void>;
+
+// check: 0 selected, 3 nothing to install, 1 any error, 2 usage.
+const checkExitFor = (code: ErrorCode): number => (code === 'USAGE_ERROR' ? CHECK_EXIT.USAGE : CHECK_EXIT.ERROR);
+
+function buildProgram(io: Io, run: Run): Command {
   const program = new Command('usb-updater')
     .description('Installs Mender artifacts from USB sticks on devices running the Mender client in standalone mode.')
     .version(packageVersion(), '-V, --version')
@@ -37,18 +46,49 @@ function buildProgram(io: Io, run: (work: () => Promise<unknown>, json: boolean)
       await run(() => inspect(file, options, io), options.json);
     });
 
+  program
+    .command('check')
+    .description('Show which artifact would be installed from sticks or files, and why every candidate is accepted, rejected or skipped. Reads headers only; installs nothing.')
+    .argument('<path...>', 'a mounted stick (a folder, searched by the config\'s search rules) or a .mender file')
+    .option('-c, --config <file>', 'the config file', DEFAULT_CONFIG_PATH)
+    .option('--device-type <type>', 'the device type to check against (then device facts come from flags only, no Mender client needed)')
+    .addOption(new Option('--provides <key=value>', "a provide of the device, as `mender show-provides` prints it (artifact_name=…); repeat for several").argParser(collect).default([]))
+    .option('--json', 'print one JSON object instead of text; errors as {"error":{code,message}}', false)
+    .addHelpText(
+      'after',
+      '\nWithout --device-type, the device type is read from the config\'s device.device_type_file and the provides from `mender show-provides`.\n' +
+        'Exit codes: 0 an artifact was selected, 3 nothing to install, 1 an error (bad config, unreadable path), 2 usage error.',
+    )
+    .exitOverride()
+    .action(async (paths: string[], options: { config: string; deviceType?: string; provides: string[]; json: boolean }) => {
+      await run(() => check(paths, options, io), options.json, checkExitFor);
+    });
+
+  const config = program.command('config').description('Work with the config file.').exitOverride();
+  config
+    .command('check')
+    .description('Validate a config file: print every problem as FILE:LINE:COL key.path: message.')
+    .argument('[file]', 'the config file', DEFAULT_CONFIG_PATH)
+    .option('--json', 'print {"file","valid","problems":[{file,line,col,path,message}]} instead of text', false)
+    .addHelpText('after', '\nExit codes: 0 valid, 1 invalid, 2 usage error, 3 file not readable.')
+    .exitOverride()
+    .action(async (file: string, options: { json: boolean }) => {
+      await run(() => configCheck(file, options, io), options.json);
+    });
+
   return program;
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   let exitCode: number = EXIT.OK;
-  const run = async (work: () => Promise<unknown>, json: boolean): Promise<void> => {
+  const run: Run = async (work, json, exitFor = exitCodeFor) => {
     try {
-      await work();
+      const result = await work();
+      if (typeof result === 'number') exitCode = result;
     } catch (err) {
       if (!isUpdaterError(err)) throw err;
-      exitCode = exitCodeFor(err.code);
+      exitCode = exitFor(err.code);
       if (json) io.stdout.write(JSON.stringify({ error: { code: err.code, message: err.message } }, null, 2) + '\n');
       io.stderr.write(`usb-updater: error ${err.code}: ${printable(err.message)}\n`);
     }

@@ -22,6 +22,11 @@ export const ERROR_CODES = {
   ARTIFACT_SIGNATURE_INVALID: 'the signature does not verify with any of the given keys, or is malformed',
   KEY_INVALID: 'a public key file cannot be read or is not a usable RSA (>= 2048 bits) or EC P-256 key',
   IO_ERROR: 'a file could not be opened or read',
+  USAGE_ERROR: 'a command-line argument is malformed',
+  CONFIG_INVALID: 'the config file has errors; each is printed as FILE:LINE:COL key.path: message',
+  MEDIA_GONE: 'the stick went away (unplugged or unmounted) while it was being searched',
+  MEDIA_TOO_MANY_ENTRIES: 'the stick holds more folder entries than search.max_entries allows',
+  MEDIA_TIMEOUT: 'searching the stick and reading its headers took longer than search.timeout',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

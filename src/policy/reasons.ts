@@ -8,6 +8,7 @@ export const REASON_CODES = {
   HIDDEN_FILE: 'a hidden file (its name starts with a dot)',
   APPLEDOUBLE_FILE: 'a macOS AppleDouble file (._name): metadata, not an artifact',
   SYMLINK: 'a symbolic link: never followed',
+  BAD_NAME: 'the file name holds control characters or is not valid UTF-8',
   NOT_REGULAR_FILE: 'not a regular file (a FIFO, a device node, a socket or a folder)',
   EMPTY_FILE: 'an empty file',
   FAT32_TRUNCATED: 'exactly 4 GiB - 1 bytes, the FAT32 size limit: the copy was almost certainly cut short',

@@ -41,12 +41,20 @@ export async function openArtifact(path: string): Promise<OpenedArtifact> {
     await handle.close();
     throw new UpdaterError('IO_ERROR', `${path}: not a regular file`);
   }
+  return artifactFromHandle(handle, path, stats.isFile() ? stats.size : null);
+}
+
+/** An artifact read from an already open descriptor, so every read comes from that one file. */
+export function artifactFromHandle(handle: FileHandle, path: string, size: number | null): OpenedArtifact {
   return {
     path,
-    size: stats.isFile() ? stats.size : null,
+    size,
     async *chunks(chunkBytes: number): AsyncIterable<Uint8Array> {
       try {
-        for await (const chunk of handle.createReadStream({ highWaterMark: chunkBytes, autoClose: false })) {
+        // A regular file is read from its start (pread), so each call gives the whole file again; a
+        // FIFO cannot seek and is read once.
+        const from = size === null ? {} : { start: 0 };
+        for await (const chunk of handle.createReadStream({ ...from, highWaterMark: chunkBytes, autoClose: false })) {
           yield chunk as Buffer;
         }
       } catch (err) {

@@ -1,0 +1,93 @@
+// From mounted sticks (or single files) to decision candidates: search each root, read the header of
+// every file found (header only: a few KiB each, whatever the artifact's size), all within one
+// deadline. The open descriptors are returned with the candidates so that an install later reads
+// the very file whose header was checked.
+
+import { readArtifact, type VerificationKey } from '../artifact/index.js';
+import { isUpdaterError, UpdaterError } from '../errors/index.js';
+import type { Candidate, PathRule } from '../policy/index.js';
+import { openCandidate, scanStick, type FoundFile, type StickFs } from './scan.js';
+
+export interface CollectOptions {
+  rule: PathRule;
+  maxDepth: number;
+  maxEntries: number;
+  keys: readonly VerificationKey[];
+  signal: AbortSignal;
+}
+
+export interface Collected {
+  candidates: Candidate[];
+  /** Files whose header was read, by candidate path; the caller closes them. */
+  files: Map<string, FoundFile>;
+}
+
+const HEADER_CHUNK = 64 * 1024;
+
+/** The next step of `iterator`, or a rejection as soon as `signal` aborts (a stalled read). */
+function nextUnlessAborted<T>(iterator: AsyncIterator<T>, signal: AbortSignal): Promise<IteratorResult<T>> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(new UpdaterError('MEDIA_TIMEOUT', 'reading the stick took longer than search.timeout'));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    iterator.next().then(
+      (step) => { signal.removeEventListener('abort', onAbort); resolve(step); },
+      (err: unknown) => { signal.removeEventListener('abort', onAbort); reject(err instanceof Error ? err : new Error(String(err))); },
+    );
+  });
+}
+
+async function* untilAborted(source: AsyncIterable<Uint8Array>, signal: AbortSignal): AsyncIterable<Uint8Array> {
+  const iterator = source[Symbol.asyncIterator]();
+  for (;;) {
+    const step = await nextUnlessAborted(iterator, signal);
+    if (step.done === true) return;
+    yield step.value;
+  }
+}
+
+async function readHeader(display: string, file: FoundFile, options: CollectOptions): Promise<Candidate> {
+  try {
+    const info = await readArtifact(untilAborted(file.artifact.chunks(HEADER_CHUNK), options.signal), { mode: 'header', keys: options.keys, signature: 'report' });
+    return { path: display, status: 'read', size: file.size, info };
+  } catch (err) {
+    if (!isUpdaterError(err)) throw err;
+    // A stick that stalls or goes away ends the whole search, not one candidate.
+    if (err.code === 'MEDIA_TIMEOUT') throw err;
+    const code = err.code === 'IO_ERROR' ? 'UNREADABLE' : 'INVALID_ARTIFACT';
+    return { path: display, status: 'failed', size: file.size, reason: { code, message: `${err.code}: ${err.message}` } };
+  }
+}
+
+const displayPath = (root: string, relative: string): string => (root.endsWith('/') ? `${root}${relative}` : `${root}/${relative}`);
+
+/**
+ * Candidates from `paths`: folders are searched as sticks, files are taken as they are. On error
+ * every opened file is closed before the error is thrown.
+ */
+export async function collectCandidates(paths: readonly string[], fs: StickFs, options: CollectOptions): Promise<Collected> {
+  const candidates: Candidate[] = [];
+  const files = new Map<string, FoundFile>();
+  try {
+    for (const path of paths) {
+      const { isDirectory } = await fs.device(path).catch((err: unknown) => {
+        const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : (err as Error).message;
+        throw new UpdaterError('IO_ERROR', `${path}: ${reason}`, { cause: err });
+      });
+      if (isDirectory) {
+        const found = await scanStick(path, fs, options);
+        for (const { path: relative, reason } of found.skipped) candidates.push({ path: displayPath(path, relative), status: 'skipped', reason });
+        for (const file of found.files) files.set(displayPath(path, file.path), file);
+      } else {
+        const opened = await openCandidate(path, path, fs);
+        if ('reason' in opened) candidates.push({ path, status: 'skipped', reason: opened.reason });
+        else files.set(path, opened);
+      }
+    }
+    for (const [display, file] of files) candidates.push(await readHeader(display, file, options));
+    return { candidates, files };
+  } catch (err) {
+    await Promise.allSettled([...files.values()].map((f) => f.artifact.close()));
+    throw err;
+  }
+}

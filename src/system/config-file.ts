@@ -1,0 +1,14 @@
+// Reads the config file and its key files from disk and hands them to the (pure) policy loader.
+
+import { loadConfig, type LoadResult } from '../policy/index.js';
+import { readSmallTextFile } from './files.js';
+
+export const DEFAULT_CONFIG_PATH = '/etc/usb-updater/config.yaml';
+const CONFIG_MAX = 1024 * 1024;
+const KEY_MAX = 64 * 1024;
+
+/** Loads `path`; an unreadable config file throws IO_ERROR, a bad one returns its problems. */
+export async function readConfigFile(path: string): Promise<LoadResult> {
+  const text = await readSmallTextFile(path, CONFIG_MAX);
+  return loadConfig(text, path, { readKeyFile: (keyPath) => readSmallTextFile(keyPath, KEY_MAX) });
+}
