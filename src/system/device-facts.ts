@@ -2,6 +2,7 @@
 // device_type file, and the current provides as `mender show-provides` prints them.
 
 import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { UpdaterError } from '../errors/index.js';
 import { readSmallTextFile } from './files.js';
 
@@ -33,9 +34,7 @@ export async function showProvides(): Promise<Record<string, string>> {
   let lastError: unknown;
   for (const client of ['mender', 'mender-update']) {
     try {
-      const stdout = await new Promise<string>((resolve, reject) => {
-        execFile(client, ['show-provides'], { timeout: 30_000, maxBuffer: 1024 * 1024 }, (err, out) => (err ? reject(err as Error) : resolve(out)));
-      });
+      const { stdout } = await promisify(execFile)(client, ['show-provides'], { timeout: 30_000, maxBuffer: 1024 * 1024 });
       return parseProvides(stdout);
     } catch (err) {
       lastError = err;
