@@ -30,11 +30,11 @@ function parseProvidesFlags(flags: readonly string[]): Record<string, string> {
   return provides;
 }
 
-async function deviceFacts(options: CheckOptions, loaded: LoadedConfig): Promise<DeviceFacts> {
+async function deviceFacts(options: CheckOptions, flagged: Record<string, string>, loaded: LoadedConfig): Promise<DeviceFacts> {
   // With --device-type the facts are the flags alone: on a laptop there is no client to ask.
-  if (options.deviceType !== undefined) return { deviceType: options.deviceType, provides: parseProvidesFlags(options.provides) };
+  if (options.deviceType !== undefined) return { deviceType: options.deviceType, provides: flagged };
   const deviceType = await readDeviceType(loaded.config.device.device_type_file);
-  const provides = options.provides.length > 0 ? parseProvidesFlags(options.provides) : await showProvides();
+  const provides = options.provides.length > 0 ? flagged : await showProvides();
   return { deviceType, provides };
 }
 
@@ -81,8 +81,10 @@ function jsonReport(decision: Decision, device: DeviceFacts, loaded: LoadedConfi
 }
 
 export async function check(paths: readonly string[], options: CheckOptions, io: Io): Promise<number> {
+  // Malformed flags are reported before anything is read.
+  const flagged = parseProvidesFlags(options.provides);
   const loaded = await loadPolicy(options.config, io);
-  const device = await deviceFacts(options, loaded);
+  const device = await deviceFacts(options, flagged, loaded);
   const { config } = loaded;
   const { candidates, files } = await collectCandidates(paths, realStickFs, {
     rule: pathRule(config.search),

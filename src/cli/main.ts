@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { isUpdaterError, type ErrorCode } from '../errors/index.js';
+import { configJsonSchema } from '../policy/index.js';
 import { DEFAULT_CONFIG_PATH } from '../system/index.js';
 import { check, CHECK_EXIT } from './check.js';
 import { configCheck } from './config.js';
@@ -74,6 +75,14 @@ function buildProgram(io: Io, run: Run): Command {
     .exitOverride()
     .action(async (file: string, options: { json: boolean }) => {
       await run(() => configCheck(file, options, io), options.json);
+    });
+
+  config
+    .command('schema')
+    .description('Print the JSON Schema of the config file (the committed copy is config/config.schema.json).')
+    .exitOverride()
+    .action(() => {
+      io.stdout.write(JSON.stringify(configJsonSchema(), null, 2) + '\n');
     });
 
   return program;

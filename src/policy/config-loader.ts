@@ -90,6 +90,12 @@ function problemsFromIssues(doc: Document, lines: LineCounter, file: string, iss
   return problems;
 }
 
+function keyProblem(path: string, err: unknown): string {
+  const message = (err as Error).message;
+  // File errors already name the path; key-format errors do not.
+  return message.startsWith(path) ? `key file ${message}` : `key file ${path}: ${message}`;
+}
+
 /** `signature.keys` as written, when it is a list; strings only (the schema reports the rest). */
 function keyFilesOf(data: unknown): [number, string][] {
   const keys = (data as { signature?: { keys?: unknown } } | null)?.signature?.keys;
@@ -108,7 +114,7 @@ async function readKeys(doc: Document, lines: LineCounter, file: string, data: u
     try {
       keys.push(parsePublicKey(await options.readKeyFile(absolute), absolute));
     } catch (err) {
-      problems.push({ file, ...valuePosition(doc, lines, path), path: formatKeyPath(path), message: `key file ${absolute}: ${(err as Error).message}` });
+      problems.push({ file, ...valuePosition(doc, lines, path), path: formatKeyPath(path), message: keyProblem(absolute, err) });
     }
   }
   return { keys, problems };

@@ -106,7 +106,7 @@ const selection = z
     on_tie: z
       .enum(['refuse', 'first-path'])
       .default('refuse')
-      .describe('Two different acceptable artifacts with the same highest version: refuse both (default), or take the first by path. Byte-identical copies never count as a tie.'),
+      .describe('Two different acceptable artifacts with the same highest version: refuse both (default), or take the first by path. Copies of the same artifact (same name and checksums) never count as a tie.'),
   })
   .describe('How one artifact is chosen among several acceptable ones: always the highest version.');
 

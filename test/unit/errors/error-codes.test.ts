@@ -7,6 +7,10 @@ import { gzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import { parsePublicKey, readArtifact } from '../../../src/artifact/index.js';
 import { ERROR_CODES, UpdaterError, type ErrorCode } from '../../../src/errors/index.js';
+import { scanStick, type ScanOptions } from '../../../src/media/index.js';
+import { configSchema, pathRule } from '../../../src/policy/index.js';
+import { fakeStick } from '../../support/fake-stick-fs.js';
+import { withTempFile } from '../../support/temp.js';
 import { REPO, artifact, keyPem } from '../../support/fixtures.js';
 import { forgeArtifact } from '../../support/forge.js';
 import { runCli } from '../../support/run-cli.js';
@@ -20,6 +24,8 @@ const cliCode = async (argv: string[]): Promise<never> => {
   const code = /error ([A-Z_]+):/.exec(stderr)?.[1] ?? 'none';
   throw new UpdaterError(code as ErrorCode, stderr);
 };
+
+const scanOptions = (): ScanOptions => ({ rule: pathRule(configSchema.parse({ signature: { required: false } }).search), maxDepth: 2, maxEntries: 100 });
 
 const CASES: Record<ErrorCode, () => Promise<unknown>> = {
   ARTIFACT_EMPTY: () => full(Buffer.alloc(0)),
@@ -41,6 +47,11 @@ const CASES: Record<ErrorCode, () => Promise<unknown>> = {
   ARTIFACT_SIGNATURE_INVALID: () => readArtifact([artifact('rootfs-gzip-rsa.mender')], { mode: 'header', keys: [parsePublicKey(keyPem('ec-p256.pub'), 'k')] }),
   KEY_INVALID: () => new Promise((resolve) => resolve(parsePublicKey('not a key', 'k'))),
   IO_ERROR: () => cliCode(['inspect', '/nonexistent.mender']),
+  USAGE_ERROR: () => cliCode(['check', '--provides', 'no-equals-sign', '/nonexistent']),
+  CONFIG_INVALID: () => withTempFile('config.yaml', 'signature:\n  requird: true\n', (path) => cliCode(['config', 'check', path])),
+  MEDIA_GONE: () => scanStick('/stick', fakeStick('/stick', { updates: { 'a.mender': Buffer.from('x') } }, { '/stick/updates': 'EIO' }), scanOptions()),
+  MEDIA_TOO_MANY_ENTRIES: () => scanStick('/stick', fakeStick('/stick', { 'a.mender': Buffer.from('x'), 'b.mender': Buffer.from('y') }), { ...scanOptions(), maxEntries: 1 }),
+  MEDIA_TIMEOUT: () => scanStick('/stick', fakeStick('/stick', { 'a.mender': Buffer.from('x') }), { ...scanOptions(), signal: AbortSignal.abort() }),
 };
 
 describe('error codes', () => {
