@@ -184,6 +184,20 @@ describe('clientAccepts: the real mender client on a throw-away device', { skip 
     assert.ok(!existsSync(dest));
   });
 
+  it('an update module that fails while installing: not accepted, yet past the checks', async () => {
+    const blocker = join(work, 'a-regular-file');
+    writeFileSync(blocker, '');
+    serial += 1;
+    const path = join(work, `failing-${serial}.mender`);
+    // The module's `mkdir -p DEST` fails: DEST lies under a regular file.
+    await writeSingleFileArtifact({ name: `failing-${serial}`, deviceTypes: ['dev-a'], output: path, destDir: join(blocker, 'dest') });
+    const verdict = await ask(path, DEVICE);
+    assert.equal(verdict.accepted, false);
+    assert.equal(verdict.rejectedFor, null);
+    assert.equal(verdict.passedChecks, true, verdict.output);
+    assert.equal(verdict.errors.at(-1), 'Installation failed: Update module terminated abnormally: exit status 1');
+  });
+
   describe('header fields mender-artifact 3.9 cannot write (forged headers, real client verdicts)', () => {
     const files = (dest: string): Array<{ name: string; data: Buffer }> => [
       { name: 'payload.txt', data: Buffer.from('forged\n') },

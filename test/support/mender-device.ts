@@ -21,7 +21,8 @@
 //   depends checks, and one that passes them fails right after ("No match between boot and root
 //   partitions") before a byte is written: see `passedChecks`. No bootloader tool ever runs.
 // Without ArtifactVerifyKey the client checks no signature, so signed and unsigned artifacts behave
-// alike here.
+// alike here. Calls may run concurrently (every device is its own), but not two artifacts that write
+// the same file: the single-file module's `cp F DEST.tmp && mv` then races and one install fails.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -49,8 +50,9 @@ export interface ClientVerdict {
   /** Why the client refused the artifact before installing anything, when it was one of these. */
   rejectedFor: 'device-type' | 'depends' | null;
   /**
-   * The artifact got past the device-type and depends checks: accepted, or a payload the simulated
-   * device cannot take (a rootfs-image artifact: this device has no partitions).
+   * The artifact got past the device-type and depends checks: accepted, or failed later, while
+   * installing (an update module that fails: "Installation failed: …") or at a payload the simulated
+   * device cannot take (a rootfs-image artifact: this device has no partitions, "Download failed: …").
    */
   passedChecks: boolean;
   /** `mender show-provides` after the accepted install was committed; null when not accepted. */
@@ -220,8 +222,8 @@ async function judge(root: string, artifactPath: string, facts: DeviceFacts, tim
     output: install.output,
     errors,
     rejectedFor: accepted ? null : rejectionOf(errors),
-    // Observed for rootfs-image on this partition-less device, after the checks have passed.
-    passedChecks: accepted || errors.some((e) => e.startsWith('Download failed: Payload: can not install Payload')),
+    // The client logs these prefixes only once the header checks have passed.
+    passedChecks: accepted || errors.some((e) => /^(Download|Installation) failed: /.test(e)),
     providesAfter,
   };
 }
