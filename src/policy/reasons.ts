@@ -18,6 +18,7 @@ export const REASON_CODES = {
   TOO_LARGE: 'larger than artifacts.max_size',
   DEVICE_TYPE_MISMATCH: "this device's type is not in the artifact's device_type list",
   DEPENDS_NOT_MET: "an artifact_depends entry is not met by this device's provides",
+  DEPENDS_CONFLICT: 'a payload and the header depend on the same key, which the Mender client refuses',
   UNSIGNED: 'not signed, and signature.required is true',
   SIGNATURE_INVALID: 'signed, but no configured key verifies the signature',
   AUGMENTED_FIELDS: 'the unsigned augment section changes the payload type, depends or provides',

@@ -20,9 +20,6 @@ const DEVICE: DeviceFacts = {
 };
 const NO_GROUP: DeviceFacts = { deviceType: 'dev-a', provides: { artifact_name: 'factory-1', 'custom.key': 'v1' } };
 
-/** One call of the harness must stay well under this; the target is < 2 s. */
-const CALL_BUDGET_MS = 5_000;
-
 type Spec = Omit<SingleFileArtifactSpec, 'output' | 'destDir' | 'name'>;
 
 interface Case {
@@ -112,7 +109,6 @@ describe('clientAccepts: the real mender client on a throw-away device', { skip 
   async function ask(path: string, facts: DeviceFacts): Promise<ClientVerdict> {
     const verdict = await clientAccepts(path, facts);
     timings.push(verdict.ms);
-    assert.ok(verdict.ms < CALL_BUDGET_MS, `one call took ${verdict.ms} ms`);
     return verdict;
   }
 
@@ -287,12 +283,12 @@ describe('clientAccepts: the real mender client on a throw-away device', { skip 
     assert.deepEqual(clients(), []);
   });
 
-  it('a call takes well under 2 s (median), so a table of cases stays fast', (t) => {
+  // Timings are reported, not asserted: speed targets live in benchmarks, never in tests.
+  it('reports how long a call takes', (t) => {
     const sorted = [...timings].sort((a, b) => a - b);
     const median = sorted[sorted.length >> 1] ?? 0;
     t.diagnostic(`${sorted.length} calls: min ${sorted[0]} ms, median ${median} ms, max ${sorted.at(-1)} ms`);
-    assert.ok(sorted.length > 20);
-    assert.ok(median < 2_000, `median ${median} ms`);
+    assert.ok(sorted.length > 20, 'every case above ran the client');
   });
 
   it('refuses facts it cannot set up faithfully', async () => {
