@@ -95,7 +95,8 @@ export async function check(paths: readonly string[], options: CheckOptions, io:
   });
   // check only reads headers; nothing is installed, so every file is closed at once.
   await Promise.allSettled([...files.values()].map((f) => f.artifact.close()));
-  const decision = decide(candidates, device, config);
+  // The paths are folders and files, not a stick the media layer identified: no media facts.
+  const decision = decide(candidates, device, config, null);
   io.stdout.write(options.json ? JSON.stringify(jsonReport(decision, device, loaded), null, 2) + '\n' : textReport(decision, device, loaded));
   return decision.outcome === 'selected' ? CHECK_EXIT.SELECTED : CHECK_EXIT.NOTHING;
 }

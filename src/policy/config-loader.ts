@@ -61,15 +61,30 @@ function describeValue(value: unknown): string {
   return `${typeof value} ${JSON.stringify(value)}`;
 }
 
-const EXPECTED: Record<string, string> = { object: 'a map of keys', array: 'a list', string: 'a string', boolean: 'true or false', number: 'a number' };
+const EXPECTED: Record<string, string> = { object: 'a map of keys', array: 'a list', string: 'a string', boolean: 'true or false', number: 'a number', int: 'a whole number' };
 
 /** Messages in the words of someone editing YAML rather than of the validation library. */
 function messageFor(issue: z.core.$ZodRawIssue): string | undefined {
-  if (issue.code === 'invalid_type') {
-    return `expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${describeValue(issue.input)}`;
+  switch (issue.code) {
+    case 'invalid_type':
+      return `expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${describeValue(issue.input)}`;
+    case 'invalid_union':
+      return `not a valid value: got ${describeValue(issue.input)}`;
+    case 'invalid_value':
+      return `must be ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${describeValue(issue.input)}`;
+    case 'too_big':
+      return issue.origin === 'array' ? `must list at most ${issue.maximum}` : `must be at most ${issue.maximum}, got ${describeValue(issue.input)}`;
+    case 'too_small':
+      return issue.origin === 'array' ? undefined : `must be at least ${issue.minimum}, got ${describeValue(issue.input)}`;
+    default:
+      return undefined;
   }
-  if (issue.code === 'invalid_union') return `not a valid value: got ${describeValue(issue.input)}`;
-  return undefined;
+}
+
+/** A section written with nothing under it (`search:` with every key commented out) takes its defaults. */
+function dropEmptySections(data: unknown): unknown {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return data;
+  return Object.fromEntries(Object.entries(data).filter(([, value]) => value !== null));
 }
 
 function problemsFromIssues(doc: Document, lines: LineCounter, file: string, issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
@@ -134,7 +149,7 @@ export async function loadConfig(text: string, file: string, options: LoadOption
   } catch (err) {
     return { ok: false, problems: [{ file, line: 1, col: 1, path: '', message: `YAML: ${(err as Error).message}` }] };
   }
-  const parsed = configSchema.safeParse(data, { error: messageFor });
+  const parsed = configSchema.safeParse(dropEmptySections(data), { error: messageFor });
   const { keys, problems } = await readKeys(doc, lines, file, data, options);
   if (!parsed.success) problems.push(...problemsFromIssues(doc, lines, file, parsed.error.issues));
   if (!parsed.success || problems.length > 0) return { ok: false, problems: sortProblems(problems) };

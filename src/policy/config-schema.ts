@@ -52,7 +52,7 @@ const usbId = z.string().regex(/^[0-9a-fA-F]{4}$/, 'must be 4 hexadecimal digits
 
 const device = z
   .strictObject({
-    device_type_file: filePath
+    device_type_file: absolutePath
       .default('/var/lib/mender/device_type')
       .describe("Mender's device_type file (a line device_type=NAME). The device type must be in an artifact's device_type list."),
   })
@@ -93,8 +93,10 @@ const versioning = z
       .describe('Where the version comes from: the artifact name, or one of its provides (see `provide`).'),
     provide: z.string().min(1).default('rootfs-image.version').describe('The provide that holds the version when `source` is provide.'),
     pattern: regex
-      .default('(\\d+(?:\\.\\d+)*)')
-      .describe('Regular expression that finds the version in the name or provide: the named group `version`, else the first group, else the whole match.'),
+      .optional()
+      .describe(
+        'Regular expression that finds the version in the name or provide: the named group `version`, else the first group, else the whole match. Default per scheme: dotted, the last run of dotted numbers; semver, a full semver at the end.',
+      ),
     scheme: z.enum(['dotted', 'semver']).default('dotted').describe('How versions compare: dotted numbers (1.10 > 1.9) or semver 2.0 (pre-releases sort first).'),
     allow_downgrade: z.boolean().default(false).describe('Allow installing a version lower than the running one.'),
     allow_reinstall: z.boolean().default(false).describe('Allow installing the running artifact, or another with the same version, again.'),
@@ -125,7 +127,7 @@ const search = z
       .max(1_000_000)
       .default(10_000)
       .describe('Most folder entries examined on one stick; a stick with more is refused, not half-searched.'),
-    timeout: duration.prefault('60s').describe('Time allowed to search a stick and read the headers of its candidates (30s, 5m).'),
+    timeout: duration.pipe(z.number().min(1000, 'must be at least 1s')).prefault('60s').describe('Time allowed to search a stick and read the headers of its candidates (30s, 5m).'),
   })
   .describe('Where artifacts are looked for on a stick.');
 

@@ -9,7 +9,7 @@ import { incompatibilities, type DeviceFacts } from './device-compat.js';
 import type { Reason } from './reasons.js';
 import { namePatternMatcher } from './stick-paths.js';
 import { formatSize } from './units.js';
-import { compareVersions, extractVersion, isComparable } from './version.js';
+import { compareVersions, extractVersion, isComparable, patternOf } from './version.js';
 
 /** One file found on a stick, as the scanner and the header reader left it. */
 export type Candidate =
@@ -50,16 +50,19 @@ export interface Decision {
 
 type Policy = Pick<Config, 'signature' | 'artifacts' | 'versioning' | 'selection' | 'media'>;
 
-function mediaReasons(media: MediaFacts | undefined, policy: Policy['media']): Reason[] {
-  if (!media) return [];
+function mediaReasons(media: MediaFacts | null, policy: Policy['media']): Reason[] {
+  if (media === null) return [];
   const reasons: Reason[] = [];
-  if (media.fsType !== undefined && !policy.filesystems.includes(media.fsType)) {
-    reasons.push({ code: 'MEDIA_FILESYSTEM_NOT_ALLOWED', message: `filesystem ${media.fsType} is not one of ${policy.filesystems.join(', ')}` });
+  // Unknown facts never pass a restriction: an unknown filesystem type is not an allowed one.
+  if (media.fsType === undefined || !policy.filesystems.includes(media.fsType)) {
+    reasons.push({ code: 'MEDIA_FILESYSTEM_NOT_ALLOWED', message: `filesystem ${media.fsType ?? '(unknown)'} is not one of ${policy.filesystems.join(', ')}` });
   }
   if (policy.labels.length > 0 && (media.label === undefined || !policy.labels.includes(media.label))) {
     reasons.push({ code: 'MEDIA_LABEL_NOT_ALLOWED', message: `label ${media.label === undefined ? '(none)' : JSON.stringify(media.label)} is not one of ${policy.labels.join(', ')}` });
   }
-  if (policy.uuids.length > 0 && (media.uuid === undefined || !policy.uuids.includes(media.uuid))) {
+  // UUIDs are hex: vfat prints them upper-case, ext4 lower-case; case does not matter.
+  const uuid = media.uuid?.toLowerCase();
+  if (policy.uuids.length > 0 && (uuid === undefined || !policy.uuids.some((u) => u.toLowerCase() === uuid))) {
     reasons.push({ code: 'MEDIA_UUID_NOT_ALLOWED', message: `UUID ${media.uuid ?? '(none)'} is not one of ${policy.uuids.join(', ')}` });
   }
   if (policy.usb.length > 0) {
@@ -78,7 +81,7 @@ function versionOf(name: string, provides: readonly Readonly<Record<string, stri
   const source = versioning.source === 'name' ? name : provides.map((p) => p[versioning.provide]).find((v) => v !== undefined);
   const from = versioning.source === 'name' ? `name ${JSON.stringify(name)}` : `provide ${versioning.provide}`;
   if (source === undefined) return { version: null, from };
-  const version = extractVersion(source, versioning.pattern);
+  const version = extractVersion(source, patternOf(versioning));
   return { version: version !== null && isComparable(version, versioning.scheme) ? version : null, from };
 }
 
@@ -89,6 +92,8 @@ function signatureReasons(info: ArtifactInfo, policy: Policy['signature'], notes
     return [];
   }
   if (info.signature_verified === false) return [{ code: 'SIGNATURE_INVALID', message: 'signed, but the signature does not verify with any configured key' }];
+  // Fail closed: a signature that was never checked is not a verified one.
+  if (info.signature_verified === null && policy.required) return [{ code: 'SIGNATURE_INVALID', message: 'signed, but the signature was not checked against the configured keys' }];
   if (info.signature_verified === null) notes.push('signed, but not verified: no keys are configured');
   return [];
 }
@@ -128,8 +133,9 @@ interface Evaluated {
   identity: string;
 }
 
+/** Two candidates with the same identity are copies of one artifact: every header field and checksum agree. */
 function identityOf(info: ArtifactInfo): string {
-  return JSON.stringify([info.name, info.payloads.map((p) => [p.type, p.files.map((f) => [f.name, f.checksum])])]);
+  return JSON.stringify(info);
 }
 
 function evaluate(candidate: Candidate, device: DeviceFacts, running: Decision['running'], policy: Policy): Evaluated {
@@ -140,12 +146,12 @@ function evaluate(candidate: Candidate, device: DeviceFacts, running: Decision['
   const notes: string[] = [];
   const reasons: Reason[] = [];
   if (candidate.size !== null && candidate.size > policy.artifacts.max_size) {
-    reasons.push({ code: 'TOO_LARGE', message: `${formatSize(candidate.size)}, more than artifacts.max_size ${formatSize(policy.artifacts.max_size)}` });
+    reasons.push({ code: 'TOO_LARGE', message: `${candidate.size} bytes (${formatSize(candidate.size)}), more than artifacts.max_size ${policy.artifacts.max_size} bytes (${formatSize(policy.artifacts.max_size)})` });
   }
   reasons.push(...incompatibilities(info, device), ...signatureReasons(info, policy.signature, notes), ...augmentReasons(info, policy.signature), ...policyReasons(info, policy));
   const { version, from } = versionOf(info.name, [...info.payloads.map((p) => p.artifact_provides), info.artifact_provides], policy.versioning);
   if (version === null) {
-    reasons.push({ code: 'NO_VERSION', message: `no ${policy.versioning.scheme} version in ${from} with pattern ${policy.versioning.pattern}` });
+    reasons.push({ code: 'NO_VERSION', message: `no ${policy.versioning.scheme} version in ${from} with pattern ${patternOf(policy.versioning)}` });
   } else if (info.name === running.artifactName) {
     if (!policy.versioning.allow_reinstall) reasons.push({ code: 'ALREADY_INSTALLED', message: `${info.name} is the artifact running now` });
   } else if (running.version === null) {
@@ -165,25 +171,31 @@ const byPath = (a: { path: string }, b: { path: string }): number => (a.path < b
 function select(acceptable: Evaluated[], policy: Policy): { outcome: 'selected' | 'nothing' | 'ambiguous'; chosen: Evaluated | null } {
   if (acceptable.length === 0) return { outcome: 'nothing', chosen: null };
   const scheme = policy.versioning.scheme;
+  const versionOrder = (a: Evaluated, b: Evaluated): number => compareVersions(b.verdict.version ?? '', a.verdict.version ?? '', scheme);
+  // Copies of one artifact count once: the first by path stands for them, the others are DUPLICATE.
+  const originals = new Map<string, Evaluated>();
+  for (const e of [...acceptable].sort((a, b) => byPath(a.verdict, b.verdict))) {
+    const original = originals.get(e.identity);
+    if (original) e.verdict.reasons.push({ code: 'DUPLICATE', message: `a copy of ${original.verdict.path}` });
+    else originals.set(e.identity, e);
+  }
   // Every acceptable candidate has a version (NO_VERSION rejects); highest first, then by path.
-  const ranked = [...acceptable].sort((a, b) => compareVersions(b.verdict.version ?? '', a.verdict.version ?? '', scheme) || byPath(a.verdict, b.verdict));
+  const ranked = [...originals.values()].sort((a, b) => versionOrder(a, b) || byPath(a.verdict, b.verdict));
   const top = ranked[0] as Evaluated;
   const topVersion = top.verdict.version ?? '';
-  const ties = ranked.filter((e) => e !== top && compareVersions(e.verdict.version ?? '', topVersion, scheme) === 0 && e.identity !== top.identity);
-  if (ties.length > 0 && policy.selection.on_tie === 'refuse') {
+  const ties = ranked.filter((e) => e !== top && versionOrder(e, top) === 0);
+  const ambiguous = ties.length > 0 && policy.selection.on_tie === 'refuse';
+  if (ambiguous) {
     const names = [top, ...ties].map((e) => e.verdict.path);
-    for (const e of [top, ...ties]) {
-      e.verdict.reasons.push({ code: 'AMBIGUOUS', message: `different artifacts with the same version ${topVersion}: ${names.join(', ')}` });
-    }
+    for (const e of [top, ...ties]) e.verdict.reasons.push({ code: 'AMBIGUOUS', message: `different artifacts with the same version ${topVersion}: ${names.join(', ')}` });
   }
-  for (const e of ranked) {
-    if (e === top || e.verdict.reasons.length > 0) continue;
-    if (e.identity === top.identity) e.verdict.reasons.push({ code: 'DUPLICATE', message: `the same artifact as ${top.verdict.path}` });
-    else if (compareVersions(e.verdict.version ?? '', topVersion, scheme) === 0) {
+  for (const e of ranked.slice(1)) {
+    if (ambiguous && ties.includes(e)) continue;
+    if (versionOrder(e, top) === 0) {
       e.verdict.reasons.push({ code: 'TIE_BROKEN', message: `same version as ${top.verdict.path}, which comes first by path (selection.on_tie is first-path)` });
     } else e.verdict.reasons.push({ code: 'NOT_NEWEST', message: `version ${e.verdict.version ?? ''} is older than ${topVersion} in ${top.verdict.path}` });
   }
-  if (top.verdict.reasons.length > 0) return { outcome: 'ambiguous', chosen: null };
+  if (ambiguous) return { outcome: 'ambiguous', chosen: null };
   top.verdict.selected = true;
   return { outcome: 'selected', chosen: top };
 }
@@ -200,8 +212,12 @@ function summarize(outcome: Decision['outcome'], candidates: readonly CandidateV
   return `nothing to install: ${artifacts} artifact${artifacts === 1 ? '' : 's'} found, none acceptable`;
 }
 
-/** Decides what to install from `candidates` on a device with `device` facts, by `policy`. */
-export function decide(candidates: readonly Candidate[], device: DeviceFacts, policy: Policy, media?: MediaFacts): Decision {
+/**
+ * Decides what to install from `candidates` on a device with `device` facts, by `policy`. `media`
+ * holds the facts of the stick; null when the candidates do not come from a stick (`check` on
+ * folders and files), and then the media rules are not applied.
+ */
+export function decide(candidates: readonly Candidate[], device: DeviceFacts, policy: Policy, media: MediaFacts | null): Decision {
   const runningName = device.provides['artifact_name'] ?? null;
   const running = { artifactName: runningName, version: runningName === null && policy.versioning.source === 'name' ? null : versionOf(runningName ?? '', [device.provides], policy.versioning).version };
   const refused = mediaReasons(media, policy.media);

@@ -13,9 +13,12 @@ export function pathRule(search: Config['search']): PathRule {
   const matches = picomatch(search.paths, { dot: true });
   return (relativePath) => {
     if (!matches(relativePath)) return { candidate: false, skip: null };
-    const base = relativePath.slice(relativePath.lastIndexOf('/') + 1);
+    const parts = relativePath.split('/');
+    const base = parts.pop() ?? '';
     if (base.startsWith('._')) return { candidate: false, skip: { code: 'APPLEDOUBLE_FILE', message: 'macOS AppleDouble metadata file, not an artifact' } };
     if (base.startsWith('.')) return { candidate: false, skip: { code: 'HIDDEN_FILE', message: 'hidden file' } };
+    // A hidden folder (.Trash-1000, .Spotlight-V100) holds deleted or system files, never an update.
+    if (parts.some((part) => part.startsWith('.'))) return { candidate: false, skip: { code: 'HIDDEN_FILE', message: 'in a hidden folder' } };
     return { candidate: true };
   };
 }

@@ -10,8 +10,13 @@ export function parseDuration(text: string): number | null {
   const trimmed = text.trim();
   if (!DURATION.test(trimmed)) return null;
   let total = 0;
+  let previous = Number.POSITIVE_INFINITY;
   for (const [, amount, unit] of trimmed.matchAll(DURATION_PART)) {
-    total += Number(amount) * (DURATION_UNITS[unit ?? ''] ?? Number.NaN);
+    const factor = DURATION_UNITS[unit ?? ''] ?? Number.NaN;
+    // Units from largest to smallest, each once: 1h30m, never 30m1h or 1s1s.
+    if (!(factor < previous)) return null;
+    previous = factor;
+    total += Number(amount) * factor;
   }
   return Number.isFinite(total) ? Math.round(total) : null;
 }
@@ -38,7 +43,8 @@ export function parseSize(text: string): number | null {
   if (!match) return null;
   const factor = SIZE_UNITS[match[2] ?? ''];
   if (factor === undefined) return null;
-  const bytes = Math.floor(Number(match[1]) * factor);
+  // Rounded, not floored: 4.1 * 1e6 is 4099999.999… in binary floating point.
+  const bytes = Math.round(Number(match[1]) * factor);
   return Number.isSafeInteger(bytes) ? bytes : null;
 }
 

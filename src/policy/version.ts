@@ -6,6 +6,18 @@ import type { Config } from './config-schema.js';
 
 export type Versioning = Config['versioning'];
 
+/**
+ * The pattern used when the config names none, per scheme. dotted: the last run of dotted numbers
+ * (rpi4-release-1.10 -> 1.10). semver: a full semver at the end, pre-release and build included
+ * (app-2.0.0-rc.1 -> 2.0.0-rc.1).
+ */
+export const DEFAULT_PATTERNS: Record<Versioning['scheme'], string> = {
+  dotted: '(\\d+(?:\\.\\d+)*)(?!.*\\d)',
+  semver: '(\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*)?(?:\\+[0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*)?)$',
+};
+
+export const patternOf = (versioning: Versioning): string => versioning.pattern ?? DEFAULT_PATTERNS[versioning.scheme];
+
 /** The version text in `source` by the pattern: group `version`, else group 1, else the match. */
 export function extractVersion(source: string, pattern: string): string | null {
   const match = new RegExp(pattern, 'u').exec(source);

@@ -55,25 +55,25 @@ const ROWS: Row[] = [
   { name: 'a map for a list', text: `${UNSIGNED}search:\n  paths: {updates: "*.mender"}\n`, problems: [`${FILE}:3:10 search.paths: expected a list, got a map`] },
   { name: 'a number for a string', text: `${UNSIGNED}versioning:\n  provide: 5\n`, problems: [`${FILE}:3:12 versioning.provide: expected a string, got number 5`] },
   { name: 'a list for a map', text: `${UNSIGNED}selection: [first-path]\n`, problems: [`${FILE}:2:12 selection: expected a map of keys, got a list`] },
-  { name: 'a section left empty', text: `${UNSIGNED}search:\n`, problems: [`${FILE}:2:8 search: expected a map of keys, got nothing`] },
   { name: 'the whole file is a scalar', text: 'hello\n', problems: [`${FILE}:1:1: expected a map of keys, got string "hello"`] },
-  { name: 'a value outside an enum', text: `${UNSIGNED}selection: {on_tie: random}\n`, problems: [`${FILE}:2:21 selection.on_tie: Invalid option: expected one of "refuse"|"first-path"`] },
-  { name: 'an unknown format version', text: `version: 2\n${UNSIGNED}`, problems: [`${FILE}:1:10 version: Invalid input: expected 1`] },
-  { name: 'max_depth above 16', text: `${UNSIGNED}search:\n  max_depth: 17\n`, problems: [`${FILE}:3:14 search.max_depth: Too big: expected number to be <=16`] },
-  { name: 'max_entries 0', text: `${UNSIGNED}search:\n  max_entries: 0\n`, problems: [`${FILE}:3:16 search.max_entries: Too small: expected number to be >=1`] },
-  { name: 'a fractional max_depth', text: `${UNSIGNED}search:\n  max_depth: 1.5\n`, problems: [`${FILE}:3:14 search.max_depth: expected int, got number 1.5`] },
+  { name: 'a value outside an enum', text: `${UNSIGNED}selection: {on_tie: random}\n`, problems: [`${FILE}:2:21 selection.on_tie: must be "refuse" or "first-path", got string "random"`] },
+  { name: 'an unknown format version', text: `version: 2\n${UNSIGNED}`, problems: [`${FILE}:1:10 version: must be 1, got number 2`] },
+  { name: 'max_depth above 16', text: `${UNSIGNED}search:\n  max_depth: 17\n`, problems: [`${FILE}:3:14 search.max_depth: must be at most 16, got number 17`] },
+  { name: 'max_entries 0', text: `${UNSIGNED}search:\n  max_entries: 0\n`, problems: [`${FILE}:3:16 search.max_entries: must be at least 1, got number 0`] },
+  { name: 'a fractional max_depth', text: `${UNSIGNED}search:\n  max_depth: 1.5\n`, problems: [`${FILE}:3:14 search.max_depth: expected a whole number, got number 1.5`] },
   {
     name: 'a duration with a spelled-out unit',
     text: `${UNSIGNED}search:\n  timeout: 30 sec\n`,
     problems: [`${FILE}:3:12 search.timeout: "30 sec" is not a duration: write a number with a unit (ms, s, m, h), e.g. 30s, 5m, 1h30m`],
   },
+  { name: 'a timeout of zero', text: `${UNSIGNED}search:\n  timeout: 0s\n`, problems: [`${FILE}:3:12 search.timeout: must be at least 1s`] },
   { name: 'a duration without a unit', text: `${UNSIGNED}search:\n  timeout: 30\n`, problems: [`${FILE}:3:12 search.timeout: expected a string, got number 30`] },
   {
     name: 'a size in words',
     text: `${UNSIGNED}artifacts:\n  max_size: 8 gigs\n`,
     problems: [`${FILE}:3:13 artifacts.max_size: "8 gigs" is not a size: write bytes or a number with a unit (KiB, MiB, GiB, TiB, kB, MB, GB, TB), e.g. 8GiB`],
   },
-  { name: 'a negative size', text: `${UNSIGNED}artifacts:\n  max_size: -1\n`, problems: [`${FILE}:3:13 artifacts.max_size: Too small: expected number to be >=0`] },
+  { name: 'a negative size', text: `${UNSIGNED}artifacts:\n  max_size: -1\n`, problems: [`${FILE}:3:13 artifacts.max_size: must be at least 0, got number -1`] },
   { name: 'a fractional byte count', text: `${UNSIGNED}artifacts:\n  max_size: 1.5\n`, problems: [`${FILE}:3:13 artifacts.max_size: not a valid value: got number 1.5`] },
   {
     name: 'a pattern that does not compile',
@@ -110,22 +110,22 @@ const ROWS: Row[] = [
   {
     name: 'a key file that is not a key',
     text: `signature:\n  keys: [${FIXTURES}make-fixtures.sh]\n`,
-    problems: [new RegExp(`^${FILE}:2:10 signature\\.keys\\[0\\]: key file ${FIXTURES}make-fixtures\\.sh: ${FIXTURES}make-fixtures\\.sh: not a PEM public key \\(.+\\)$`)],
+    problems: [new RegExp(`^${FILE}:2:10 signature\\.keys\\[0\\]: key file ${FIXTURES}make-fixtures\\.sh: not a PEM public key \\(.+\\)$`)],
   },
   {
     name: 'a private key instead of the public one',
     text: `signature:\n  keys: [${KEYS}ec-p256.key]\n`,
-    problems: [`${FILE}:2:10 signature.keys[0]: key file ${KEYS}ec-p256.key: ${KEYS}ec-p256.key: is a private key; give the public key (openssl pkey -pubout)`],
+    problems: [`${FILE}:2:10 signature.keys[0]: key file ${KEYS}ec-p256.key: is a private key; give the public key (openssl pkey -pubout)`],
   },
   {
     name: 'an RSA key of 1024 bits',
     text: `signature:\n  keys:\n    - ${KEYS}ec-p256.pub\n    - ${KEYS}rsa1024-weak.pub\n`,
-    problems: [`${FILE}:4:7 signature.keys[1]: key file ${KEYS}rsa1024-weak.pub: ${KEYS}rsa1024-weak.pub: RSA key of 1024 bits; at least 2048 are required`],
+    problems: [`${FILE}:4:7 signature.keys[1]: key file ${KEYS}rsa1024-weak.pub: RSA key of 1024 bits; at least 2048 are required`],
   },
   {
     name: 'an EC key on P-384',
     text: `signature:\n  keys: [${KEYS}ec-p384.pub]\n`,
-    problems: [`${FILE}:2:10 signature.keys[0]: key file ${KEYS}ec-p384.pub: ${KEYS}ec-p384.pub: EC key on curve secp384r1; only P-256 (prime256v1) is supported`],
+    problems: [`${FILE}:2:10 signature.keys[0]: key file ${KEYS}ec-p384.pub: EC key on curve secp384r1; only P-256 (prime256v1) is supported`],
   },
   { name: 'signatures required, no keys', text: 'signature:\n  required: true\n', problems: [`${FILE}:2:3 signature.keys: ${NEEDS_KEY}`] },
   { name: 'signatures required, an empty key list', text: 'signature:\n  keys: []\n', problems: [`${FILE}:2:9 signature.keys: ${NEEDS_KEY}`] },
@@ -135,7 +135,7 @@ const ROWS: Row[] = [
     name: 'several problems at once, from the schema and the key files, sorted by line',
     text: 'search:\n  max_depth: 99\nsignature:\n  keys: [/nonexistent/a.pub]\nartifacts:\n  max_size: lots\n  payload_types: []\nsignatur: {}\n',
     problems: [
-      `${FILE}:2:14 search.max_depth: Too big: expected number to be <=16`,
+      `${FILE}:2:14 search.max_depth: must be at most 16, got number 99`,
       `${FILE}:4:10 signature.keys[0]: key file /nonexistent/a.pub: ENOENT: no such file or directory, open '/nonexistent/a.pub'`,
       `${FILE}:6:13 artifacts.max_size: "lots" is not a size: write bytes or a number with a unit (KiB, MiB, GiB, TiB, kB, MB, GB, TB), e.g. 8GiB`,
       `${FILE}:7:18 artifacts.payload_types: must list at least one payload type`,
@@ -162,7 +162,7 @@ const DEFAULTS: Omit<Config, 'signature'> = {
   version: 1,
   device: { device_type_file: '/var/lib/mender/device_type' },
   artifacts: { allow: ['*'], deny: [], payload_types: ['rootfs-image'], max_size: 8589934592 },
-  versioning: { source: 'name', provide: 'rootfs-image.version', pattern: '(\\d+(?:\\.\\d+)*)', scheme: 'dotted', allow_downgrade: false, allow_reinstall: false },
+  versioning: { source: 'name', provide: 'rootfs-image.version', scheme: 'dotted', allow_downgrade: false, allow_reinstall: false },
   selection: { on_tie: 'refuse' },
   search: { paths: ['*.mender', 'updates/*.mender'], max_depth: 2, max_entries: 10000, timeout: 60000 },
   media: { roots: ['/run/usb-updater/media'], filesystems: ['vfat', 'exfat', 'ext4', 'ext3', 'ext2', 'ntfs3', 'iso9660', 'udf'], allow_loop_devices: false, labels: [], uuids: [], usb: [] },
@@ -185,6 +185,11 @@ describe('loadConfig: valid files', () => {
     );
   });
 
+  it('a section written with every key commented out takes its defaults', async () => {
+    const { config } = await loaded(`${UNSIGNED}search:\n  # max_depth: 3\n`);
+    assert.deepEqual(config.search, DEFAULTS.search);
+  });
+
   it('accepts unsigned operation with no keys at all', async () => {
     const { config, keys } = await loaded(UNSIGNED);
     assert.deepEqual(config, { ...DEFAULTS, signature: { required: false, keys: [], allow_augmented: false } });
@@ -194,7 +199,7 @@ describe('loadConfig: valid files', () => {
   it('normalizes units: 1h30m is 5400000 ms, 8GiB is 8589934592 bytes, 1.5 MB is 1500000', async () => {
     for (const [text, pick, want] of [
       ['search: {timeout: 1h30m}', (c: Config) => c.search.timeout, 5_400_000],
-      ['search: {timeout: 250ms}', (c: Config) => c.search.timeout, 250],
+      ['search: {timeout: 1500ms}', (c: Config) => c.search.timeout, 1500],
       ['artifacts: {max_size: 8GiB}', (c: Config) => c.artifacts.max_size, 8_589_934_592],
       ['artifacts: {max_size: 1.5 MB}', (c: Config) => c.artifacts.max_size, 1_500_000],
       ['artifacts: {max_size: 4096}', (c: Config) => c.artifacts.max_size, 4096],

@@ -3,18 +3,22 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compareVersions, extractVersion, isComparable } from '../../../src/policy/version.js';
-import { policy } from '../../support/policy-inputs.js';
+import { compareVersions, DEFAULT_PATTERNS, extractVersion, isComparable } from '../../../src/policy/version.js';
 
-const DEFAULT_PATTERN = policy().versioning.pattern;
+const DEFAULT_PATTERN = DEFAULT_PATTERNS.dotted;
+const SEMVER = DEFAULT_PATTERNS.semver;
 
 describe('extractVersion', () => {
   const rows: [source: string, pattern: string, version: string | null][] = [
     ['release-1.10', DEFAULT_PATTERN, '1.10'],
     ['release-2026.11.27', DEFAULT_PATTERN, '2026.11.27'],
     ['release-latest', DEFAULT_PATTERN, null],
-    // The first run of digits wins: a digit in a board name is taken for the version.
-    ['rpi4-release-1.2', DEFAULT_PATTERN, '4'],
+    // The last run of dotted numbers: a digit in a board name is not taken for the version.
+    ['rpi4-release-1.2', DEFAULT_PATTERN, '1.2'],
+    ['rpi4-release-1.2', SEMVER, null],
+    ['rpi4-app-2.0.0-rc.1', SEMVER, '2.0.0-rc.1'],
+    ['app-2.0.0+build.7', SEMVER, '2.0.0+build.7'],
+    ['app-2.0.0-final-x', SEMVER, '2.0.0-final-x'],
     ['build-77-v2.1', 'build-(\\d+)-v(?<version>\\d+(?:\\.\\d+)*)', '2.1'],
     ['build-77-v2.1', 'build-(\\d+)', '77'],
     ['v2.1-final', '\\d+\\.\\d+', '2.1'],
