@@ -2,7 +2,6 @@
 // `inspect` against `mender-artifact read`/`validate` side by side (medians of wall time and peak
 // RSS) and prints a Markdown table. It asserts nothing: only a failing command makes it exit non-zero.
 
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -11,8 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { recompressArtifact } from '../support/recompress.js';
+import { CommandFailed, compare, GNU_TIME, run, type Command, type Sample } from './measure.js';
 
-const GNU_TIME = '/usr/bin/time';
 const BIN = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
 const MIB = 1024 * 1024;
 const RSS_TARGET_MIB = 100;
@@ -33,11 +32,6 @@ interface Artifact {
   bytes: number;
 }
 
-interface Sample {
-  seconds: number;
-  rssMiB: number;
-}
-
 interface Row {
   case: string;
   size: string;
@@ -50,8 +44,6 @@ interface Row {
   met: boolean;
   missed: string[];
 }
-
-class CommandFailed extends Error {}
 
 function say(line: string): void {
   process.stderr.write(`bench: ${line}\n`);
@@ -73,62 +65,6 @@ function parseOptions(argv: readonly string[]): BenchOptions {
     throw new CommandFailed('usage: bench [--sizes 64,512] [--runs 5] [--quick] [--json-out FILE]');
   }
   return { sizes: [...new Set(sizes)].sort((a, b) => a - b), runs, quick: values.quick, jsonOut: values['json-out'] };
-}
-
-/**
- * The environment both sides run in. NODE_EXTRA_CA_CERTS is dropped: where it is set (this
- * workplace sets it), every Node process parses the whole CA bundle at start-up, about 70 ms that a
- * device never pays and that has nothing to do with reading artifacts.
- */
-const BENCH_ENV = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'NODE_EXTRA_CA_CERTS'));
-
-/** Runs a command to completion; rejects with its stderr when it fails. */
-function run(command: string, args: readonly string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], env: BENCH_ENV });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      if (code === 0) resolve();
-      else reject(new CommandFailed(`${[command, ...args].join(' ')} failed (${signal ?? `exit ${code}`}):\n${stderr.slice(-2000)}`));
-    });
-  });
-}
-
-/** Wall time from our clock (finer than time's 10 ms); peak RSS from GNU time's `%M` (KiB). */
-async function measure(command: string, args: readonly string[], timeFile: string): Promise<Sample> {
-  const start = process.hrtime.bigint();
-  await run(GNU_TIME, ['-f', '%M', '-o', timeFile, command, ...args]);
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  const lines = (await readFile(timeFile, 'utf8')).trim().split('\n');
-  return { seconds, rssMiB: Number(lines[lines.length - 1]) / 1024 };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
-
-function medianOf(samples: readonly Sample[]): Sample {
-  return { seconds: median(samples.map((s) => s.seconds)), rssMiB: median(samples.map((s) => s.rssMiB)) };
-}
-
-type Command = readonly [string, ...string[]];
-
-/**
- * One untimed warm-up each, then `runs` rounds alternating ours and theirs, so that drift on a
- * shared machine hits both sides alike.
- */
-async function compare(ours: Command, theirs: Command | null, runs: number, timeFile: string): Promise<{ ours: Sample; theirs: Sample | null }> {
-  const sides = theirs ? [ours, theirs] : [ours];
-  for (const [command, ...args] of sides) await run(command, args);
-  const samples: Sample[][] = sides.map(() => []);
-  for (let round = 0; round < runs; round++) {
-    for (const [index, [command, ...args]] of sides.entries()) samples[index]?.push(await measure(command, args, timeFile));
-  }
-  return { ours: medianOf(samples[0] ?? []), theirs: theirs ? medianOf(samples[1] ?? []) : null };
 }
 
 /** 1 MiB blocks: random (incompressible), then repetitive text, random, zeros, and again. */
