@@ -5,7 +5,7 @@
 import { UpdaterError } from '../errors/index.js';
 import { collectCandidates } from '../media/index.js';
 import { decide, pathRule, type Decision, type DeviceFacts, type LoadedConfig } from '../policy/index.js';
-import { readDeviceType, realStickFs, showProvides } from '../system/index.js';
+import { readDeviceType, realStickFs, deviceProvides } from '../system/index.js';
 import { loadPolicy } from './config.js';
 import type { Io } from './io.js';
 import { printable } from './printable.js';
@@ -34,7 +34,7 @@ async function deviceFacts(options: CheckOptions, flagged: Record<string, string
   // With --device-type the facts are the flags alone: on a laptop there is no client to ask.
   if (options.deviceType !== undefined) return { deviceType: options.deviceType, provides: flagged };
   const deviceType = await readDeviceType(loaded.config.device.device_type_file);
-  const provides = options.provides.length > 0 ? flagged : await showProvides();
+  const provides = options.provides.length > 0 ? flagged : await deviceProvides();
   return { deviceType, provides };
 }
 

@@ -29,8 +29,27 @@ export function parseProvides(text: string): Record<string, string> {
   return provides;
 }
 
-/** The device's provides from the Mender client (3.x `mender`, else 4.x+ `mender-update`). */
-export async function showProvides(): Promise<Record<string, string>> {
+/** Where Mender keeps the name of the image a device was built with (the path is hard-coded in the client). */
+export const ARTIFACT_INFO_PATH = '/etc/mender/artifact_info';
+
+/**
+ * The device's provides from the Mender client (3.x `mender`, else 4.x+ `mender-update`). A device
+ * that was never updated prints nothing at all (measured with 3.4), though the client itself takes
+ * its artifact_name from /etc/mender/artifact_info; so do we.
+ */
+export async function deviceProvides(artifactInfoPath = ARTIFACT_INFO_PATH): Promise<Record<string, string>> {
+  const provides = await showProvides();
+  if (provides['artifact_name'] !== undefined) return provides;
+  try {
+    const info = parseProvides(await readSmallTextFile(artifactInfoPath, 64 * 1024));
+    if (info['artifact_name'] !== undefined) provides['artifact_name'] = info['artifact_name'];
+  } catch {
+    // No artifact_info: the running name stays unknown, and decide() says so.
+  }
+  return provides;
+}
+
+async function showProvides(): Promise<Record<string, string>> {
   let lastError: unknown;
   for (const client of ['mender', 'mender-update']) {
     try {

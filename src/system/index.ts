@@ -1,5 +1,5 @@
 // Public surface of the system edge: the only code that touches files, processes and the clock.
 export { DEFAULT_CONFIG_PATH, readConfigFile } from './config-file.js';
-export { parseDeviceTypeFile, parseProvides, readDeviceType, showProvides } from './device-facts.js';
+export { ARTIFACT_INFO_PATH, deviceProvides, parseDeviceTypeFile, parseProvides, readDeviceType } from './device-facts.js';
 export { artifactFromHandle, openArtifact, readSmallTextFile, type OpenedArtifact } from './files.js';
 export { realStickFs } from './stick-fs.js';
