@@ -27,6 +27,9 @@ export const ERROR_CODES = {
   MEDIA_GONE: 'the stick went away (unplugged or unmounted) while it was being searched',
   MEDIA_TOO_MANY_ENTRIES: 'the stick holds more folder entries than search.max_entries allows',
   MEDIA_TIMEOUT: 'searching the stick and reading its headers took longer than search.timeout',
+  INSTALL_SOURCE_CHANGED: 'the artifact read differently at install time than when it was checked; nothing was installed',
+  INSTALL_FAILED: 'the Mender client failed to install the artifact (its own message follows)',
+  INSTALL_NO_CLIENT: 'no Mender client (mender 3.x or mender-update 4.x+) was found or it does not run',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -6,6 +6,7 @@
 import { readArtifact, type VerificationKey } from '../artifact/index.js';
 import { isUpdaterError, UpdaterError } from '../errors/index.js';
 import type { Candidate, PathRule } from '../policy/index.js';
+import { consumedBy, type ConsumedBytes } from './consumed-bytes.js';
 import { openCandidate, scanStick, type FoundFile, type StickFs } from './scan.js';
 
 export interface CollectOptions {
@@ -16,10 +17,15 @@ export interface CollectOptions {
   signal: AbortSignal;
 }
 
+/** A candidate file whose header was read, still open, with what that read consumed. */
+export interface ReadFile extends FoundFile {
+  consumed: ConsumedBytes;
+}
+
 export interface Collected {
   candidates: Candidate[];
   /** Files whose header was read, by candidate path; the caller closes them. */
-  files: Map<string, FoundFile>;
+  files: Map<string, ReadFile>;
 }
 
 const HEADER_CHUNK = 64 * 1024;
@@ -46,9 +52,14 @@ async function* untilAborted(source: AsyncIterable<Uint8Array>, signal: AbortSig
   }
 }
 
-async function readHeader(display: string, file: FoundFile, options: CollectOptions): Promise<Candidate> {
+async function readHeader(display: string, file: FoundFile, options: CollectOptions): Promise<{ candidate: Candidate; consumed: ConsumedBytes }> {
+  const { source, consumed } = consumedBy(untilAborted(file.artifact.chunks(HEADER_CHUNK), options.signal));
+  return { candidate: await decodeHeader(display, file, source, options), consumed };
+}
+
+async function decodeHeader(display: string, file: FoundFile, source: AsyncIterable<Uint8Array>, options: CollectOptions): Promise<Candidate> {
   try {
-    const info = await readArtifact(untilAborted(file.artifact.chunks(HEADER_CHUNK), options.signal), { mode: 'header', keys: options.keys, signature: 'report' });
+    const info = await readArtifact(source, { mode: 'header', keys: options.keys, signature: 'report' });
     return { path: display, status: 'read', size: file.size, info };
   } catch (err) {
     if (!isUpdaterError(err)) throw err;
@@ -67,7 +78,8 @@ const displayPath = (root: string, relative: string): string => (root.endsWith('
  */
 export async function collectCandidates(paths: readonly string[], fs: StickFs, options: CollectOptions): Promise<Collected> {
   const candidates: Candidate[] = [];
-  const files = new Map<string, FoundFile>();
+  const found = new Map<string, FoundFile>();
+  const files = new Map<string, ReadFile>();
   try {
     for (const path of paths) {
       const { isDirectory } = await fs.device(path).catch((err: unknown) => {
@@ -75,19 +87,23 @@ export async function collectCandidates(paths: readonly string[], fs: StickFs, o
         throw new UpdaterError('IO_ERROR', `${path}: ${reason}`, { cause: err });
       });
       if (isDirectory) {
-        const found = await scanStick(path, fs, options);
-        for (const { path: relative, reason } of found.skipped) candidates.push({ path: displayPath(path, relative), status: 'skipped', reason });
-        for (const file of found.files) files.set(displayPath(path, file.path), file);
+        const listed = await scanStick(path, fs, options);
+        for (const { path: relative, reason } of listed.skipped) candidates.push({ path: displayPath(path, relative), status: 'skipped', reason });
+        for (const file of listed.files) found.set(displayPath(path, file.path), file);
       } else {
         const opened = await openCandidate(path, path, fs);
         if ('reason' in opened) candidates.push({ path, status: 'skipped', reason: opened.reason });
-        else files.set(path, opened);
+        else found.set(path, opened);
       }
     }
-    for (const [display, file] of files) candidates.push(await readHeader(display, file, options));
+    for (const [display, file] of found) {
+      const { candidate, consumed } = await readHeader(display, file, options);
+      candidates.push(candidate);
+      files.set(display, { ...file, consumed });
+    }
     return { candidates, files };
   } catch (err) {
-    await Promise.allSettled([...files.values()].map((f) => f.artifact.close()));
+    await Promise.allSettled([...found.values()].map((f) => f.artifact.close()));
     throw err;
   }
 }

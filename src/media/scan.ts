@@ -19,7 +19,8 @@ export interface StickEntry {
 export interface ArtifactSource {
   path: string;
   size: number | null;
-  chunks(chunkBytes: number): AsyncIterable<Uint8Array>;
+  /** The bytes from `start` (default 0) to the end, through the one open descriptor. */
+  chunks(chunkBytes: number, start?: number): AsyncIterable<Uint8Array>;
   close(): Promise<void>;
 }
 

@@ -9,8 +9,8 @@ export interface OpenedArtifact {
   path: string;
   /** Size in bytes, or null for a pipe. */
   size: number | null;
-  /** The file's bytes from its start, read in chunks of `chunkBytes`. */
-  chunks(chunkBytes: number): AsyncIterable<Uint8Array>;
+  /** The file's bytes from `start` (default 0; FIFOs: only 0), read in chunks of `chunkBytes`. */
+  chunks(chunkBytes: number, start?: number): AsyncIterable<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -49,11 +49,12 @@ export function artifactFromHandle(handle: FileHandle, path: string, size: numbe
   return {
     path,
     size,
-    async *chunks(chunkBytes: number): AsyncIterable<Uint8Array> {
+    async *chunks(chunkBytes: number, start = 0): AsyncIterable<Uint8Array> {
       try {
         // A regular file is read from its start (pread), so each call gives the whole file again; a
         // FIFO cannot seek and is read once.
-        const from = size === null ? {} : { start: 0 };
+        if (size === null && start !== 0) throw new UpdaterError('IO_ERROR', `${path}: a pipe cannot be read from offset ${start}`);
+        const from = size === null ? {} : { start };
         for await (const chunk of handle.createReadStream({ ...from, highWaterMark: chunkBytes, autoClose: false })) {
           yield chunk as Buffer;
         }

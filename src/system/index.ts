@@ -3,3 +3,4 @@ export { DEFAULT_CONFIG_PATH, readConfigFile } from './config-file.js';
 export { ARTIFACT_INFO_PATH, deviceProvides, parseDeviceTypeFile, parseProvides, readDeviceType } from './device-facts.js';
 export { artifactFromHandle, openArtifact, readSmallTextFile, type OpenedArtifact } from './files.js';
 export { realStickFs } from './stick-fs.js';
+export { runCommand, type CommandResult, type RunOptions } from './process.js';

@@ -73,8 +73,8 @@ export function fakeStick(root: string, tree: FakeTree, faults: Record<string, s
       const artifact: ArtifactSource = {
         path,
         size: Buffer.isBuffer(node) ? data.length : null,
-        async *chunks(chunkBytes: number) {
-          for (let at = 0; at < data.length; at += chunkBytes) yield await Promise.resolve(data.subarray(at, at + chunkBytes));
+        async *chunks(chunkBytes: number, start = 0) {
+          for (let at = start; at < data.length; at += chunkBytes) yield await Promise.resolve(data.subarray(at, at + chunkBytes));
         },
         close: () => {
           openPaths.delete(path);

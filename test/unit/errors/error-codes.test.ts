@@ -7,7 +7,9 @@ import { gzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import { parsePublicKey, readArtifact } from '../../../src/artifact/index.js';
 import { ERROR_CODES, UpdaterError, type ErrorCode } from '../../../src/errors/index.js';
-import { scanStick, type ScanOptions } from '../../../src/media/index.js';
+import { detectClient, exactBytes } from '../../../src/install/index.js';
+import { collectCandidates, scanStick, type ReadFile, type ScanOptions } from '../../../src/media/index.js';
+import { runCommand } from '../../../src/system/index.js';
 import { configSchema, pathRule } from '../../../src/policy/index.js';
 import { fakeStick } from '../../support/fake-stick-fs.js';
 import { withTempFile } from '../../support/temp.js';
@@ -51,6 +53,14 @@ const CASES: Record<ErrorCode, () => Promise<unknown>> = {
   CONFIG_INVALID: () => withTempFile('config.yaml', 'signature:\n  requird: true\n', (path) => cliCode(['config', 'check', path])),
   MEDIA_GONE: () => scanStick('/stick', fakeStick('/stick', { updates: { 'a.mender': Buffer.from('x') } }, { '/stick/updates': 'EIO' }), scanOptions()),
   MEDIA_TOO_MANY_ENTRIES: () => scanStick('/stick', fakeStick('/stick', { 'a.mender': Buffer.from('x'), 'b.mender': Buffer.from('y') }), { ...scanOptions(), maxEntries: 1 }),
+  INSTALL_SOURCE_CHANGED: async () => {
+    const bytes = Buffer.from(artifact('rootfs-none-unsigned.mender'));
+    const { files } = await collectCandidates(['/s'], fakeStick('/s', { 'a.mender': bytes }), { ...scanOptions(), keys: [], signal: new AbortController().signal });
+    bytes[600] = (bytes[600] ?? 0) ^ 1;
+    for await (const chunk of exactBytes(files.get('/s/a.mender') as ReadFile, { chunkBytes: 4096 }).stream) assert.ok(chunk);
+  },
+  INSTALL_FAILED: async () => (await detectClient(runCommand)).install([Buffer.from('not an artifact')]),
+  INSTALL_NO_CLIENT: () => detectClient((command, args) => runCommand(command, args, { env: { PATH: '/nonexistent' } })),
   MEDIA_TIMEOUT: () => scanStick('/stick', fakeStick('/stick', { 'a.mender': Buffer.from('x') }), { ...scanOptions(), signal: AbortSignal.abort() }),
 };
 

@@ -1,0 +1,69 @@
+// The installer's input is exactly the bytes the policy checked. The header read consumed the first
+// N bytes of the open descriptor; they are read again from that descriptor and sent only if their
+// SHA-256 is the one recorded at the check, then the rest of the same descriptor follows. A stick
+// that answers differently the second time is caught before the client gets a byte; a payload that
+// changes afterwards fails the client's checksum against the manifest that was checked.
+
+import { createHash } from 'node:crypto';
+import { UpdaterError } from '../errors/index.js';
+import type { ReadFile } from '../media/index.js';
+
+export interface StreamTotals {
+  /** Bytes handed to the installer so far. */
+  bytes: number;
+  /** SHA-256 (hex) of every byte handed over; call once the stream has ended. */
+  sha256(): string;
+}
+
+export interface ExactBytesOptions {
+  chunkBytes: number;
+  onProgress?: (bytes: number) => void;
+}
+
+/** The bytes of `file` for the installer, and running totals of what was sent. */
+export function exactBytes(file: ReadFile, options: ExactBytesOptions): { stream: AsyncIterable<Uint8Array>; totals: StreamTotals } {
+  const hash = createHash('sha256');
+  let digest: string | null = null;
+  const totals: StreamTotals = { bytes: 0, sha256: () => (digest ??= hash.digest('hex')) };
+  const emit = (chunk: Uint8Array): Uint8Array => {
+    hash.update(chunk);
+    totals.bytes += chunk.length;
+    options.onProgress?.(totals.bytes);
+    return chunk;
+  };
+
+  async function* stream(): AsyncIterable<Uint8Array> {
+    const checked = file.consumed.bytes;
+    const prefix: Uint8Array[] = [];
+    const prefixHash = createHash('sha256');
+    let held = 0;
+    let rest: Uint8Array | null = null;
+    const iterator = file.artifact.chunks(options.chunkBytes, 0)[Symbol.asyncIterator]();
+    try {
+      // Hold back the checked prefix until it is known to be the same bytes.
+      while (held < checked) {
+        const step = await iterator.next();
+        if (step.done === true) break;
+        const take = Math.min(step.value.length, checked - held);
+        const head = step.value.subarray(0, take);
+        prefix.push(head);
+        prefixHash.update(head);
+        held += take;
+        if (take < step.value.length) rest = step.value.subarray(take);
+      }
+      if (held < checked || prefixHash.digest('hex') !== file.consumed.sha256()) {
+        throw new UpdaterError('INSTALL_SOURCE_CHANGED', `${file.path}: the first ${checked} bytes read differently from when the artifact was checked; nothing was installed`);
+      }
+      for (const chunk of prefix) yield emit(chunk);
+      if (rest !== null) yield emit(rest);
+      for (;;) {
+        const step = await iterator.next();
+        if (step.done === true) return;
+        yield emit(step.value);
+      }
+    } finally {
+      await iterator.return?.();
+    }
+  }
+  return { stream: stream(), totals };
+}

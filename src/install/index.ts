@@ -1,0 +1,3 @@
+// Public surface of the installer: the Mender client backend and the exact-bytes stream fed to it.
+export { exactBytes, type ExactBytesOptions, type StreamTotals } from './exact-bytes.js';
+export { clientMessage, detectClient, type InstallResult, type MenderClient, type RunCommand, type VerbResult } from './mender-client.js';

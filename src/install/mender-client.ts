@@ -1,0 +1,82 @@
+// The installer backend: the Mender client, 3.x (`mender`) or 4.x+ (`mender-update`), detected at
+// start-up; both take the same verbs. The artifact is streamed into `install /dev/stdin` (the client
+// refuses `-`), so the bytes come from our own descriptor. Exit codes (measured with 3.4): 0 done,
+// 4 done and a reboot is needed (--reboot-exit-code), 1 error; commit and rollback exit 2 when there
+// is nothing to commit or roll back.
+
+import { UpdaterError } from '../errors/index.js';
+import type { CommandResult, RunOptions } from '../system/index.js';
+
+export type RunCommand = (command: string, args: readonly string[], options?: RunOptions) => Promise<CommandResult>;
+
+export interface VerbResult {
+  code: number | null;
+  output: string;
+}
+
+export interface InstallResult {
+  rebootRequired: boolean;
+  output: string;
+}
+
+export interface MenderClient {
+  readonly command: 'mender' | 'mender-update';
+  readonly version: string;
+  /** Streams `input` into the client; resolves when it installed, throws INSTALL_FAILED when not. */
+  install(input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, signal?: AbortSignal): Promise<InstallResult>;
+  commit(): Promise<VerbResult>;
+  rollback(): Promise<VerbResult>;
+  /** The running artifact's name as the client reports it (stale while an update is pending). */
+  showArtifact(): Promise<string>;
+}
+
+/** The client's own error lines (`level=error msg="…"`), the most specific last; else the output's tail. */
+export function clientMessage(output: string): string {
+  const messages = [...output.matchAll(/level=error msg="((?:[^"\\]|\\.)*)"/g)].map((m) => (m[1] ?? '').replace(/\\"/g, '"'));
+  if (messages.length > 0) return messages.slice(-2).join(': ');
+  return output.trim().split('\n').slice(-3).join(' | ');
+}
+
+const QUIET = ['--no-syslog'];
+
+function menderClient(command: 'mender' | 'mender-update', version: string, run: RunCommand): MenderClient {
+  // 3.x warns on every call when no syslog daemon runs (devices often have none): --no-syslog.
+  const base = command === 'mender' ? QUIET : [];
+  const verb = async (name: string): Promise<VerbResult> => {
+    const result = await run(command, [...base, name], { timeoutMs: 5 * 60_000 });
+    return { code: result.code, output: result.output };
+  };
+  return {
+    command,
+    version,
+    async install(input, signal) {
+      const result = await run(command, [...base, 'install', '/dev/stdin', '--reboot-exit-code'], { input, ...(signal ? { signal } : {}) });
+      if (result.code === 0 || result.code === 4) return { rebootRequired: result.code === 4, output: result.output };
+      const how = result.timedOut ? 'timed out' : result.signal ? `was ended by ${result.signal}` : `exited ${String(result.code)}`;
+      throw new UpdaterError('INSTALL_FAILED', `${command} install ${how}: ${clientMessage(result.output)}`);
+    },
+    commit: () => verb('commit'),
+    rollback: () => verb('rollback'),
+    async showArtifact() {
+      const result = await run(command, [...base, 'show-artifact'], { timeoutMs: 60_000 });
+      if (result.code !== 0) throw new UpdaterError('INSTALL_NO_CLIENT', `${command} show-artifact exited ${String(result.code)}: ${clientMessage(result.output)}`);
+      return result.stdout.trim().split('\n').at(-1)?.trim() ?? '';
+    },
+  };
+}
+
+/** The installed client: `mender` 3.x first, else `mender-update` (4.x and later). */
+export async function detectClient(run: RunCommand): Promise<MenderClient> {
+  const problems: string[] = [];
+  for (const command of ['mender', 'mender-update'] as const) {
+    try {
+      const result = await run(command, ['--version'], { timeoutMs: 30_000 });
+      const version = /(\d+\.\d+\.\d+)/.exec(result.output)?.[1];
+      if (result.code === 0 && version !== undefined) return menderClient(command, version, run);
+      problems.push(`${command} --version exited ${String(result.code)}`);
+    } catch (err) {
+      problems.push(`${command}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not installed' : (err as Error).message}`);
+    }
+  }
+  throw new UpdaterError('INSTALL_NO_CLIENT', `no Mender client found (${problems.join('; ')}); install mender-client`);
+}
