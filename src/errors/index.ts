@@ -27,6 +27,12 @@ export const ERROR_CODES = {
   MEDIA_GONE: 'the stick went away (unplugged or unmounted) while it was being searched',
   MEDIA_TOO_MANY_ENTRIES: 'the stick holds more folder entries than search.max_entries allows',
   MEDIA_TIMEOUT: 'searching the stick and reading its headers took longer than search.timeout',
+  STATE_CORRUPT: 'the journal is truncated, not JSON, or misses fields, or a state file is not a regular file',
+  STATE_VERSION_UNKNOWN: 'a state file was written in a format version, or names a state, that this version does not know',
+  STATE_WRITE_FAILED: 'a state file could not be written; the previous content is intact',
+  STATE_LOCKED: 'another live process holds the deployment lock',
+  STATE_BAD_TRANSITION: 'an event is not possible in the current deployment state',
+  INSTALL_PENDING_UPDATE: 'an install was asked for while a deployment is still pending',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -3,3 +3,6 @@ export { DEFAULT_CONFIG_PATH, readConfigFile } from './config-file.js';
 export { parseDeviceTypeFile, parseProvides, readDeviceType, showProvides } from './device-facts.js';
 export { artifactFromHandle, openArtifact, readSmallTextFile, type OpenedArtifact } from './files.js';
 export { realStickFs } from './stick-fs.js';
+export { readBootId, readProcessStartTime } from './boot-id.js';
+export { acquireDeploymentLock, isProcessAlive, isStaleHolder, type DeploymentLock, type LockHolder, type LockOptions } from './deployment-lock.js';
+export { DEFAULT_STATE_DIR, LOCK_FILE, fileStateStore, type FileOps } from './state-store.js';

@@ -9,11 +9,14 @@ import { parsePublicKey, readArtifact } from '../../../src/artifact/index.js';
 import { ERROR_CODES, UpdaterError, type ErrorCode } from '../../../src/errors/index.js';
 import { scanStick, type ScanOptions } from '../../../src/media/index.js';
 import { configSchema, pathRule } from '../../../src/policy/index.js';
+import { Journal, Ledger, next, parseJournal, type State } from '../../../src/state/index.js';
+import { acquireDeploymentLock, fileStateStore } from '../../../src/system/index.js';
 import { fakeStick } from '../../support/fake-stick-fs.js';
-import { withTempFile } from '../../support/temp.js';
+import { withTempDir, withTempFile } from '../../support/temp.js';
 import { REPO, artifact, keyPem } from '../../support/fixtures.js';
 import { forgeArtifact } from '../../support/forge.js';
 import { runCli } from '../../support/run-cli.js';
+import { memoryStore, testDeps } from '../../support/state-stores.js';
 import { buildTar, readMembers } from '../../support/tar-tools.js';
 
 const full = (buf: Buffer): Promise<unknown> => readArtifact([buf], { mode: 'full' });
@@ -24,6 +27,10 @@ const cliCode = async (argv: string[]): Promise<never> => {
   const code = /error ([A-Z_]+):/.exec(stderr)?.[1] ?? 'none';
   throw new UpdaterError(code as ErrorCode, stderr);
 };
+
+const inPromise = (work: () => unknown): Promise<unknown> => new Promise((resolve) => resolve(work()));
+const journalIn = (deps = testDeps(memoryStore())): Journal => new Journal(deps, new Ledger(deps));
+const STICK = { artifactName: 'r-2', sourcePath: '/m/r-2.mender', stick: {} };
 
 const scanOptions = (): ScanOptions => ({ rule: pathRule(configSchema.parse({ signature: { required: false } }).search), maxDepth: 2, maxEntries: 100 });
 
@@ -52,6 +59,19 @@ const CASES: Record<ErrorCode, () => Promise<unknown>> = {
   MEDIA_GONE: () => scanStick('/stick', fakeStick('/stick', { updates: { 'a.mender': Buffer.from('x') } }, { '/stick/updates': 'EIO' }), scanOptions()),
   MEDIA_TOO_MANY_ENTRIES: () => scanStick('/stick', fakeStick('/stick', { 'a.mender': Buffer.from('x'), 'b.mender': Buffer.from('y') }), { ...scanOptions(), maxEntries: 1 }),
   MEDIA_TIMEOUT: () => scanStick('/stick', fakeStick('/stick', { 'a.mender': Buffer.from('x') }), { ...scanOptions(), signal: AbortSignal.abort() }),
+  STATE_CORRUPT: () => inPromise(() => parseJournal('{"format":1,"state":')),
+  STATE_VERSION_UNKNOWN: () => inPromise(() => parseJournal('{"format":2}')),
+  STATE_WRITE_FAILED: () => withTempFile('not-a-folder', '', (path) => fileStateStore(path).replace('journal.json', '{}')),
+  STATE_LOCKED: () => withTempDir(async (dir) => {
+    await acquireDeploymentLock(dir, { bootId: 'b', now: '2026-11-27T10:00:00Z', pid: 1, isAlive: () => Promise.resolve(true) });
+    await acquireDeploymentLock(dir, { bootId: 'b', now: '2026-11-27T10:00:00Z', pid: 2 });
+  }),
+  STATE_BAD_TRANSITION: () => inPromise(() => next<State, 'committed'>('ArtifactInstall', 'committed')),
+  INSTALL_PENDING_UPDATE: async () => {
+    const journal = journalIn();
+    await journal.begin(STICK);
+    await journal.begin(STICK);
+  },
 };
 
 describe('error codes', () => {
