@@ -108,7 +108,34 @@ export function parseJournal(text: string): JournalRecord {
   if (journal.history.at(-1)?.state !== journal.state) {
     throw new UpdaterError('STATE_CORRUPT', `journal: state ${journal.state} is not the last state of its history`);
   }
+  assertLegalHistory(journal.history);
   return journal;
+}
+
+/**
+ * Every transition of the history must be one the table allows, so that a damaged or forged file
+ * cannot claim, say, ArtifactCommit without checks-passed. A history trimmed to MAX_HISTORY lost
+ * the transitions between its first entry and the second one it kept: that pair is not checked.
+ */
+function assertLegalHistory(history: readonly Transition[]): void {
+  const [first] = history;
+  if (first?.event !== null || first.state !== INITIAL_STATE) throw new UpdaterError('STATE_CORRUPT', `journal: history does not start with ${INITIAL_STATE}`);
+  for (let i = 1; i < history.length; i += 1) {
+    const from = history[i - 1];
+    const to = history[i];
+    if (from === undefined || to === undefined || (i === 1 && history.length >= MAX_HISTORY)) continue;
+    if (to.event === null || !isLegal(from.state, to.event, to.state)) {
+      throw new UpdaterError('STATE_CORRUPT', `journal: history entry ${i}: ${from.state} --${to.event ?? 'null'}--> ${to.state} is not a transition of the table`);
+    }
+  }
+}
+
+function isLegal(from: State, event: Event, to: State): boolean {
+  try {
+    return next(from, event) === to;
+  } catch {
+    return false;
+  }
 }
 
 export function serializeJournal(journal: JournalRecord): string {
@@ -148,6 +175,17 @@ export function assertNothingPending(read: JournalRead): void {
     const { artifactName, state, startedAt } = read.journal;
     throw new UpdaterError('INSTALL_PENDING_UPDATE', `deployment of ${artifactName} (started ${startedAt}) is still pending in state ${state}`);
   }
+}
+
+/** What start-up finds: the pending deployment (if any) and how to resume it. */
+export interface Resumed {
+  /** Null when nothing is pending. */
+  pending: { deployment: Deployment; recovery: Event | null } | null;
+  /**
+   * Set when the ledger could not be caught up (e.g. a full disk): reported, but it never blocks the
+   * recovery of a pending deployment. The next start-up tries again.
+   */
+  ledgerError: UpdaterError | null;
 }
 
 /** The journal file and the deployments it records. */
@@ -207,13 +245,20 @@ export class Journal {
    * it as it is, see RECOVERY). Also appends to the ledger any outcome the journal reached but a
    * crash kept out of it. Throws the error of an unreadable journal.
    */
-  async resume(): Promise<{ deployment: Deployment; recovery: Event | null } | null> {
+  async resume(): Promise<Resumed> {
     const read = await this.read();
     if (read.status === 'unreadable') throw read.error;
-    if (read.status === 'none') return null;
-    await this.ledger.catchUp(read.journal);
-    if (!isPending(read.journal)) return null;
-    return { deployment: new Deployment(this.deps, this.ledger, read.journal), recovery: recoveryFor(read.journal, this.deps.bootId) };
+    if (read.status === 'none') return { pending: null, ledgerError: null };
+    let ledgerError: UpdaterError | null = null;
+    try {
+      await this.ledger.catchUp(read.journal);
+    } catch (err) {
+      if (!isUpdaterError(err)) throw err;
+      ledgerError = err;
+    }
+    if (!isPending(read.journal)) return { pending: null, ledgerError };
+    const deployment = new Deployment(this.deps, this.ledger, read.journal);
+    return { pending: { deployment, recovery: recoveryFor(read.journal, this.deps.bootId) }, ledgerError };
   }
 
   /**

@@ -164,6 +164,26 @@ export const RECOVERY = {
 } as const satisfies Record<PendingState, Recovery>;
 
 /**
+ * The event to apply when the state's side effect fails, or hangs and is stopped by the runner's
+ * deadline. `null`: record the error (noteError) and stay; the next start-up retries. The fault
+ * tests take "error" and "hang" of each step from here, and "killed" from RECOVERY.
+ */
+export const ON_ERROR = {
+  ArtifactInstall: 'install-failed',
+  // Undo the install rather than leave an update pending that an unplanned reboot would try.
+  ArtifactReboot: 'reboot-failed',
+  // A check that fails or does not answer in time is a failed check.
+  ArtifactVerifyReboot: 'checks-failed',
+  ArtifactCommit: 'commit-failed',
+  ArtifactRollback: 'rollback-failed',
+  // The bootloader already points at the old partition: any later reboot completes the rollback.
+  ArtifactRollbackReboot: null,
+  ArtifactVerifyRollbackReboot: 'rollback-failed',
+  // Nothing is left to escalate to: the error is recorded and retried at the next start.
+  ArtifactFailure: null,
+} as const satisfies Record<PendingState, Event | null>;
+
+/**
  * After this many recoveries in a row in one state, the state's give-up event is applied instead:
  * a step that kills the process every time (a crashing or hanging check) must not loop for ever.
  * Only the health checks have one: giving up on them means rolling back, which is always safe.

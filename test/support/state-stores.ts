@@ -91,18 +91,20 @@ export interface FaultyOps extends FileOps {
 }
 
 /**
- * node:fs/promises with a fault at step number `failAt` (0-based; Infinity: none), counting every
+ * node:fs/promises with a fault at step number `failAt` (0-based; Infinity: none), or at the first
+ * step with that label (`write journal.json.tmp`), counting every
  * open, write, sync, close, rename, link, unlink and mkdir. After a kill every later call throws
  * without acting, as if the process were gone. A failing write first writes half of its data, as a
  * full disk does.
  */
-export function faultyOps(failAt: number, fault: Fault): FaultyOps {
+export function faultyOps(failAt: number | string, fault: Fault): FaultyOps {
   const steps: string[] = [];
   let killed = false;
   const step = (label: string): boolean => {
     if (killed) throw new Killed(`${label} (after the kill)`);
     const index = steps.push(label) - 1;
-    if (index !== failAt) return false;
+    const hit = typeof failAt === 'number' ? index === failAt : label === failAt && !steps.slice(0, index).includes(label);
+    if (!hit) return false;
     if (fault === 'kill') {
       killed = true;
       throw new Killed(label);

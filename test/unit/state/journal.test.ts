@@ -169,6 +169,13 @@ describe('unreadable journal', () => {
     assert.throws(() => parseJournal(JSON.stringify({ ...record, sha256: 'not-hex' })), rejectsWith('STATE_CORRUPT'));
   });
 
+  it('reports a history with a transition the table does not allow as STATE_CORRUPT', async () => {
+    const record = parseJournal((await storeIn('ArtifactReboot')).files.get('journal.json') ?? '');
+    const forged = { ...record, state: 'Committed', history: [record.history[0], { ...record.history[1], state: 'Committed', event: 'committed' }] };
+    assert.throws(() => parseJournal(JSON.stringify(forged)), rejectsWith('STATE_CORRUPT'));
+    assert.throws(() => parseJournal(JSON.stringify({ ...record, history: record.history.slice(1) })), rejectsWith('STATE_CORRUPT'));
+  });
+
   it('is set aside, with a ledger entry, only on request, and then installs may begin', async () => {
     const store = memoryStore({ 'journal.json': '{"format":1,' });
     const { journal, ledger } = setup(store);
@@ -189,14 +196,14 @@ describe('unreadable journal', () => {
 
 describe('start-up recovery', () => {
   it('is quiet with no journal or a finished one', async () => {
-    assert.equal(await setup().journal.resume(), null);
-    assert.equal(await setup(await storeIn('Committed')).journal.resume(), null);
+    assert.equal((await setup().journal.resume()).pending, null);
+    assert.equal((await setup(await storeIn('Committed')).journal.resume()).pending, null);
   });
 
   for (const state of PENDING_STATES) {
     it(`${state}: applies RECOVERY on the same boot and on a new one`, async () => {
       for (const [bootId, expected] of [['boot-1', RECOVERY[state].sameBoot], ['boot-2', RECOVERY[state].newBoot]] as const) {
-        const resumed = await setup(await storeIn(state), bootId).journal.resume();
+        const resumed = (await setup(await storeIn(state), bootId).journal.resume()).pending;
         assert.equal(resumed?.deployment.record.state, state);
         assert.equal(resumed.recovery, expected, bootId);
         if (expected !== null) await resumed.deployment.advance(expected);
@@ -204,12 +211,24 @@ describe('start-up recovery', () => {
     });
   }
 
+  it('still resumes a pending deployment when the ledger cannot be written, and says so', async () => {
+    const store = await storeIn('ArtifactInstall');
+    const full = { ...store, append: () => Promise.reject(new UpdaterError('STATE_WRITE_FAILED', 'ledger.jsonl: ENOSPC')) };
+    // The journal went on to ArtifactReboot, but the ledger never heard of the install.
+    const record = parseJournal(store.files.get('journal.json') ?? '');
+    store.files.set('journal.json', serializeJournal({ ...record, state: 'ArtifactReboot', history: [...record.history, { state: 'ArtifactReboot', event: 'installed', at: record.updatedAt, bootId: 'boot-1' }] }));
+    const deps = testDeps(full, 'boot-2');
+    const resumed = await new Journal(deps, new Ledger(deps)).resume();
+    assert.equal(resumed.pending?.recovery, 'rebooted');
+    assert.equal(resumed.ledgerError?.code, 'STATE_WRITE_FAILED');
+  });
+
   it('compares the boot id of the current state, not of the install', async () => {
     // Rebooted (boot-2) into the trial, then a power cut during the checks: boot-2 is the same boot.
     const store = await storeIn('ArtifactReboot');
-    const first = await setup(store, 'boot-2').journal.resume();
+    const first = (await setup(store, 'boot-2').journal.resume()).pending;
     await first?.deployment.advance('rebooted');
-    const again = await setup(store, 'boot-2').journal.resume();
+    const again = (await setup(store, 'boot-2').journal.resume()).pending;
     assert.equal(again?.deployment.record.state, 'ArtifactVerifyReboot');
     assert.equal(again.deployment.record.history.at(-1)?.bootId, 'boot-2');
     assert.equal(again.deployment.record.bootIdAtInstall, 'boot-1');
@@ -218,7 +237,7 @@ describe('start-up recovery', () => {
   it('rolls back after health checks killed the process MAX_RECOVERIES times', async () => {
     const store = await storeIn('ArtifactVerifyReboot');
     for (let n = 0; n <= MAX_RECOVERIES; n += 1) {
-      const resumed = await setup(store, `boot-${n + 2}`).journal.resume();
+      const resumed = (await setup(store, `boot-${n + 2}`).journal.resume()).pending;
       const expected = n < MAX_RECOVERIES ? 'retry' : 'checks-failed';
       assert.equal(resumed?.recovery, expected, `recovery ${n}`);
       if (resumed?.recovery) await resumed.deployment.advance(resumed.recovery);
@@ -254,7 +273,7 @@ describe('journal and ledger together', () => {
     const record = parseJournal(store.files.get('journal.json') ?? '');
     const committed = { ...record, state: 'Committed' as const, history: [...record.history, { state: 'Committed' as const, event: 'committed' as const, at: record.updatedAt, bootId: 'boot-1' }] };
     store.files.set('journal.json', serializeJournal(committed));
-    for (let run = 0; run < 2; run += 1) assert.equal(await setup(store).journal.resume(), null);
+    for (let run = 0; run < 2; run += 1) assert.equal((await setup(store).journal.resume()).pending, null);
     const outcomes = (await setup(store).ledger.read()).entries.map((e) => e.outcome);
     assert.deepEqual(outcomes, ['installed', 'committed']);
   });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UpdaterError } from '../../../src/errors/index.js';
 import {
-  EVENTS, GIVE_UP, INITIAL_STATE, MAX_RECOVERIES, PENDING_STATES, RECOVERY, STATES, TERMINAL_STATES,
+  EVENTS, GIVE_UP, INITIAL_STATE, MAX_RECOVERIES, ON_ERROR, PENDING_STATES, RECOVERY, STATES, TERMINAL_STATES,
   eventsOf, isTerminal, next, recoveryEvent, type Event, type State,
 } from '../../../src/state/index.js';
 import { edges, pathTo } from '../../support/state-stores.js';
@@ -120,6 +120,14 @@ describe('recovery at start-up', () => {
     for (const sameBoot of [true, false]) {
       assert.equal(recoveryEvent('ArtifactCommit', sameBoot, 10), 'retry');
       assert.equal(recoveryEvent('ArtifactRollback', sameBoot, 10), 'retry');
+    }
+  });
+
+  it('has an error event (or none) for every pending state, and no error ever leads to a commit', () => {
+    assert.deepEqual(Object.keys(ON_ERROR).sort(), [...PENDING_STATES].sort());
+    for (const state of PENDING_STATES) {
+      const event: Event | null = ON_ERROR[state];
+      if (event !== null) assert.ok(!reachable(next<State, Event>(state, event)).has('Committed'), state);
     }
   });
 

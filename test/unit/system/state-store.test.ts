@@ -99,12 +99,8 @@ describe('file state store', () => {
   it('append: a full disk mid-write is surfaced and leaves a torn line that the ledger skips', () =>
     withTempDir(async (dir) => {
       const ledger = new Ledger(testDeps(fileStateStore(dir)));
-      const prepare = async (store: StateStore): Promise<void> => {
-        await new Ledger(testDeps(store)).append(ledgerEntry('r-1'));
-      };
-      await prepare(fileStateStore(dir));
-      const writeStep = (await stepsOf(prepare, (store) => new Ledger(testDeps(store)).append(ledgerEntry('r-2')))).indexOf('write ledger.jsonl');
-      const full = new Ledger(testDeps(fileStateStore(dir, faultyOps(writeStep, 'ENOSPC'))));
+      await ledger.append(ledgerEntry('r-1'));
+      const full = new Ledger(testDeps(fileStateStore(dir, faultyOps('write ledger.jsonl', 'ENOSPC'))));
       await assert.rejects(full.append(ledgerEntry('r-2')), (err: unknown) => err instanceof UpdaterError && err.code === 'STATE_WRITE_FAILED');
       await ledger.append(ledgerEntry('r-3'));
       const history = await ledger.read();
@@ -130,7 +126,7 @@ describe('file state store', () => {
       await journalOf(store).begin(input);
     };
     const advance = async (store: StateStore): Promise<void> => {
-      const resumed = await journalOf(store).resume();
+      const resumed = (await journalOf(store).resume()).pending;
       await resumed?.deployment.advance('installed');
     };
     await atEveryStep('kill', prepare, advance, async (store, step) => {
@@ -138,6 +134,21 @@ describe('file state store', () => {
       assert.ok(state === 'ArtifactInstall' || state === 'ArtifactReboot', `${step}: ${state}`);
     });
   });
+
+  it('journal: a full disk during advance() is surfaced, and the journal and the record keep the old state', () =>
+    withTempDir(async (dir) => {
+      const deps = testDeps(fileStateStore(dir));
+      const deployment = await new Journal(deps, new Ledger(deps)).begin({ artifactName: 'r-2', sourcePath: '/m/r-2.mender', stick: {} });
+      const fullDeps = { ...deps, store: fileStateStore(dir, faultyOps('write journal.json.tmp', 'ENOSPC')) };
+      const full = (await new Journal(fullDeps, new Ledger(fullDeps)).resume()).pending?.deployment;
+      assert.ok(full !== undefined);
+      const before = full.record;
+      await assert.rejects(full.advance('installed'), (err: unknown) => err instanceof UpdaterError && err.code === 'STATE_WRITE_FAILED');
+      assert.equal(full.record, before);
+      assert.equal(parseJournal((await fileStateStore(dir).read('journal.json')) ?? '').state, 'ArtifactInstall');
+      assert.deepEqual(readdirSync(dir), ['journal.json']);
+      assert.equal(deployment.record.state, 'ArtifactInstall');
+    }));
 
   it('ignores a temp file left by a crash', () =>
     withTempDir(async (dir) => {
