@@ -109,12 +109,12 @@ describe('file state store', () => {
     }));
 
   it('ledger rotation: a kill at any step leaves the whole old ledger or the whole rotated one', async () => {
-    const deps = (store: StateStore): Ledger => new Ledger(testDeps(store), 3);
+    const ledgerOf = (store: StateStore): Ledger => new Ledger(testDeps(store), 3);
     const prepare = async (store: StateStore): Promise<void> => {
-      for (const name of ['r-1', 'r-2', 'r-3']) await deps(store).append(ledgerEntry(name));
+      for (const name of ['r-1', 'r-2', 'r-3']) await ledgerOf(store).append(ledgerEntry(name));
     };
-    await atEveryStep('kill', prepare, (store) => deps(store).append(ledgerEntry('r-4')), async (store, step) => {
-      const names = (await deps(store).read()).entries.map((e) => e.artifactName).join(' ');
+    await atEveryStep('kill', prepare, (store) => ledgerOf(store).append(ledgerEntry('r-4')), async (store, step) => {
+      const names = (await ledgerOf(store).read()).entries.map((e) => e.artifactName).join(' ');
       assert.ok(names === 'r-1 r-2 r-3' || names === 'r-2 r-3 r-4', `${step}: ${names}`);
     });
   });
