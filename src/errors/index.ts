@@ -30,6 +30,12 @@ export const ERROR_CODES = {
   INSTALL_SOURCE_CHANGED: 'the artifact read differently at install time than when it was checked; nothing was installed',
   INSTALL_FAILED: 'the Mender client failed to install the artifact (its own message follows)',
   INSTALL_NO_CLIENT: 'no Mender client (mender 3.x or mender-update 4.x+) was found or it does not run',
+  STATE_CORRUPT: 'the journal is truncated, not JSON, or misses fields, or a state file is not a regular file',
+  STATE_VERSION_UNKNOWN: 'a state file was written in a format version, or names a state, that this version does not know',
+  STATE_WRITE_FAILED: 'a state file could not be written; the previous content is intact',
+  STATE_LOCKED: 'another live process holds the deployment lock',
+  STATE_BAD_TRANSITION: 'an event is not possible in the current deployment state',
+  INSTALL_PENDING_UPDATE: 'an install was asked for while a deployment is still pending',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

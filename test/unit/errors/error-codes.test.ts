@@ -11,11 +11,14 @@ import { detectClient, exactBytes } from '../../../src/install/index.js';
 import { collectCandidates, scanStick, type ReadFile, type ScanOptions } from '../../../src/media/index.js';
 import { runCommand } from '../../../src/system/index.js';
 import { configSchema, pathRule } from '../../../src/policy/index.js';
+import { Journal, Ledger, next, parseJournal, type State } from '../../../src/state/index.js';
+import { acquireDeploymentLock, fileStateStore } from '../../../src/system/index.js';
 import { fakeStick } from '../../support/fake-stick-fs.js';
-import { withTempFile } from '../../support/temp.js';
+import { withTempDir, withTempFile } from '../../support/temp.js';
 import { REPO, artifact, keyPem } from '../../support/fixtures.js';
 import { forgeArtifact } from '../../support/forge.js';
 import { runCli } from '../../support/run-cli.js';
+import { memoryStore, testDeps } from '../../support/state-stores.js';
 import { buildTar, readMembers } from '../../support/tar-tools.js';
 
 const full = (buf: Buffer): Promise<unknown> => readArtifact([buf], { mode: 'full' });
@@ -26,6 +29,10 @@ const cliCode = async (argv: string[]): Promise<never> => {
   const code = /error ([A-Z_]+):/.exec(stderr)?.[1] ?? 'none';
   throw new UpdaterError(code as ErrorCode, stderr);
 };
+
+const inPromise = (work: () => unknown): Promise<unknown> => new Promise((resolve) => resolve(work()));
+const journalIn = (deps = testDeps(memoryStore())): Journal => new Journal(deps, new Ledger(deps));
+const STICK = { artifactName: 'r-2', sourcePath: '/m/r-2.mender', stick: {} };
 
 const scanOptions = (): ScanOptions => ({ rule: pathRule(configSchema.parse({ signature: { required: false } }).search), maxDepth: 2, maxEntries: 100 });
 
@@ -62,6 +69,19 @@ const CASES: Record<ErrorCode, () => Promise<unknown>> = {
   INSTALL_FAILED: async () => (await detectClient(runCommand)).install([Buffer.from('not an artifact')]),
   INSTALL_NO_CLIENT: () => detectClient((command, args) => runCommand(command, args, { env: { PATH: '/nonexistent' } })),
   MEDIA_TIMEOUT: () => scanStick('/stick', fakeStick('/stick', { 'a.mender': Buffer.from('x') }), { ...scanOptions(), signal: AbortSignal.abort() }),
+  STATE_CORRUPT: () => inPromise(() => parseJournal('{"format":1,"state":')),
+  STATE_VERSION_UNKNOWN: () => inPromise(() => parseJournal('{"format":2}')),
+  STATE_WRITE_FAILED: () => withTempFile('not-a-folder', '', (path) => fileStateStore(path).replace('journal.json', '{}')),
+  STATE_LOCKED: () => withTempDir(async (dir) => {
+    await acquireDeploymentLock(dir, { bootId: 'b', now: '2026-11-27T10:00:00Z', pid: 1, isAlive: () => Promise.resolve(true) });
+    await acquireDeploymentLock(dir, { bootId: 'b', now: '2026-11-27T10:00:00Z', pid: 2 });
+  }),
+  STATE_BAD_TRANSITION: () => inPromise(() => next<State, 'committed'>('ArtifactInstall', 'committed')),
+  INSTALL_PENDING_UPDATE: async () => {
+    const journal = journalIn();
+    await journal.begin(STICK);
+    await journal.begin(STICK);
+  },
 };
 
 describe('error codes', () => {

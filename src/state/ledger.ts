@@ -1,0 +1,157 @@
+// The ledger: an append-only, bounded history of deployments and their outcomes, one JSON object a
+// line. It is the audit log, and what stops loops: an artifact that failed or rolled back is not
+// installed again from a stick unless the policy allows. Outcome names are persisted: append only.
+
+import { z } from 'zod';
+import type { JournalRecord, Transition } from './journal.js';
+import type { Event, State } from './machine.js';
+import type { StateDeps } from './store.js';
+
+export const LEDGER_FORMAT = 1;
+export const OUTCOMES = ['installed', 'committed', 'rolled-back', 'failed', 'rejected'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+/** The outcomes that keep an artifact from being installed again (unless the policy allows). */
+const FAILED_OUTCOMES: readonly Outcome[] = ['rolled-back', 'failed'];
+export const DEFAULT_MAX_ENTRIES = 1000;
+
+const entrySchema = z.object({
+  v: z.literal(LEDGER_FORMAT),
+  at: z.string().min(1),
+  outcome: z.enum(OUTCOMES),
+  artifactName: z.string(),
+  sha256: z.string().nullable(),
+  /** Null for entries that belong to no deployment (a rejected artifact, an unreadable journal). */
+  deploymentId: z.string().nullable(),
+  /**
+   * Why, for rolled-back and failed: the event that started the rollback or failure
+   * (`checks-failed`, `bootloader-fell-back` — rolled back by the bootloader —, `interrupted`…), or
+   * a reason code for rejected.
+   */
+  cause: z.string().nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  stick: z.record(z.string(), z.string()),
+  bootId: z.string(),
+});
+
+export type LedgerEntry = z.infer<typeof entrySchema>;
+/** What a caller supplies; the ledger adds the format, the time and the boot id. */
+export type NewLedgerEntry = Omit<LedgerEntry, 'v' | 'at' | 'bootId'>;
+
+/** Parses the ledger's lines. Unparsable lines (a torn last line after a power cut, an entry from a
+ * newer format) are counted, not fatal: the audit must stay readable. */
+export function parseLedger(text: string): { entries: LedgerEntry[]; skippedLines: number } {
+  const entries: LedgerEntry[] = [];
+  let skippedLines = 0;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const parsed = entrySchema.safeParse(parseJsonOrUndefined(line));
+    if (parsed.success) entries.push(parsed.data);
+    else skippedLines += 1;
+  }
+  return { entries, skippedLines };
+}
+
+function parseJsonOrUndefined(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Pure queries over the entries read, oldest first. */
+export class LedgerHistory {
+  constructor(
+    readonly entries: readonly LedgerEntry[],
+    /** Lines that could not be read (see parseLedger). */
+    readonly skippedLines = 0,
+  ) {}
+
+  /** Whether this artifact (by name, and by checksum when given) ever failed or rolled back. */
+  hasFailedBefore(artifactName: string, sha256?: string): boolean {
+    return this.entries.some((e) => e.artifactName === artifactName && (sha256 === undefined || e.sha256 === sha256) && FAILED_OUTCOMES.includes(e.outcome));
+  }
+
+  /** The newest entry, for one artifact when a name is given. */
+  lastOutcome(artifactName?: string): LedgerEntry | null {
+    return this.entries.findLast((e) => artifactName === undefined || e.artifactName === artifactName) ?? null;
+  }
+
+  /** The newest `limit` entries, newest first. */
+  history(limit: number): LedgerEntry[] {
+    return limit > 0 ? this.entries.slice(-limit).reverse() : [];
+  }
+}
+
+/** The outcome a journal transition stands for, if it is a milestone of the deployment. */
+function outcomeOf(t: Transition): Outcome | null {
+  if (t.event === 'installed' || t.event === 'installed-no-reboot') return 'installed';
+  const terminal: Partial<Record<State, Outcome>> = { Committed: 'committed', RolledBack: 'rolled-back', Failed: 'failed' };
+  return terminal[t.state] ?? null;
+}
+
+/** The event that started the journal's latest rollback or failure: the cause of that outcome. */
+function causeOf(journal: JournalRecord): Event | null {
+  const start = journal.history.findLast((t) => (t.state === 'ArtifactRollback' || t.state === 'ArtifactFailure') && t.event !== 'retry');
+  return start?.event ?? null;
+}
+
+/** The ledger entries that the given transitions of `journal` stand for. */
+export function ledgerEntriesFor(journal: JournalRecord, transitions: readonly Transition[]): NewLedgerEntry[] {
+  return transitions.flatMap((t) => {
+    const outcome = outcomeOf(t);
+    if (outcome === null) return [];
+    const failed = FAILED_OUTCOMES.includes(outcome);
+    return [{
+      outcome,
+      artifactName: journal.artifactName,
+      sha256: journal.sha256,
+      deploymentId: journal.deploymentId,
+      cause: failed ? causeOf(journal) : null,
+      error: failed ? journal.lastError : null,
+      stick: journal.stick,
+    }];
+  });
+}
+
+/** The ledger file: reads, appends, rotates. */
+export class Ledger {
+  constructor(
+    private readonly deps: StateDeps,
+    private readonly maxEntries = DEFAULT_MAX_ENTRIES,
+  ) {}
+
+  async read(): Promise<LedgerHistory> {
+    const { entries, skippedLines } = parseLedger((await this.deps.store.read('ledger.jsonl')) ?? '');
+    return new LedgerHistory(entries, skippedLines);
+  }
+
+  /**
+   * Appends one entry (fsynced). When that would make more than maxEntries lines, the file is
+   * rewritten instead, atomically, with the newest maxEntries lines: a crash leaves either the old
+   * file or the rotated one. Lines this version cannot read are kept: a newer version wrote them.
+   */
+  async append(entry: NewLedgerEntry): Promise<LedgerEntry> {
+    const full: LedgerEntry = { v: LEDGER_FORMAT, at: this.deps.now(), ...entry, bootId: this.deps.bootId };
+    const line = JSON.stringify(full);
+    const text = (await this.deps.store.read('ledger.jsonl')) ?? '';
+    const lines = text.split('\n').filter((l) => l.trim() !== '');
+    if (lines.length + 1 > this.maxEntries) {
+      const kept = [...lines.slice(lines.length + 1 - this.maxEntries), line];
+      await this.deps.store.replace('ledger.jsonl', `${kept.join('\n')}\n`);
+    } else {
+      // A torn last line (power cut mid-append) must not swallow this entry: start a new line.
+      const separator = text === '' || text.endsWith('\n') ? '' : '\n';
+      await this.deps.store.append('ledger.jsonl', `${separator}${line}\n`);
+    }
+    return full;
+  }
+
+  /** Appends the outcomes `journal` reached that a crash kept out of the ledger. */
+  async catchUp(journal: JournalRecord): Promise<void> {
+    const recorded = (await this.read()).entries.filter((e) => e.deploymentId === journal.deploymentId).map((e) => e.outcome);
+    for (const entry of ledgerEntriesFor(journal, journal.history)) {
+      if (!recorded.includes(entry.outcome)) await this.append(entry);
+    }
+  }
+}
