@@ -157,6 +157,29 @@ const media = z
   })
   .describe('Which mounted media count as update sticks.');
 
+const state = z
+  .strictObject({
+    dir: absolutePath
+      .default('/data/usb-updater')
+      .describe('Folder of the journal, the ledger and the lock. Must be on the data partition that both A/B slots mount, so the old image sees what the new one recorded.'),
+  })
+  .describe('Where the deployment state is kept.');
+
+const reboot = z
+  .strictObject({
+    mode: z
+      .enum(['immediate', 'delay', 'never'])
+      .default('immediate')
+      .describe('After an install that needs a reboot: reboot at once (immediate), after `delay`, or never (the update stays pending until someone reboots; the device says so).'),
+    delay: duration.prefault('10s').describe('How long to wait before rebooting when mode is delay (e.g. to let the technician read the result).'),
+    command: z
+      .array(z.string().min(1))
+      .min(1, 'must name the command')
+      .default(['systemctl', 'reboot'])
+      .describe('The reboot command and its arguments (no shell).'),
+  })
+  .describe('Rebooting into the new partition.');
+
 export const configSchema = z
   .strictObject({
     version: z.literal(1).default(1).describe('Format of this file. Only 1 exists.'),
@@ -167,6 +190,8 @@ export const configSchema = z
     selection: selection.prefault({}),
     search: search.prefault({}),
     media: media.prefault({}),
+    state: state.prefault({}),
+    reboot: reboot.prefault({}),
   })
   .superRefine((config, ctx) => {
     if (config.signature.required && config.signature.keys.length === 0) {

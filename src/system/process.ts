@@ -36,7 +36,6 @@ export function runCommand(command: string, args: readonly string[], options: Ru
     let output = '';
     let stdout = '';
     let timedOut = false;
-    let inputError: Error | null = null;
     child.stdout?.on('data', (chunk: Buffer) => {
       output = keepTail(output + chunk.toString('utf8'), max);
       stdout = keepTail(stdout + chunk.toString('utf8'), max);
@@ -52,21 +51,24 @@ export function runCommand(command: string, args: readonly string[], options: Ru
       if (timer) clearTimeout(timer);
       reject(err);
     });
-    if (options.input && child.stdin) {
-      // The child may exit before reading everything (it refused the artifact): EPIPE then is its
-      // verdict, not ours, so input errors count only when the source itself failed.
-      pipeline(Readable.from(options.input, { objectMode: false }), child.stdin).catch((err: unknown) => {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code !== 'EPIPE' && code !== 'ERR_STREAM_PREMATURE_CLOSE' && code !== 'ERR_STREAM_DESTROYED') {
-          inputError = err instanceof Error ? err : new Error(String(code));
-          child.kill('SIGTERM');
-        }
-      });
-    }
+    // The child may exit before reading everything (it refused the artifact): EPIPE then is its
+    // verdict, not ours, so input errors count only when the source itself failed. Then the
+    // pipeline closes the child's stdin and the child fails on its own (the Mender client leaves
+    // the bootloader untouched when its input ends early); it is never killed mid-write.
+    const fed: Promise<Error | null> =
+      options.input && child.stdin
+        ? pipeline(Readable.from(options.input, { objectMode: false }), child.stdin).then(
+            () => null,
+            (err: unknown) => {
+              const code = (err as NodeJS.ErrnoException).code;
+              if (code === 'EPIPE' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ERR_STREAM_DESTROYED') return null;
+              return err instanceof Error ? err : new Error(String(code));
+            },
+          )
+        : Promise.resolve(null);
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);
-      if (inputError !== null) reject(inputError);
-      else resolve({ code, signal, output, stdout, timedOut });
+      void fed.then((inputError) => (inputError ? reject(inputError) : resolve({ code, signal, output, stdout, timedOut })));
     });
   });
 }

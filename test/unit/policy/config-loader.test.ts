@@ -166,6 +166,8 @@ const DEFAULTS: Omit<Config, 'signature'> = {
   selection: { on_tie: 'refuse' },
   search: { paths: ['*.mender', 'updates/*.mender'], max_depth: 2, max_entries: 10000, timeout: 60000 },
   media: { roots: ['/run/usb-updater/media'], filesystems: ['vfat', 'exfat', 'ext4', 'ext3', 'ext2', 'ntfs3', 'iso9660', 'udf'], allow_loop_devices: false, labels: [], uuids: [], usb: [] },
+  state: { dir: '/data/usb-updater' },
+  reboot: { mode: 'immediate', delay: 10000, command: ['systemctl', 'reboot'] },
 };
 
 async function loaded(text: string, file = FILE): Promise<Extract<LoadResult, { ok: true }>['loaded']> {
