@@ -82,6 +82,10 @@ const artifacts = z
       .default(['rootfs-image'])
       .describe('Payload types that may be installed (rootfs-image, or update-module names such as single-file).'),
     max_size: size.prefault('8GiB').describe('Largest artifact file accepted, in bytes or with a unit (8GiB).'),
+    retry_failed: z
+      .boolean()
+      .default(false)
+      .describe('Install again an artifact that failed or was rolled back on this device before. Off by default: a stick left in must not start a loop.'),
   })
   .describe('Which artifacts may be installed.');
 

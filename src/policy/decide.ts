@@ -149,6 +149,9 @@ function evaluate(candidate: Candidate, device: DeviceFacts, running: Decision['
     reasons.push({ code: 'TOO_LARGE', message: `${candidate.size} bytes (${formatSize(candidate.size)}), more than artifacts.max_size ${policy.artifacts.max_size} bytes (${formatSize(policy.artifacts.max_size)})` });
   }
   reasons.push(...incompatibilities(info, device), ...signatureReasons(info, policy.signature, notes), ...augmentReasons(info, policy.signature), ...policyReasons(info, policy));
+  if (!policy.artifacts.retry_failed && device.failedArtifacts?.includes(info.name) === true) {
+    reasons.push({ code: 'FAILED_BEFORE', message: `${info.name} failed or was rolled back on this device before; it is not tried again from a stick` });
+  }
   const { version, from } = versionOf(info.name, [...info.payloads.map((p) => p.artifact_provides), info.artifact_provides], policy.versioning);
   if (version === null) {
     reasons.push({ code: 'NO_VERSION', message: `no ${policy.versioning.scheme} version in ${from} with pattern ${patternOf(policy.versioning)}` });

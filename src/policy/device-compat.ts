@@ -16,6 +16,8 @@ export interface DeviceFacts {
   deviceType: string;
   /** What `mender show-provides` prints: artifact_name, artifact_group, rootfs-image.version… */
   provides: Readonly<ProvidesMap>;
+  /** Artifacts that failed or were rolled back on this device (from the ledger). */
+  failedArtifacts?: readonly string[];
 }
 
 const list = (values: readonly string[]): string => values.map((v) => JSON.stringify(v)).join(', ');

@@ -28,6 +28,7 @@ export const REASON_CODES = {
   NO_PAYLOAD: 'the artifact has no payload to install',
   NO_VERSION: 'no version could be found or parsed with versioning.pattern and versioning.scheme',
   DOWNGRADE: 'older than the running version, and versioning.allow_downgrade is false',
+  FAILED_BEFORE: 'failed or was rolled back on this device before, and artifacts.retry_failed is false',
   ALREADY_INSTALLED: 'the running artifact, and versioning.allow_reinstall is false',
   SAME_VERSION: 'the same version as the running one, and versioning.allow_reinstall is false',
   // Acceptable artifacts that were not chosen.

@@ -44,7 +44,7 @@ const ROWS: Row[] = [
   {
     name: 'unknown top-level key far from any known one: the known keys are listed',
     text: `${UNSIGNED}colour: blue\n`,
-    problems: [`${FILE}:2:1 colour: unknown key "colour": known keys here: version, device, signature, artifacts, versioning, selection, search, media`],
+    problems: [`${FILE}:2:1 colour: unknown key "colour": known keys here: version, device, signature, artifacts, versioning, selection, search, media, state, reboot`],
   },
   {
     name: 'unknown nested key far from any known one',
@@ -161,7 +161,7 @@ describe('loadConfig: problems', () => {
 const DEFAULTS: Omit<Config, 'signature'> = {
   version: 1,
   device: { device_type_file: '/var/lib/mender/device_type' },
-  artifacts: { allow: ['*'], deny: [], payload_types: ['rootfs-image'], max_size: 8589934592 },
+  artifacts: { allow: ['*'], deny: [], payload_types: ['rootfs-image'], max_size: 8589934592, retry_failed: false },
   versioning: { source: 'name', provide: 'rootfs-image.version', scheme: 'dotted', allow_downgrade: false, allow_reinstall: false },
   selection: { on_tie: 'refuse' },
   search: { paths: ['*.mender', 'updates/*.mender'], max_depth: 2, max_entries: 10000, timeout: 60000 },

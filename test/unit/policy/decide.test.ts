@@ -278,6 +278,13 @@ const VERSION_ROWS: Row[] = [
   },
   { name: 'downgrade allowed', candidates: only(art('release-0.9')), policy: { versioning: { allow_downgrade: true } }, ...ok },
   { name: 'the running artifact itself', candidates: only(art(RUNNING)), ...no('ALREADY_INSTALLED'), messages: { [A]: ['release-1.0 is the artifact running now'] } },
+  {
+    name: 'an artifact that failed on this device before is not tried again',
+    candidates: only(art(NEW)),
+    device: { deviceType: 'dev-a', provides: { artifact_name: RUNNING }, failedArtifacts: [NEW] },
+    ...no('FAILED_BEFORE'),
+  },
+  { name: 'unless artifacts.retry_failed allows it', candidates: only(art(NEW)), device: { deviceType: 'dev-a', provides: { artifact_name: RUNNING }, failedArtifacts: [NEW] }, policy: { artifacts: { retry_failed: true } }, ...ok },
   { name: 'the running artifact, reinstall allowed', candidates: only(art(RUNNING)), policy: { versioning: { allow_reinstall: true } }, ...ok },
   { name: 'another artifact with the running version', candidates: only(art('release-1.0-hotfix')), ...no('SAME_VERSION'), messages: { [A]: ['version 1.0 is the running version'] } },
   { name: 'the running version again, reinstall allowed', candidates: only(art('release-1.0-hotfix')), policy: { versioning: { allow_reinstall: true } }, ...ok },
