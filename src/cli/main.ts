@@ -10,6 +10,7 @@ import { check, CHECK_EXIT } from './check.js';
 import { configCheck } from './config.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { inspect } from './inspect.js';
+import { INSTALL_EXIT, installCommand, statusCommand } from './install.js';
 import type { Io } from './io.js';
 import { printable } from './printable.js';
 
@@ -63,6 +64,34 @@ function buildProgram(io: Io, run: Run): Command {
     .exitOverride()
     .action(async (paths: string[], options: { config: string; deviceType?: string; provides: string[]; json: boolean }) => {
       await run(() => check(paths, options, io), options.json, checkExitFor);
+    });
+
+  program
+    .command('install')
+    .description('Install, through the Mender client, the artifact the policy selects among sticks or files, then reboot as configured. The same pipeline as the daemon, by hand.')
+    .argument('<path...>', 'a mounted stick (a folder) or a .mender file')
+    .option('-c, --config <file>', 'the config file', DEFAULT_CONFIG_PATH)
+    .option('--json', 'print one JSON object with the outcome and the deployment journal', false)
+    .addHelpText(
+      'after',
+      '\nDevice facts come from the device (the device_type file, mender show-provides). A progress line is shown on a terminal.\n' +
+        'Exit codes: 0 installed, 3 nothing to install, 1 failed or refused (an update pending, a bad config, the client failed), 2 usage error.',
+    )
+    .exitOverride()
+    .action(async (paths: string[], options: { config: string; json: boolean }) => {
+      await run(() => installCommand(paths, options, io), options.json, (code) => (code === 'USAGE_ERROR' ? INSTALL_EXIT.USAGE : INSTALL_EXIT.FAILED));
+    });
+
+  program
+    .command('status')
+    .description('Show the deployment in progress or the last one, and the history of outcomes (the ledger).')
+    .option('-c, --config <file>', 'the config file', DEFAULT_CONFIG_PATH)
+    .option('-n, --limit <count>', 'history entries to show', (v) => Number.parseInt(v, 10), 20)
+    .option('--json', 'print {journal, history}', false)
+    .addHelpText('after', '\nExit codes: 0 shown, 1 the state cannot be read, 2 usage error, 3 a file not readable.')
+    .exitOverride()
+    .action(async (options: { config: string; json: boolean; limit: number }) => {
+      await run(() => statusCommand(options, io), options.json);
     });
 
   const config = program.command('config').description('Work with the config file.').exitOverride();

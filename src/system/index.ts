@@ -7,3 +7,4 @@ export { runCommand, type CommandResult, type RunOptions } from './process.js';
 export { readBootId, readProcessStartTime } from './boot-id.js';
 export { acquireDeploymentLock, isProcessAlive, isStaleHolder, type DeploymentLock, type LockHolder, type LockOptions } from './deployment-lock.js';
 export { DEFAULT_STATE_DIR, LOCK_FILE, fileStateStore, type FileOps } from './state-store.js';
+export { readBootEnv } from './boot-env.js';

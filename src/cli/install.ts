@@ -1,0 +1,142 @@
+// `usb-updater install PATH...` (by hand what the daemon does for a stick) and `usb-updater status`:
+// the composition of policy, media, state and installer. Device facts always come from the device.
+
+import { randomUUID } from 'node:crypto';
+import { UpdaterError } from '../errors/index.js';
+import { deploy, detectClient, type DeployOutcome } from '../install/index.js';
+import { collectCandidates } from '../media/index.js';
+import { decide, pathRule, type Decision, type DeviceFacts, type LoadedConfig } from '../policy/index.js';
+import { Journal, Ledger, type JournalRecord, type LedgerEntry, type StateDeps } from '../state/index.js';
+import { acquireDeploymentLock, deviceProvides, fileStateStore, readBootEnv, readBootId, readDeviceType, realStickFs, runCommand } from '../system/index.js';
+import { loadPolicy } from './config.js';
+import type { Io } from './io.js';
+import { printable } from './printable.js';
+
+/** install's exit codes: 0 installed, 3 nothing to install, 1 failed or refused, 2 usage. */
+export const INSTALL_EXIT = { INSTALLED: 0, FAILED: 1, USAGE: 2, NOTHING: 3 } as const;
+
+async function stateDeps(dir: string): Promise<StateDeps> {
+  return { store: fileStateStore(dir), now: () => new Date().toISOString(), bootId: await readBootId(), newId: randomUUID };
+}
+
+function progressBar(io: Io, json: boolean): ((bytes: number, total: number | null) => void) | undefined {
+  if (json || io.stderr.isTTY !== true) return undefined;
+  let last = 0;
+  return (bytes, total) => {
+    const now = Date.now();
+    if (now - last < 250 && bytes !== total) return;
+    last = now;
+    const mib = (bytes / 1048576).toFixed(0);
+    // Never 100 % before the client said it is done: the last percent is its own work.
+    const pct = total ? ` ${Math.min(99, Math.floor((bytes / total) * 100))}%` : '';
+    io.stderr.write(`\rinstalling: ${mib} MiB${pct}`);
+  };
+}
+
+function reportDecision(decision: Decision, io: Io): void {
+  for (const c of decision.candidates.filter((v) => v.verdict !== 'accept' || !v.selected)) {
+    io.stderr.write(`${printable(`${c.verdict.toUpperCase()} ${c.path}: ${c.reasons.map((r) => `${r.code}: ${r.message}`).join('; ')}`)}\n`);
+  }
+}
+
+export interface InstallOptions {
+  config: string;
+  json: boolean;
+}
+
+/** Installs the artifact the policy selects among `paths`. */
+export async function installCommand(paths: readonly string[], options: InstallOptions, io: Io): Promise<number> {
+  const loaded: LoadedConfig = await loadPolicy(options.config, io);
+  const { config } = loaded;
+  const deps = await stateDeps(config.state.dir);
+  const lock = await acquireDeploymentLock(config.state.dir, { bootId: deps.bootId, now: deps.now() });
+  try {
+    const ledger = new Ledger(deps);
+    const journal = new Journal(deps, ledger);
+    const { pending } = await journal.resume();
+    if (pending) throw new UpdaterError('INSTALL_PENDING_UPDATE', `deployment ${pending.deployment.record.deploymentId} of ${pending.deployment.record.artifactName} is still pending (${pending.deployment.record.state}); run the health check or reboot first`);
+    const history = await ledger.read();
+    const failed = history.entries.filter((e) => e.outcome === 'failed' || e.outcome === 'rolled-back').map((e) => e.artifactName);
+    const device: DeviceFacts = { deviceType: await readDeviceType(config.device.device_type_file), provides: await deviceProvides(), failedArtifacts: failed };
+    const { candidates, files } = await collectCandidates(paths, realStickFs, {
+      rule: pathRule(config.search),
+      maxDepth: config.search.max_depth,
+      maxEntries: config.search.max_entries,
+      keys: loaded.keys,
+      signal: AbortSignal.timeout(config.search.timeout),
+    });
+    try {
+      const decision = decide(candidates, device, config, null);
+      const chosen = decision.selected === null ? undefined : files.get(decision.selected);
+      const name = decision.candidates.find((c) => c.selected)?.artifactName;
+      if (chosen === undefined || name === undefined || name === null) {
+        reportDecision(decision, io);
+        if (options.json) io.stdout.write(JSON.stringify({ outcome: 'nothing', summary: decision.summary }, null, 2) + '\n');
+        else io.stdout.write(`${printable(decision.summary)}\n`);
+        return INSTALL_EXIT.NOTHING;
+      }
+      const client = await detectClient(runCommand);
+      const progress = progressBar(io, options.json);
+      const outcome = await deploy(
+        { file: chosen, artifactName: name, stick: { source: paths.join(' ') }, reboot: config.reboot, ...(progress ? { onProgress: progress } : {}) },
+        {
+          client,
+          journal,
+          readBootEnv,
+          reboot: async () => {
+            const [command, ...args] = config.reboot.command;
+            const result = await runCommand(command ?? 'systemctl', args, { timeoutMs: 60_000 });
+            if (result.code !== 0) throw new Error(`${config.reboot.command.join(' ')} exited ${String(result.code)}: ${result.output.trim().slice(-300)}`);
+          },
+          sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+          log: (message) => io.stderr.write(`${printable(message)}\n`),
+        },
+      );
+      if (progress) io.stderr.write('\r\x1b[K');
+      return report(outcome, options, io);
+    } finally {
+      await Promise.allSettled([...files.values()].map((f) => f.artifact.close()));
+    }
+  } finally {
+    await lock.release();
+  }
+}
+
+function report(outcome: DeployOutcome, options: InstallOptions, io: Io): number {
+  const j = outcome.journal;
+  if (options.json) {
+    const error = outcome.status === 'failed' ? { code: outcome.error.code, message: outcome.error.message } : null;
+    io.stdout.write(JSON.stringify({ outcome: outcome.status, rebooting: outcome.status === 'installed' && outcome.rebooting, deployment: j, error }, null, 2) + '\n');
+  } else if (outcome.status === 'installed') {
+    io.stdout.write(`${printable(`installed ${j.artifactName} (${j.size ?? 0} bytes, sha256 ${j.sha256 ?? ''}); state ${j.state}`)}\n`);
+  } else {
+    io.stderr.write(`usb-updater: error ${outcome.error.code}: ${printable(outcome.error.message)}\n`);
+  }
+  return outcome.status === 'installed' ? INSTALL_EXIT.INSTALLED : INSTALL_EXIT.FAILED;
+}
+
+function statusText(journal: JournalRecord | null, history: readonly LedgerEntry[]): string {
+  const lines: string[] = [];
+  if (journal === null) lines.push('No deployment recorded.');
+  else {
+    lines.push(`Deployment ${journal.deploymentId}: ${journal.artifactName}, state ${journal.state} (since ${journal.updatedAt})`);
+    if (journal.lastError) lines.push(`  last error ${journal.lastError.code}: ${journal.lastError.message}`);
+  }
+  lines.push('', `History (newest first, ${history.length}):`);
+  for (const e of history) lines.push(`  ${e.at}  ${e.outcome.padEnd(11)} ${e.artifactName}${e.cause ? ` (${e.cause})` : ''}${e.error ? ` ${e.error.code}: ${e.error.message}` : ''}`);
+  return lines.map(printable).join('\n') + '\n';
+}
+
+/** `usb-updater status`: the journal (pending or last deployment) and the newest ledger entries. */
+export async function statusCommand(options: { config: string; json: boolean; limit: number }, io: Io): Promise<number> {
+  const { config } = await loadPolicy(options.config, io);
+  const deps = await stateDeps(config.state.dir);
+  const ledger = new Ledger(deps);
+  const read = await new Journal(deps, ledger).read();
+  if (read.status === 'unreadable') throw read.error;
+  const journal = read.status === 'ok' ? read.journal : null;
+  const history = (await ledger.read()).history(options.limit);
+  if (options.json) io.stdout.write(JSON.stringify({ journal, history }, null, 2) + '\n');
+  else io.stdout.write(statusText(journal, history));
+  return 0;
+}
