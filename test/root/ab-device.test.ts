@@ -123,6 +123,10 @@ describe('A/B device simulator running the real mender client', { skip, concurre
       assert.notEqual(device.bootId(), firstBoot);
       assert.equal(await booted(device), 'release-2');
       assert.equal((await device.env()).bootcount, '1');
+      // Uncommitted, yet the new name: the client's store is still empty (first install on this
+      // device), so it reads /etc/mender/artifact_info of the running image. Pending state cannot
+      // be read from show-artifact.
+      assert.equal(await showArtifact(device), 'release-2');
       await expectMender(device, ['commit'], 0);
       assert.equal((await device.env()).upgrade_available, '0');
       assert.equal(await showArtifact(device), 'release-2');
@@ -176,7 +180,11 @@ describe('A/B device simulator running the real mender client', { skip, concurre
       }),
       withAbDevice(OPTIONS, async (device) => {
         await fallBack(device);
-        await expectMender(device, ['commit'], 1);
+        const commit = await expectMender(device, ['commit'], 1);
+        assert.match(commit, /Expected \\"upgrade_available\\" flag to be true but it was false/);
+        assert.equal((await device.env()).mender_boot_part, '2');
+        // The failed commit ran the failure states and cleared the update: nothing left to roll back.
+        await expectMender(device, ['rollback'], 2);
         assert.equal(await showArtifact(device), 'release-1');
         await device.reboot();
         assert.equal(device.activePartition(), 'A');
@@ -289,6 +297,7 @@ describe('A/B device simulator running the real mender client', { skip, concurre
       await sleeper.kill('SIGTERM');
       assert.equal((await sleeper.exited).signal, 'SIGTERM');
       assert.equal((await device.run('cat', [], { input: Buffer.from('piped') })).stdout, 'piped');
+      await assert.rejects(device.run('sh', ['-c', 'echo hanging; exec sleep 600'], { timeoutMs: 300 }), /sleep 600: no answer within 300 ms\nhanging/);
       // Node gives a child's stdin as a socket, which /dev/stdin cannot open (ENXIO): the client needs
       // a real pipe (or a FIFO) in between, in this simulator as on a device.
       const socket = await mender(device, ['install', '--reboot-exit-code', '/dev/stdin'], { input: { file: artifacts.release2 } });
