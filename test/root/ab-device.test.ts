@@ -4,6 +4,7 @@
 // then that the device left nothing on this machine.
 
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,7 +66,7 @@ function leftovers(root: string): string[] {
 
 describe('A/B device simulator running the real mender client', { skip, concurrency: true }, () => {
   let dir = '';
-  const artifacts = { release2: '', otherType: '', unbootable: '', signed: '' };
+  const artifacts = { release2: '', otherType: '', unbootable: '', signed: '', large: '' };
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'usb-updater-test-ab-'));
@@ -74,11 +75,14 @@ describe('A/B device simulator running the real mender client', { skip, concurre
       otherType: join(dir, 'other-type.mender'),
       unbootable: join(dir, 'unbootable.mender'),
       signed: join(dir, 'signed.mender'),
+      large: join(dir, 'large.mender'),
     });
     await Promise.all([
       writeRootfsArtifact({ output: artifacts.release2, name: 'release-2', deviceTypes: [TYPE] }),
       writeRootfsArtifact({ output: artifacts.otherType, name: 'other-2', deviceTypes: ['other-dev'] }),
       writeRootfsArtifact({ output: artifacts.unbootable, name: 'broken-2', deviceTypes: [TYPE], unbootable: true }),
+      // Incompressible, so that half of the artifact is half of the image.
+      writeRootfsArtifact({ output: artifacts.large, name: 'large-2', deviceTypes: [TYPE], imageMiB: 12, files: { '/opt/blob': randomBytes(8 * 1024 * 1024) } }),
       writeRootfsArtifact({ output: artifacts.signed, name: 'signed-2', deviceTypes: [TYPE], signKey: `${KEYS}rsa3072.key`, verifyKeyPem: keyPem('rsa3072.pub') }),
     ]);
   });
@@ -288,6 +292,32 @@ describe('A/B device simulator running the real mender client', { skip, concurre
       const pending = assert.rejects(device.rebootRequested(), /ended without a reboot request/);
       await device.destroy();
       await pending;
+    });
+  });
+
+  it('a power cut mid-install: B partly written, env untouched, A boots, nothing pending, a new install works', async () => {
+    await withAbDevice(OPTIONS, async (device) => {
+      const whole = readFileSync(artifacts.large);
+      const before = await device.partitionSha256('B');
+      const install = device.spawn('sh', ['-c', 'cat | mender --no-syslog install --reboot-exit-code /dev/stdin'], { input: 'open' });
+      install.stdin?.write(whole.subarray(0, whole.length >> 1));
+      // The rest never comes: wait until the client has written into B, then cut.
+      for (let polls = 0; (await device.partitionSha256('B')) === before; polls++) {
+        assert.ok(polls < 3000, `B unchanged, install output:\n${install.output().stderr}`);
+        await new Promise((later) => setTimeout(later, 10));
+      }
+      await device.powerCut();
+      assert.equal((await install.exited).signal, 'SIGKILL');
+      const env = await device.env();
+      assert.equal(env.upgrade_available, '0');
+      assert.equal(env.mender_boot_part, '2');
+      assert.equal(device.activePartition(), 'A');
+      assert.equal(await booted(device), 'release-1');
+      assert.match(await expectMender(device, ['commit'], 2), /There is nothing to commit/);
+      await expectMender(device, ['rollback'], 2);
+      await expectMender(device, ['install', '--reboot-exit-code', artifacts.large], 4);
+      await device.reboot();
+      assert.equal(await booted(device), 'large-2');
     });
   });
 

@@ -35,9 +35,10 @@
 //   });                                       // destroy(), also when the work throws
 // Host paths under /tmp are the same inside (where tests write artifacts). A process inside asks for
 // a reboot by running REBOOT_COMMAND (see rebootRequested()). Never run `reboot` or `systemctl` in
-// a device: /run is private, so they should find no init to talk to, but that was not tried here. stdin given through `input` reaches the command as a
-// socket, as from any Node parent: `mender install /dev/stdin` cannot open that (ENXIO) and needs a
-// real pipe, e.g. `sh -c 'cat | mender install /dev/stdin'`.
+// a device: /run is private, so they should find no init to talk to, but that was not tried here.
+// stdin (`input`) reaches the command as a socket, as from any Node parent: `mender install
+// /dev/stdin` cannot open that (ENXIO) and needs a real pipe: `sh -c 'cat | mender install /dev/stdin'`.
+// spawn() with `input: 'open'` hands stdin to the caller, to stream an artifact in and stop mid-way.
 //
 // Not simulated: losing unwritten data on a power cut (the kernel still flushes the page cache of a
 // killed boot), kernels, init systems and service managers.
@@ -49,7 +50,7 @@ import { createReadStream, existsSync, readdirSync, readFileSync, rmSync } from 
 import { mkdir, mkdtemp, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { REPO, needsSetUp, needsTool } from './fixtures.js';
 import { exitCodeOf, feedInput, runProcess, type ProcessInput, type ProcessResult } from './process.js';
@@ -85,12 +86,19 @@ export interface RunOptions {
   cwd?: string;
 }
 
+export interface SpawnOptions extends Omit<RunOptions, 'timeoutMs' | 'input'> {
+  /** As in run(), or 'open': stdin stays open and is BootProcess.stdin, for the caller to write and end. */
+  input?: ProcessInput | 'open';
+}
+
 /** A command running in the current boot. */
 export interface BootProcess {
   /** Host pid of the nsenter that started it (the command itself runs one level below). */
   readonly pid: number;
   readonly stdout: Readable;
   readonly stderr: Readable;
+  /** The command's stdin with `input: 'open'`; null otherwise (it was already fed and ended). */
+  readonly stdin: Writable | null;
   /** Resolves when the command ended, by itself, by kill() or with its boot. */
   readonly exited: Promise<ProcessResult>;
   /** What it printed so far. */
@@ -125,7 +133,7 @@ export interface AbDevice {
   /** Runs `command args` in the current boot and collects its output; a signal gives 128 + its number. */
   run(command: string, args: readonly string[], options?: RunOptions): Promise<ProcessResult>;
   /** Starts `command args` in the current boot and returns at once (daemons, or a kill mid-install). */
-  spawn(command: string, args: readonly string[], options?: Omit<RunOptions, 'timeoutMs'>): BootProcess;
+  spawn(command: string, args: readonly string[], options?: SpawnOptions): BootProcess;
   /** Ends the current boot, runs the bootloader step and boots again (until a partition comes up). */
   reboot(options?: RebootOptions): Promise<void>;
   /**
@@ -403,7 +411,7 @@ class Device implements AbDevice {
     return hash.digest('hex');
   }
 
-  spawn(command: string, args: readonly string[], options: Omit<RunOptions, 'timeoutMs'> = {}): BootProcess {
+  spawn(command: string, args: readonly string[], options: SpawnOptions = {}): BootProcess {
     const boot = this.current();
     const env = Object.entries({ ...BOOT_ENV, ...options.env }).map(([k, v]) => `${k}=${v}`);
     // setsid: the command leads its own process group inside the boot, so kill() reaches everything
@@ -416,7 +424,9 @@ class Device implements AbDevice {
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
     child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    feedInput(child.stdin, options.input);
+    // EPIPE when the command ends while the caller still writes: its exit status tells why.
+    if (options.input === 'open') child.stdin.on('error', () => undefined);
+    else feedInput(child.stdin, options.input);
     const exited = new Promise<ProcessResult>((done, fail) => {
       child.on('error', fail);
       child.on('close', (code, signal) => done({ code: exitCodeOf(code, signal), signal, stdout, stderr, output: stdout + stderr }));
@@ -428,6 +438,7 @@ class Device implements AbDevice {
       pid: child.pid ?? -1,
       stdout: child.stdout,
       stderr: child.stderr,
+      stdin: options.input === 'open' ? child.stdin : null,
       exited,
       output: () => ({ stdout, stderr }),
       kill: (signal: NodeJS.Signals = 'SIGTERM') => killInside(child, signal),
