@@ -17,9 +17,11 @@ import { REPO } from './fixtures.js';
 
 const execFileAsync = promisify(execFile);
 
+export type Partition = 'A' | 'B';
+
 /** Where the simulator puts the A/B partitions, and the numbers `mender_boot_part` takes. */
-export const PARTITION_DEVICE = { A: '/dev/mmcblk0p2', B: '/dev/mmcblk0p3' } as const;
-export const PARTITION_NUMBER = { A: '2', B: '3' } as const;
+export const PARTITION_DEVICE: Readonly<Record<Partition, string>> = { A: '/dev/mmcblk0p2', B: '/dev/mmcblk0p3' };
+export const PARTITION_NUMBER: Readonly<Record<Partition, string>> = { A: '2', B: '3' };
 /** Inside the device: the folder holding the U-Boot env file, and the file. */
 export const BOOT_ENV_DIR = '/uboot';
 export const BOOT_ENV_FILE = `${BOOT_ENV_DIR}/uboot.env`;
