@@ -29,6 +29,16 @@ export function needsTool(tool: string, apt: string): string | false {
   return `needs ${tool} (apt-get install ${apt})`;
 }
 
+/**
+ * Like needsTool, for what a harness needs from the machine besides tools (root, namespaces…):
+ * false when `problem` is null, else the reason to skip; in CI a failure, never a skip.
+ */
+export function needsSetUp(problem: string | null, harness: string): string | false {
+  if (problem === null) return false;
+  if (process.env.CI === 'true') throw new Error(`${harness} cannot run in CI: ${problem}`);
+  return problem;
+}
+
 /** All committed fixture artifacts. */
 export const FIXTURE_NAMES = [
   'module-augmented-lzma-ec.mender',
