@@ -8,7 +8,7 @@ export const EXIT = { OK: 0, INVALID: 1, USAGE: 2, IO: 3 } as const;
 
 export function exitCodeFor(code: ErrorCode): number {
   // Command-line mistakes are reported by the parser (commander) and exit USAGE too.
-  if (code === 'KEY_INVALID') return EXIT.USAGE;
-  if (code === 'IO_ERROR') return EXIT.IO;
+  if (code === 'KEY_INVALID' || code === 'MEDIA_BAD_OPTION') return EXIT.USAGE;
+  if (code === 'IO_ERROR' || code === 'MEDIA_MOUNT_TABLE') return EXIT.IO;
   return EXIT.INVALID;
 }

@@ -4,10 +4,12 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { isUpdaterError } from '../errors/index.js';
+import { registerDaemon } from './daemon.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { inspect } from './inspect.js';
 import type { Io } from './io.js';
 import { printable } from './printable.js';
+import { registerWatch } from './watch.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -36,6 +38,9 @@ function buildProgram(io: Io, run: (work: () => Promise<unknown>, json: boolean)
     .action(async (file: string, options: { verify: boolean; key: string[]; json: boolean }) => {
       await run(() => inspect(file, options, io), options.json);
     });
+
+  registerWatch(program, io, run);
+  registerDaemon(program, io, run);
 
   return program;
 }

@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   ARTIFACT_SIGNATURE_INVALID: 'the signature does not verify with any of the given keys, or is malformed',
   KEY_INVALID: 'a public key file cannot be read or is not a usable RSA (>= 2048 bits) or EC P-256 key',
   IO_ERROR: 'a file could not be opened or read',
+  MEDIA_BAD_OPTION: 'a media option is unusable: a media root that is not an absolute path, or no allowed filesystem type',
+  MEDIA_MOUNT_TABLE: 'the kernel mount table (/proc/self/mountinfo) cannot be read',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

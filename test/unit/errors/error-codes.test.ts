@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import { parsePublicKey, readArtifact } from '../../../src/artifact/index.js';
 import { ERROR_CODES, UpdaterError, type ErrorCode } from '../../../src/errors/index.js';
+import { readMountTable } from '../../../src/system/index.js';
 import { REPO, artifact, keyPem } from '../../support/fixtures.js';
 import { forgeArtifact } from '../../support/forge.js';
 import { runCli } from '../../support/run-cli.js';
@@ -41,6 +42,8 @@ const CASES: Record<ErrorCode, () => Promise<unknown>> = {
   ARTIFACT_SIGNATURE_INVALID: () => readArtifact([artifact('rootfs-gzip-rsa.mender')], { mode: 'header', keys: [parsePublicKey(keyPem('ec-p256.pub'), 'k')] }),
   KEY_INVALID: () => new Promise((resolve) => resolve(parsePublicKey('not a key', 'k'))),
   IO_ERROR: () => cliCode(['inspect', '/nonexistent.mender']),
+  MEDIA_BAD_OPTION: () => cliCode(['watch', '--media-root', 'relative/dir']),
+  MEDIA_MOUNT_TABLE: () => readMountTable('/nonexistent/mountinfo'),
 };
 
 describe('error codes', () => {

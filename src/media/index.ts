@@ -1,0 +1,11 @@
+// Public surface of media: mount events, what counts as a stick and its identity, sessions, and
+// following the config file. Safe scanning of a stick's files joins here with the policy work.
+export type { MediaEvent, RejectedMount, UsbDevice } from './events.js';
+export { followConfig, type ConfigHandlers, type FollowedConfig, type WatchFile } from './follow-config.js';
+export { classifyMount, isUnder, type BlockDeviceFacts, type Bus, type Classification, type StickIdentity, type UsbIdentity } from './identity.js';
+export { diffMounts, parseMountInfo, parseMountInfoLine, type MountChanges, type MountEntry } from './mountinfo.js';
+export { checkMediaOptions, DEFAULT_MEDIA_OPTIONS, type MediaOptions } from './options.js';
+export { serialize, type Serialized } from './serialize.js';
+export { SessionTracker, type StickSession } from './sessions.js';
+export type { MediaSystem, Stoppable } from './system-port.js';
+export { watchMedia, type MediaWatch } from './watch-media.js';

@@ -1,0 +1,47 @@
+// Groups mounted sticks into sessions: every mounted partition of one disk belongs to one session,
+// which starts with the first of them and ends when the last is unmounted. A stick already mounted
+// at start-up opens a session like a new one (the deployment ledger, not the detector, prevents a
+// second install of the same artifact). Pure: the caller feeds mounts and unmounts in order.
+
+import type { StickIdentity } from './identity.js';
+
+export interface StickSession {
+  /** `<disk name>#<n>`: n counts sessions in this process, so a re-plugged stick gets a new id. */
+  id: string;
+  disk: string;
+  /** Partitions of this disk mounted now, in mount order. */
+  sticks: StickIdentity[];
+}
+
+export class SessionTracker {
+  private readonly byDisk = new Map<string, StickSession>();
+  private count = 0;
+
+  /** Records a mounted stick; returns the session it joined and whether it opened it. */
+  mount(stick: StickIdentity): { session: StickSession; started: boolean } {
+    const open = this.byDisk.get(stick.disk);
+    if (open) {
+      open.sticks.push(stick);
+      return { session: open, started: false };
+    }
+    this.count += 1;
+    const name = stick.disk.slice(stick.disk.lastIndexOf('/') + 1);
+    const session: StickSession = { id: `${name}#${this.count}`, disk: stick.disk, sticks: [stick] };
+    this.byDisk.set(stick.disk, session);
+    return { session, started: true };
+  }
+
+  /** Records an unmount; returns the session the stick was in and whether that ended it. */
+  unmount(stick: StickIdentity): { session: StickSession; ended: boolean } | null {
+    const session = this.byDisk.get(stick.disk);
+    if (!session) return null;
+    session.sticks = session.sticks.filter((s) => !(s.majMin === stick.majMin && s.mountPoint === stick.mountPoint));
+    if (session.sticks.length > 0) return { session, ended: false };
+    this.byDisk.delete(stick.disk);
+    return { session, ended: true };
+  }
+
+  get open(): StickSession[] {
+    return [...this.byDisk.values()];
+  }
+}

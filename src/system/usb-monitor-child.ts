@@ -1,0 +1,42 @@
+// Runs in its own process, started by usb-monitor.ts: loads the optional `usb-detection` addon and
+// reports USB attach and detach as JSON lines on stdout. Kept out of the daemon because the addon
+// keeps the event loop alive until stopMonitoring() and swallows SIGTERM in its native code: here it
+// can only cost this process, which its parent ends by closing stdin (or SIGKILL, by PID).
+
+import { createRequire } from 'node:module';
+
+interface UsbDetection {
+  startMonitoring(): void;
+  stopMonitoring(): void;
+  find(): Promise<unknown[]>;
+  on(event: 'add' | 'remove', listener: (device: unknown) => void): void;
+}
+
+const send = (message: object): void => {
+  process.stdout.write(JSON.stringify(message) + '\n');
+};
+
+let detection: UsbDetection;
+try {
+  detection = createRequire(import.meta.url)(process.argv[2] ?? 'usb-detection') as UsbDetection;
+} catch (err) {
+  send({ type: 'unavailable', reason: err instanceof Error ? err.message.split('\n')[0] : String(err) });
+  process.exit(0);
+}
+
+const stop = (): void => {
+  detection.stopMonitoring();
+  process.exit(0);
+};
+// The parent closing our stdin (or dying) is the signal to leave.
+process.stdin.on('end', stop);
+process.stdin.on('error', stop);
+process.stdin.resume();
+
+detection.startMonitoring();
+detection.on('add', (device) => send({ type: 'attached', device }));
+detection.on('remove', (device) => send({ type: 'detached', device }));
+detection.find().then(
+  (devices) => send({ type: 'ready', devices: devices.length }),
+  (err: unknown) => send({ type: 'ready', devices: 0, error: String(err) }),
+);
