@@ -3,15 +3,17 @@
 // (losetup, mount); skips with that reason elsewhere, fails in CI.
 
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { MediaEvent } from '../../src/media/index.js';
 import { followMountTable, type Logger } from '../../src/system/index.js';
-import { needsTool } from '../support/fixtures.js';
+import { REPO, needsTool } from '../support/fixtures.js';
 import { LoopSticks, blkidUuid } from '../support/loop-sticks.js';
 import { needsRoot, startCommand, type RunningCommand } from '../support/media.js';
 
-const skip = needsRoot() || needsTool('mkfs.ext4', 'e2fsprogs') || needsTool('findmnt', 'util-linux');
+const skip = needsRoot() || needsTool('mkfs.ext4', 'e2fsprogs') || needsTool('findmnt', 'util-linux') || needsTool('losetup', 'mount');
 
 const event = (line: string): MediaEvent => JSON.parse(line) as MediaEvent;
 const isEvent = (type: MediaEvent['type'], where?: string) => (line: string): boolean => {
@@ -161,6 +163,34 @@ describe('issue 4: media events from real mounts', { skip }, () => {
     assert.ok(!noLoop.lines.some(isEvent('mounted')));
     sticks.umount(`${root}/ext2`);
     await stop(noLoop);
+  });
+
+  it('the commands of the mount unit give a read-only stick under the default media root', async () => {
+    const device = sticks.stick('ext4', 'UNIT');
+    const name = basename(device);
+    // What systemd would run for usb-updater-mount@<name>.service (RuntimeDirectory= makes the dir).
+    const unit = readFileSync(`${REPO}udev/usb-updater-mount@.service`, 'utf8');
+    const command = (key: string): string[] => (new RegExp(`^${key}=(.+)$`, 'm').exec(unit)?.[1] ?? '').replaceAll('%I', name).split(' ');
+    const mountPoint = `/run/usb-updater/media/${name}`;
+    const w = startCommand(['watch', '--json', '--allow-loop']);
+    running.push(w);
+    await w.waitForLine(isEvent('ready'));
+    // Made here (by systemd in the field) and removed afterwards, down to what existed before.
+    const made = mkdirSync(mountPoint, { recursive: true });
+    try {
+      const [mount, ...mountArgs] = command('ExecStart');
+      execFileSync(mount ?? '', mountArgs);
+      const mounted = event(await w.waitForLine(isEvent('mounted', mountPoint)));
+      assert.ok(mounted.type === 'mounted' && mounted.stick.label === 'UNIT');
+      const [umount, ...umountArgs] = command('ExecStop');
+      execFileSync(umount ?? '', umountArgs);
+      await w.waitForLine(isEvent('session-ended'));
+    } finally {
+      spawnSync('umount', [mountPoint]);
+      // rmdir, never a recursive removal: should the unmount have failed, the stick's files stay.
+      for (let dir = mountPoint; made !== undefined && dir.startsWith(made); dir = dirname(dir)) rmdirSync(dir);
+    }
+    await stop(w);
   });
 
   it('the daemon logs a stick session and exits 0 on SIGTERM', async () => {
