@@ -68,13 +68,21 @@ export async function watchMedia(system: MediaSystem, options: MediaOptions, log
     table = next;
     // Unmounts first: a stick pulled and plugged back between two readings ends its old session.
     for (const entry of changes.unmounted) forget(entry);
-    for (const entry of changes.mounted) await report(entry, initial);
+    for (const entry of changes.mounted) {
+      // One mount that cannot be described must not hide the others of the same reading.
+      await report(entry, initial).catch((err: unknown) => logger.error('describing a new mount failed', { mountPoint: entry.mountPoint, error: String(err) }));
+    }
   };
 
   // Readings never overlap: a hint during a reading asks for exactly one more after it.
   const reading = serialize(() => refresh(false), (err) => logger.error('reading the mount table failed', { error: String(err) }));
+  // Hints that come during the first reading (which is not serialized) wait for its end.
+  let first = true;
+  let hintedDuringFirst = false;
   const hint = (): void => {
-    if (!stopped) reading.request();
+    if (stopped) return;
+    if (first) hintedDuringFirst = true;
+    else reading.request();
   };
 
   // Follow first, then read: a mount in between is then in the reading or causes a hint.
@@ -87,6 +95,8 @@ export async function watchMedia(system: MediaSystem, options: MediaOptions, log
     throw err;
   }
   emit({ type: 'ready', at: at() });
+  first = false;
+  if (hintedDuringFirst) hint();
   const settle = setTimeout(hint, SETTLE_MS);
 
   return {

@@ -24,11 +24,13 @@ try {
   process.exit(0);
 }
 
+// The parent closing our stdin (or dying) is the signal to leave. No process.exit(): exiting while
+// the addon's native thread is still winding down aborts the process (SIGABRT); once monitoring
+// stops and stdin is gone, the event loop empties and the process ends by itself with status 0.
 const stop = (): void => {
   detection.stopMonitoring();
-  process.exit(0);
+  process.stdin.destroy();
 };
-// The parent closing our stdin (or dying) is the signal to leave.
 process.stdin.on('end', stop);
 process.stdin.on('error', stop);
 process.stdin.resume();

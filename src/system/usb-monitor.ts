@@ -53,7 +53,8 @@ export function startUsbMonitor(logger: Logger, onChange: (change: UsbChange) =>
   });
   child.on('exit', (code, signal) => {
     markReady(false);
-    if (!stopping && code !== 0) logger.warn('USB monitor ended; media detection goes on without USB attach events', { code, signal });
+    if (!stopping) logger.warn('USB monitor ended; media detection goes on without USB attach events', { code, signal });
+    else if (code !== 0) logger.warn('USB monitor did not stop cleanly', { code, signal });
   });
   child.stderr.on('data', (chunk: Buffer) => logger.warn('USB monitor', { stderr: chunk.toString().slice(0, 500) }));
   createInterface({ input: child.stdout }).on('line', (line) => {

@@ -82,3 +82,31 @@ describe('watchMedia', () => {
     await watch.stop();
   });
 });
+
+describe('watchMedia start-up', () => {
+  it('defers a hint that comes during the first reading until after it, and misses no mount', async () => {
+    const machine = fakeMachine([ROOT]);
+    const events: MediaEvent[] = [];
+    let readings = 0;
+    let concurrent = 0;
+    let maxConcurrent = 0;
+    const read = machine.system.readMountTable.bind(machine.system);
+    machine.system.readMountTable = async () => {
+      readings += 1;
+      concurrent += 1;
+      maxConcurrent = Math.max(maxConcurrent, concurrent);
+      // The first reading sees the old table; a mount lands (with its hint) while it is in progress.
+      const text = await read();
+      if (readings === 1) machine.set([ROOT, line(40, '8:17', '/media/a')]);
+      await settle();
+      concurrent -= 1;
+      return text;
+    };
+    const watch = await watchMedia(machine.system, { roots: ['/media'], filesystems: ['vfat'], allowLoopDevices: false }, silent, (e) => events.push(e));
+    await settle();
+    await settle();
+    assert.equal(maxConcurrent, 1);
+    assert.deepEqual(brief(events), ['ready', 'session-started', 'mounted /dev/sdb1 sdb#1']);
+    await watch.stop();
+  });
+});
