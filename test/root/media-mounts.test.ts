@@ -104,18 +104,31 @@ describe('issue 4: media events from real mounts', { skip }, () => {
     await stop(w);
   });
 
+  type Mounted = Extract<MediaEvent, { type: 'mounted' }>;
+
+  /** Mounts each device at root/<name>, then waits for all their `mounted` events. */
+  async function mountAll(w: RunningCommand, devices: Array<[device: string, name: string]>): Promise<Mounted[]> {
+    for (const [device, name] of devices) sticks.mount(device, `${root}/${name}`);
+    const events: Mounted[] = [];
+    for (const [, name] of devices) {
+      const mounted = event(await w.waitForLine(isEvent('mounted', `${root}/${name}`)));
+      assert.equal(mounted.type, 'mounted');
+      events.push(mounted);
+    }
+    return events;
+  }
+
+  /** Unmounts root/<name> for each name, then waits until `sessions` sessions have ended. */
+  async function unmountAll(w: RunningCommand, names: string[], sessions: number): Promise<void> {
+    for (const name of names) sticks.umount(`${root}/${name}`);
+    await w.waitForLine((l) => isEvent('session-ended')(l) && w.lines.filter(isEvent('session-ended')).length === sessions);
+  }
+
   it('keeps two sticks mounted at once in two sessions', async () => {
-    const [a, b] = [sticks.stick('ext4', 'ONE'), sticks.stick('ext4', 'TWO')];
     const w = await watch('--allow-loop');
-    sticks.mount(a, `${root}/one`);
-    sticks.mount(b, `${root}/two`);
-    const one = event(await w.waitForLine(isEvent('mounted', `${root}/one`)));
-    const two = event(await w.waitForLine(isEvent('mounted', `${root}/two`)));
-    assert.ok(one.type === 'mounted' && two.type === 'mounted');
-    assert.notEqual(one.session, two.session);
-    sticks.umount(`${root}/one`);
-    sticks.umount(`${root}/two`);
-    await w.waitForLine((l) => w.lines.filter(isEvent('session-ended')).length === 2 && isEvent('session-ended')(l));
+    const [one, two] = await mountAll(w, [[sticks.stick('ext4', 'ONE'), 'one'], [sticks.stick('ext4', 'TWO'), 'two']]);
+    assert.notEqual(one?.session, two?.session);
+    await unmountAll(w, ['one', 'two'], 2);
     await stop(w);
   });
 
@@ -123,16 +136,11 @@ describe('issue 4: media events from real mounts', { skip }, () => {
     const [p1, p2] = sticks.partitionedStick(2, 'PART');
     assert.ok(p1 && p2);
     const w = await watch('--allow-loop');
-    sticks.mount(p1, `${root}/p1`);
-    sticks.mount(p2, `${root}/p2`);
-    const first = event(await w.waitForLine(isEvent('mounted', `${root}/p1`)));
-    const second = event(await w.waitForLine(isEvent('mounted', `${root}/p2`)));
-    assert.ok(first.type === 'mounted' && second.type === 'mounted');
-    assert.equal(first.session, second.session);
+    const [first, second] = await mountAll(w, [[p1, 'p1'], [p2, 'p2']]);
+    assert.equal(first?.session, second?.session);
+    assert.deepEqual([first?.stick.label, second?.stick.label], ['PART1', 'PART2']);
     assert.equal(w.lines.filter(isEvent('session-started')).length, 1);
-    sticks.umount(`${root}/p1`);
-    sticks.umount(`${root}/p2`);
-    await w.waitForLine(isEvent('session-ended'));
+    await unmountAll(w, ['p1', 'p2'], 1);
     await stop(w);
   });
 
