@@ -1,6 +1,6 @@
 // The one place error codes become process exit codes. Exit codes are a stable contract for
 // scripts: 0 success, 1 invalid or unverifiable artifact, 2 usage error (including an unusable key
-// file), 3 an input file could not be read.
+// file or media option), 3 an input file (or the kernel mount table) could not be read.
 
 import type { ErrorCode } from '../errors/index.js';
 

@@ -5,7 +5,6 @@ export { followConfig, type ConfigHandlers, type FollowedConfig, type WatchFile 
 export { classifyMount, isUnder, type BlockDeviceFacts, type Bus, type Classification, type StickIdentity, type UsbIdentity } from './identity.js';
 export { diffMounts, parseMountInfo, parseMountInfoLine, type MountChanges, type MountEntry } from './mountinfo.js';
 export { checkMediaOptions, DEFAULT_MEDIA_OPTIONS, type MediaOptions } from './options.js';
-export { serialize, type Serialized } from './serialize.js';
 export { SessionTracker, type StickSession } from './sessions.js';
 export type { MediaSystem, Stoppable } from './system-port.js';
 export { watchMedia, type MediaWatch } from './watch-media.js';

@@ -43,18 +43,29 @@ describe('issue 4: media events from real mounts', { skip }, () => {
     sticks.cleanup();
   });
 
+  // Each `watch` runs with a daemon beside it, given the same options and the same mounts, so that
+  // both are seen to stop cleanly on SIGTERM in every case.
+  const daemons = new Map<RunningCommand, RunningCommand>();
+
   async function watch(...extra: string[]): Promise<RunningCommand> {
     const command = startCommand(['watch', '--json', '--media-root', root, ...extra]);
-    running.push(command);
-    await command.waitForLine(isEvent('ready'));
+    const daemon = startCommand(['daemon', '--media-root', root, ...extra]);
+    running.push(command, daemon);
+    daemons.set(command, daemon);
+    await Promise.all([command.waitForLine(isEvent('ready')), daemon.waitForStderr('"following media"')]);
     return command;
   }
 
-  /** SIGTERM ends it cleanly and quickly in every case. */
+  /** SIGTERM ends it (and its daemon) cleanly and quickly in every case. */
   async function stop(command: RunningCommand): Promise<void> {
-    const { code, signal, ms } = await command.terminate();
-    assert.equal(code, 0, `exit ${code} ${signal}: ${command.stderr()}`);
-    assert.ok(ms < 2000, `took ${ms} ms to stop`);
+    const stopped = async (name: string, process: RunningCommand): Promise<void> => {
+      const { code, signal, ms } = await process.terminate();
+      assert.equal(code, 0, `${name}: exit ${code} ${signal}: ${process.stderr()}`);
+      assert.ok(ms < 2000, `${name} took ${ms} ms to stop`);
+      assert.doesNotMatch(process.stderr(), /"level":"error"/);
+    };
+    const daemon = daemons.get(command);
+    await Promise.all([stopped('watch', command), daemon ? stopped('daemon', daemon) : undefined]);
   }
 
   it('reports a mount and unmount under a media root, in a directory made after start (automounter style)', async () => {
