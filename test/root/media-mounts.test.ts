@@ -68,6 +68,26 @@ describe('issue 4: media events from real mounts', { skip }, () => {
     await Promise.all([stopped('watch', command), daemon ? stopped('daemon', daemon) : undefined]);
   }
 
+  type Mounted = Extract<MediaEvent, { type: 'mounted' }>;
+
+  /** Mounts each device at root/<name>, then waits for all their `mounted` events. */
+  async function mountAll(w: RunningCommand, devices: Array<[device: string, name: string]>): Promise<Mounted[]> {
+    for (const [device, name] of devices) sticks.mount(device, `${root}/${name}`);
+    const events: Mounted[] = [];
+    for (const [, name] of devices) {
+      const mounted = event(await w.waitForLine(isEvent('mounted', `${root}/${name}`)));
+      assert.equal(mounted.type, 'mounted');
+      events.push(mounted);
+    }
+    return events;
+  }
+
+  /** Unmounts root/<name> for each name, then waits until `sessions` sessions have ended. */
+  async function unmountAll(w: RunningCommand, names: string[], sessions: number): Promise<void> {
+    for (const name of names) sticks.umount(`${root}/${name}`);
+    await w.waitForLine((l) => isEvent('session-ended')(l) && w.lines.filter(isEvent('session-ended')).length === sessions);
+  }
+
   it('reports a mount and unmount under a media root, in a directory made after start (automounter style)', async () => {
     const device = sticks.stick('ext4', 'UPDATE');
     const w = await watch('--allow-loop');
@@ -100,6 +120,15 @@ describe('issue 4: media events from real mounts', { skip }, () => {
     await stop(w);
   });
 
+  it('reports a mount point with a newline and a backslash in its name exactly (the kernel escapes, we decode)', async () => {
+    const w = await watch('--allow-loop');
+    const name = 'evil\n{"type":"ready"}\\x';
+    const [mounted] = await mountAll(w, [[sticks.stick('ext4', 'ODDNAME'), name]]);
+    assert.equal(mounted?.stick.mountPoint, `${root}/${name}`);
+    await unmountAll(w, [name], 1);
+    await stop(w);
+  });
+
   it('ignores a mount outside the media roots', async () => {
     const device = sticks.stick('ext4', 'ELSEWHERE');
     const w = await watch('--allow-loop');
@@ -114,26 +143,6 @@ describe('issue 4: media events from real mounts', { skip }, () => {
     await w.waitForLine(isEvent('session-ended'));
     await stop(w);
   });
-
-  type Mounted = Extract<MediaEvent, { type: 'mounted' }>;
-
-  /** Mounts each device at root/<name>, then waits for all their `mounted` events. */
-  async function mountAll(w: RunningCommand, devices: Array<[device: string, name: string]>): Promise<Mounted[]> {
-    for (const [device, name] of devices) sticks.mount(device, `${root}/${name}`);
-    const events: Mounted[] = [];
-    for (const [, name] of devices) {
-      const mounted = event(await w.waitForLine(isEvent('mounted', `${root}/${name}`)));
-      assert.equal(mounted.type, 'mounted');
-      events.push(mounted);
-    }
-    return events;
-  }
-
-  /** Unmounts root/<name> for each name, then waits until `sessions` sessions have ended. */
-  async function unmountAll(w: RunningCommand, names: string[], sessions: number): Promise<void> {
-    for (const name of names) sticks.umount(`${root}/${name}`);
-    await w.waitForLine((l) => isEvent('session-ended')(l) && w.lines.filter(isEvent('session-ended')).length === sessions);
-  }
 
   it('keeps two sticks mounted at once in two sessions', async () => {
     const w = await watch('--allow-loop');
