@@ -31,8 +31,11 @@ export function mediaOptionsFrom(flags: MediaFlags): MediaOptions {
   });
 }
 
-/** Reports media events through `emit` until SIGTERM or SIGINT; returns once everything has stopped. */
-export async function followMediaUntilSignal(flags: MediaFlags, logger: Logger, emit: (event: MediaEvent) => void): Promise<void> {
+/**
+ * Reports media events through `emit` until SIGTERM or SIGINT (or `until` resolves); returns once
+ * everything has stopped.
+ */
+export async function followMediaUntilSignal(flags: MediaFlags, logger: Logger, emit: (event: MediaEvent) => void, until?: Promise<void>): Promise<void> {
   const options = mediaOptionsFrom(flags);
   // Handlers first: a SIGTERM during start-up must still end in a clean stop, not a kill.
   const signal = untilSignal();
@@ -41,8 +44,8 @@ export async function followMediaUntilSignal(flags: MediaFlags, logger: Logger, 
   try {
     watch = await watchMedia(realMediaSystem(logger), options, logger, emit);
     logger.info('following media', { roots: options.roots, filesystems: options.filesystems, allowLoopDevices: options.allowLoopDevices });
-    const received = await signal.received;
-    logger.info('stopping', { signal: received });
+    const received = await Promise.race([signal.received, ...(until ? [until.then(() => 'output closed')] : [])]);
+    logger.info('stopping', { reason: received });
   } finally {
     await Promise.all([usb.stop(), watch?.stop()]);
     signal.dispose();

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import type { Io } from './io.js';
 import { addMediaFlags, followMediaUntilSignal, type MediaFlags } from './media-command.js';
 import { formatMediaEvent } from './format-media.js';
-import { jsonLinesLogger } from '../system/index.js';
+import { jsonLinesLogger, untilOutputClosed } from '../system/index.js';
 
 export type CommandRunner = (work: () => Promise<unknown>, json: boolean) => Promise<void>;
 
@@ -19,6 +19,6 @@ export function registerWatch(program: Command, io: Io, run: CommandRunner): voi
       const print = (event: Parameters<typeof formatMediaEvent>[0]): void => {
         io.stdout.write(options.json ? JSON.stringify(event) + '\n' : formatMediaEvent(event));
       };
-      await run(() => followMediaUntilSignal(options, jsonLinesLogger(io.stderr), print), options.json);
+      await run(() => followMediaUntilSignal(options, jsonLinesLogger(io.stderr), print, untilOutputClosed(io.stdout)), options.json);
     });
 }

@@ -12,7 +12,10 @@ import type { Logger } from './logger.js';
 export interface UsbMonitorOptions {
   /** The module the child loads; tests name a missing one to run without the addon. */
   moduleName?: string;
-  /** How long the child may take to leave after its stdin closes before it is killed. */
+  /**
+   * How long the child may take to leave after its stdin closes before it is killed: it needs about
+   * 0.3 s (the addon's thread winds down), more on a busy machine; the daemon must be gone in 2 s.
+   */
   stopGraceMs?: number;
 }
 
@@ -40,7 +43,7 @@ export function toUsbDevice(raw: unknown): UsbDevice {
 }
 
 export function startUsbMonitor(logger: Logger, onChange: (change: UsbChange) => void, options: UsbMonitorOptions = {}): Stoppable & { ready: Promise<boolean> } {
-  const { moduleName = 'usb-detection', stopGraceMs = 1000 } = options;
+  const { moduleName = 'usb-detection', stopGraceMs = 1500 } = options;
   const child = spawn(process.execPath, [CHILD, moduleName], { stdio: ['pipe', 'pipe', 'pipe'] });
   let markReady: (available: boolean) => void = () => undefined;
   const ready = new Promise<boolean>((resolve) => { markReady = resolve; });

@@ -26,7 +26,7 @@ describe('long-running media commands stop on SIGTERM', () => {
       const { code, ms } = await daemon.terminate();
       assert.equal(code, 0, daemon.stderr());
       assert.ok(ms < 2000, `took ${ms} ms`);
-      assert.match(daemon.stderr(), /"stopping","signal":"SIGTERM"/);
+      assert.match(daemon.stderr(), /"stopping","reason":"SIGTERM"/);
     });
   }
 

@@ -221,6 +221,18 @@ describe('issue 4: media events from real mounts', { skip }, () => {
     await stop(w);
   });
 
+  it('watch stops with exit 0 when the reader of its output goes away (watch | head -1)', async () => {
+    const w = startCommand(['watch', '--json', '--media-root', root, '--allow-loop']);
+    running.push(w);
+    await w.waitForLine(isEvent('ready'));
+    w.child.stdout.destroy();
+    sticks.mount(sticks.stick('ext4', 'PIPE'), `${root}/pipe`);
+    const { code } = await new Promise<{ code: number | null }>((resolve) => w.child.on('exit', (c) => resolve({ code: c })));
+    assert.equal(code, 0, w.stderr());
+    assert.match(w.stderr(), /"stopping","reason":"output closed"/);
+    sticks.umount(`${root}/pipe`);
+  });
+
   it('the daemon logs a stick session and exits 0 on SIGTERM', async () => {
     const device = sticks.stick('ext4', 'DAEMON');
     const daemon = startCommand(['daemon', '--media-root', root, '--allow-loop']);
