@@ -32,6 +32,7 @@ export function followMountTable(onChange: () => void, logger: Logger, options: 
   let stopped = false;
   let child: ChildProcess | null = null;
   let timer: NodeJS.Timeout | null = null;
+  let switching: NodeJS.Timeout | undefined;
 
   const poll = (reason: string): void => {
     if (stopped || timer) return;
@@ -64,7 +65,9 @@ export function followMountTable(onChange: () => void, logger: Logger, options: 
     });
     proc.on('exit', (code, signal) => {
       child = null;
-      if (!stopped) poll(`${findmnt} --poll ended (${signal ?? `exit ${code}`}) ${stderr.trim()}`.trim());
+      // systemd's SIGTERM (and Ctrl-C) reach findmnt and us at once: give our own stop a moment to
+      // begin, so that a daemon being stopped does not switch to polling and say so.
+      if (!stopped) switching = setTimeout(() => poll(`${findmnt} --poll ended (${signal ?? `exit ${code}`}) ${stderr.trim()}`.trim()), 250);
       resolve();
     });
   });
@@ -72,6 +75,7 @@ export function followMountTable(onChange: () => void, logger: Logger, options: 
   return {
     async stop() {
       stopped = true;
+      clearTimeout(switching);
       if (timer) clearInterval(timer);
       child?.kill('SIGTERM');
       await exited;

@@ -34,6 +34,10 @@ const stop = (): void => {
 process.stdin.on('end', stop);
 process.stdin.on('error', stop);
 process.stdin.resume();
+// Ctrl-C in a terminal and systemd's SIGTERM reach the whole process group or cgroup: the parent
+// alone decides when this process leaves, so that it is never cut off mid-write.
+process.on('SIGINT', () => undefined);
+process.on('SIGTERM', () => undefined);
 
 detection.startMonitoring();
 detection.on('add', (device) => send({ type: 'attached', device }));
