@@ -12,11 +12,14 @@ export interface MediaOptions {
   allowLoopDevices: boolean;
 }
 
+// The same defaults as the `media` section of the config schema (policy work), so that `watch` without
+// flags sees what the daemon sees with an empty config.
 export const DEFAULT_MEDIA_OPTIONS: Readonly<MediaOptions> = Object.freeze({
-  // Where our own udev/systemd units mount sticks, then udisks' and common automounters' places.
-  roots: ['/run/usb-updater/media', '/media', '/run/media'],
-  // What sticks are formatted with in the field (FAT/exFAT), and ext* for device makers' own sticks.
-  filesystems: ['vfat', 'exfat', 'ext4', 'ext3', 'ext2'],
+  // Where our own udev/systemd units mount sticks.
+  roots: ['/run/usb-updater/media'],
+  // What sticks are formatted with in the field (FAT, exFAT, NTFS, optical images), and ext* for
+  // device makers' own sticks.
+  filesystems: ['vfat', 'exfat', 'ext4', 'ext3', 'ext2', 'ntfs3', 'iso9660', 'udf'],
   allowLoopDevices: false,
 });
 
