@@ -1,7 +1,5 @@
-// Parses the kernel mount table (/proc/self/mountinfo, see proc(5)) into entries. The kernel is
-// the source of truth for what is mounted: mount points come from here, never from a tool's output,
-// and the kernel's octal escapes (\040 for a space, \012 for a newline…) are decoded, so a hostile
-// label that an automounter turned into a directory name cannot split or forge a line.
+// Parses /proc/self/mountinfo, the source of truth for mounts, decoding the kernel's octal escapes
+// (\040 space, \012 newline): a hostile directory name cannot split or forge an entry.
 
 export interface MountEntry {
   /** Unique id of this mount (field 1); a remount of the same device gets a new one. */

@@ -1,7 +1,5 @@
-// Groups mounted sticks into sessions: every mounted partition of one disk belongs to one session,
-// which starts with the first of them and ends when the last is unmounted. A stick already mounted
-// at start-up opens a session like a new one (the deployment ledger, not the detector, prevents a
-// second install of the same artifact). Pure: the caller feeds mounts and unmounts in order.
+// Groups mounted sticks into sessions (all mounted partitions of one disk), from the first mount to
+// the last unmount. Sticks present at start-up open sessions too; the ledger prevents re-installs.
 
 import type { StickIdentity } from './identity.js';
 

@@ -1,7 +1,5 @@
-// Follows the kernel mount table and turns its changes into media events: which new mounts are
-// sticks (and their identity), which are refused and why, and how partitions group into sessions.
-// The table is re-read whole on every hint (findmnt, the poll fallback, a directory appearing under
-// a media root) and diffed, so a hint may be lost or repeated without losing or repeating an event.
+// Turns mount-table changes into media events (sticks, refusals, sessions). Every hint re-reads the
+// whole table and diffs it: a hint lost or repeated never loses or repeats an event.
 
 import { classifyMount, virtualDeviceFacts, type StickIdentity } from './identity.js';
 import type { MediaEvent } from './events.js';

@@ -1,7 +1,5 @@
-// What the kernel says about the block device behind a mount: its name, whether it sits on USB
-// (walking sysfs from /sys/dev/block/MAJ:MIN up to the USB device), whether its disk is flagged
-// removable, and, from the superblock via `blkid -p`, its label and UUID. USB strings and labels come
-// from the stick and are untrusted text: kept as data, never interpreted.
+// The block device behind a mount, from sysfs (name, USB parent and identity, removable flag) and
+// `blkid -p` (label, UUID). USB strings and labels come from the stick: kept as data, never trusted.
 
 import { execFile } from 'node:child_process';
 import { readFile, realpath } from 'node:fs/promises';

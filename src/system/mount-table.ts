@@ -1,7 +1,5 @@
-// Reading and following the kernel mount table. `findmnt --poll` (util-linux) wakes us within
-// milliseconds of a mount or unmount and costs nothing while nothing happens; without findmnt the
-// table is read on a timer instead (and compared, so an unchanged table wakes no one). chokidar
-// cannot replace either: inotify does not see a filesystem mounted onto an existing directory.
+// Reading and following the kernel mount table: `findmnt --poll` wakes us within milliseconds and
+// costs nothing while idle; without findmnt, a timer reads the table (inotify sees no mounts).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';

@@ -1,7 +1,5 @@
-// Runs in its own process, started by usb-monitor.ts: loads the optional `usb-detection` addon and
-// reports USB attach and detach as JSON lines on stdout. Kept out of the daemon because the addon
-// keeps the event loop alive until stopMonitoring() and swallows SIGTERM in its native code: here it
-// can only cost this process, which its parent ends by closing stdin (or SIGKILL, by PID).
+// The USB monitor's own process: loads `usb-detection` and prints attach/detach as JSON lines. The
+// addon holds the event loop and ignores SIGTERM, so it lives here; the parent ends it via stdin.
 
 import { createRequire } from 'node:module';
 

@@ -1,7 +1,5 @@
-// USB attach and detach from the optional `usb-detection` addon, for early feedback ("stick seen")
-// only: it reports USB devices, not mounts, and never decides what is installed. It runs in a child
-// process (usb-monitor-child.ts); when the addon is absent or failed to build, the only difference
-// is one log line.
+// USB attach and detach from the optional `usb-detection` addon, run in a child process: early
+// feedback ("stick seen") only, never what decides an install. Without the addon, one log line.
 
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
