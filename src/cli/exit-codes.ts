@@ -1,6 +1,6 @@
 // The one place error codes become process exit codes. Exit codes are a stable contract for
 // scripts: 0 success, 1 invalid or unverifiable artifact, 2 usage error (including an unusable key
-// file), 3 an input file could not be read.
+// file or media option), 3 an input file (or the kernel mount table) could not be read.
 
 import type { ErrorCode } from '../errors/index.js';
 
@@ -8,7 +8,7 @@ export const EXIT = { OK: 0, INVALID: 1, USAGE: 2, IO: 3 } as const;
 
 export function exitCodeFor(code: ErrorCode): number {
   // Command-line mistakes are reported by the parser (commander) and exit USAGE too.
-  if (code === 'KEY_INVALID' || code === 'USAGE_ERROR') return EXIT.USAGE;
-  if (code === 'IO_ERROR') return EXIT.IO;
+  if (code === 'KEY_INVALID' || code === 'USAGE_ERROR' || code === 'MEDIA_BAD_OPTION') return EXIT.USAGE;
+  if (code === 'IO_ERROR' || code === 'MEDIA_MOUNT_TABLE') return EXIT.IO;
   return EXIT.INVALID;
 }

@@ -8,11 +8,13 @@ import { configJsonSchema } from '../policy/index.js';
 import { DEFAULT_CONFIG_PATH } from '../system/index.js';
 import { check, CHECK_EXIT } from './check.js';
 import { configCheck } from './config.js';
+import { registerDaemon } from './daemon.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { inspect } from './inspect.js';
 import { INSTALL_EXIT, installCommand, statusCommand } from './install.js';
 import type { Io } from './io.js';
 import { printable } from './printable.js';
+import { registerWatch } from './watch.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -113,6 +115,8 @@ function buildProgram(io: Io, run: Run): Command {
     .action(() => {
       io.stdout.write(JSON.stringify(configJsonSchema(), null, 2) + '\n');
     });
+  registerWatch(program, io, run);
+  registerDaemon(program, io, run);
 
   return program;
 }

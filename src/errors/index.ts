@@ -36,6 +36,8 @@ export const ERROR_CODES = {
   STATE_LOCKED: 'another live process holds the deployment lock',
   STATE_BAD_TRANSITION: 'an event is not possible in the current deployment state',
   INSTALL_PENDING_UPDATE: 'an install was asked for while a deployment is still pending',
+  MEDIA_BAD_OPTION: 'a media option is unusable: a media root that is not an absolute path, or no allowed filesystem type',
+  MEDIA_MOUNT_TABLE: 'the kernel mount table (/proc/self/mountinfo) cannot be read',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

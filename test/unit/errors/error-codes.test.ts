@@ -15,6 +15,7 @@ import { Journal, Ledger, next, parseJournal, type State } from '../../../src/st
 import { acquireDeploymentLock, fileStateStore } from '../../../src/system/index.js';
 import { fakeStick } from '../../support/fake-stick-fs.js';
 import { withTempDir, withTempFile } from '../../support/temp.js';
+import { readMountTable } from '../../../src/system/index.js';
 import { REPO, artifact, keyPem } from '../../support/fixtures.js';
 import { forgeArtifact } from '../../support/forge.js';
 import { runCli } from '../../support/run-cli.js';
@@ -82,6 +83,8 @@ const CASES: Record<ErrorCode, () => Promise<unknown>> = {
     await journal.begin(STICK);
     await journal.begin(STICK);
   },
+  MEDIA_BAD_OPTION: () => cliCode(['watch', '--media-root', 'relative/dir']),
+  MEDIA_MOUNT_TABLE: () => readMountTable('/nonexistent/mountinfo'),
 };
 
 describe('error codes', () => {
