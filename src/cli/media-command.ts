@@ -1,21 +1,27 @@
-// What `watch` and `daemon` share: the media flags (until the policy config carries them), and
-// following media events until SIGTERM or SIGINT, with everything stopped before returning.
+// What `watch` and `daemon` share: the media options (from the config file's `media` section, which
+// explicit flags override), following the config file (reloaded on change; a bad new version is
+// reported and the last good one kept), and following media events until SIGTERM or SIGINT, with
+// everything stopped before returning.
 
 import { Option, type Command } from 'commander';
-import { checkMediaOptions, DEFAULT_MEDIA_OPTIONS, watchMedia, type MediaEvent, type MediaOptions, type MediaWatch } from '../media/index.js';
-import { realMediaSystem, startUsbMonitor, untilSignal, type Logger } from '../system/index.js';
+import { UpdaterError } from '../errors/index.js';
+import { checkMediaOptions, DEFAULT_MEDIA_OPTIONS, followConfig, watchMedia, type FollowedConfig, type MediaEvent, type MediaOptions, type MediaWatch } from '../media/index.js';
+import { formatProblem, type LoadedConfig } from '../policy/index.js';
+import { readConfigFile, realMediaSystem, startUsbMonitor, untilSignal, watchFile, type Logger } from '../system/index.js';
 
 export interface MediaFlags {
   mediaRoot: string[];
   filesystem: string[];
   allowLoop: boolean;
   usbModule: string;
+  config?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function addMediaFlags(command: Command): Command {
   return command
+    .option('-c, --config <file>', 'the config file: its media section gives the options below, and it is reloaded when it changes (without it: the flags and the defaults)')
     .addOption(new Option('--media-root <dir>', `mount points at or under DIR count as media (repeatable; default ${DEFAULT_MEDIA_OPTIONS.roots.join(', ')})`).argParser(collect).default([]))
     .addOption(new Option('--filesystem <type>', `filesystem type a stick may carry (repeatable; default ${DEFAULT_MEDIA_OPTIONS.filesystems.join(', ')})`).argParser(collect).default([]))
     .option('--allow-loop', 'accept loop devices under a media root (tests and demos)', false)
@@ -23,31 +29,72 @@ export function addMediaFlags(command: Command): Command {
     .addOption(new Option('--usb-module <name>').default('usb-detection').hideHelp());
 }
 
-export function mediaOptionsFrom(flags: MediaFlags): MediaOptions {
+/** The media options: explicit flags first, then the config's `media` section, then the defaults. */
+export function mediaOptionsFrom(flags: MediaFlags, config?: LoadedConfig['config']): MediaOptions {
+  const media = config?.media;
   return checkMediaOptions({
-    roots: flags.mediaRoot.length > 0 ? flags.mediaRoot : [...DEFAULT_MEDIA_OPTIONS.roots],
-    filesystems: flags.filesystem.length > 0 ? flags.filesystem : [...DEFAULT_MEDIA_OPTIONS.filesystems],
-    allowLoopDevices: flags.allowLoop,
+    roots: flags.mediaRoot.length > 0 ? flags.mediaRoot : [...(media?.roots ?? DEFAULT_MEDIA_OPTIONS.roots)],
+    filesystems: flags.filesystem.length > 0 ? flags.filesystem : [...(media?.filesystems ?? DEFAULT_MEDIA_OPTIONS.filesystems)],
+    allowLoopDevices: flags.allowLoop || (media?.allow_loop_devices ?? DEFAULT_MEDIA_OPTIONS.allowLoopDevices),
   });
 }
+
+/** Loads a config file or throws CONFIG_INVALID naming every problem (for followConfig). */
+async function loadOrThrow(path: string): Promise<LoadedConfig> {
+  const result = await readConfigFile(path);
+  if (result.ok) return result.loaded;
+  throw new UpdaterError('CONFIG_INVALID', result.problems.map(formatProblem).join('; '));
+}
+
+const sameOptions = (a: MediaOptions, b: MediaOptions): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /**
  * Reports media events through `emit` until SIGTERM or SIGINT (or `until` resolves); returns once
  * everything has stopped.
  */
 export async function followMediaUntilSignal(flags: MediaFlags, logger: Logger, emit: (event: MediaEvent) => void, until?: Promise<void>): Promise<void> {
-  const options = mediaOptionsFrom(flags);
   // Handlers first: a SIGTERM during start-up must still end in a clean stop, not a kill.
   const signal = untilSignal();
-  const usb = startUsbMonitor(logger, (change) => emit({ ...change, at: new Date().toISOString() }), { moduleName: flags.usbModule });
+  let followed: FollowedConfig<LoadedConfig> | undefined;
   let watch: MediaWatch | undefined;
+  let usb: { stop(): Promise<void> } | undefined;
   try {
-    watch = await watchMedia(realMediaSystem(logger), options, logger, emit);
+    let options = mediaOptionsFrom(flags);
+    const system = realMediaSystem(logger);
+    let restarting = Promise.resolve();
+    if (flags.config !== undefined) {
+      const path = flags.config;
+      followed = await followConfig(
+        path,
+        loadOrThrow,
+        {
+          onReload: (loaded) => {
+            logger.info('config reloaded', { config: path });
+            const next = mediaOptionsFrom(flags, loaded.config);
+            if (sameOptions(next, options)) return;
+            options = next;
+            // New media options: follow the mount table again with them (present sticks are reported anew).
+            restarting = restarting.then(async () => {
+              await watch?.stop();
+              watch = await watchMedia(system, options, logger, emit);
+              logger.info('following media', { roots: options.roots, filesystems: options.filesystems, allowLoopDevices: options.allowLoopDevices });
+            });
+          },
+          onError: (err) => logger.error('the changed config is invalid; keeping the last good one', { config: path, error: (err as Error).message }),
+        },
+        (file, onChange) => watchFile(file, onChange, logger),
+      );
+      options = mediaOptionsFrom(flags, followed.current().config);
+    }
+    usb = startUsbMonitor(logger, (change) => emit({ ...change, at: new Date().toISOString() }), { moduleName: flags.usbModule });
+    watch = await watchMedia(system, options, logger, emit);
     logger.info('following media', { roots: options.roots, filesystems: options.filesystems, allowLoopDevices: options.allowLoopDevices });
     const received = await Promise.race([signal.received, ...(until ? [until.then(() => 'output closed')] : [])]);
     logger.info('stopping', { reason: received });
+    await restarting;
   } finally {
-    await Promise.all([usb.stop(), watch?.stop()]);
+    await followed?.stop();
+    await Promise.all([usb?.stop(), watch?.stop()]);
     signal.dispose();
   }
 }
