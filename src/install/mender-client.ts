@@ -53,7 +53,9 @@ function menderClient(command: 'mender' | 'mender-update', version: string, run:
       // Node gives a child's stdin as a socket, which the client cannot open as /dev/stdin (ENXIO):
       // `cat` turns it into a real pipe. cat ends when our input ends (or fails), so the client
       // sees the end of its input and fails on its own; the pipeline's status is the client's.
-      const argv = [command, ...base, 'install', '/dev/stdin', '--reboot-exit-code'];
+      // The flag goes before the path: the 3.x CLI stops reading flags at the first argument, so a
+      // trailing --reboot-exit-code is silently ignored and a needed reboot exits 0.
+      const argv = [command, ...base, 'install', '--reboot-exit-code', '/dev/stdin'];
       const result = await run('sh', ['-c', 'cat | exec "$@"', 'sh', ...argv], { input, ...(signal ? { signal } : {}) });
       if (result.code === 0 || result.code === 4) return { rebootRequired: result.code === 4, output: result.output };
       const how = result.timedOut ? 'timed out' : result.signal ? `was ended by ${result.signal}` : `exited ${String(result.code)}`;
