@@ -1,12 +1,15 @@
-// `usb-updater daemon`: the long-running service that systemd starts. For now it detects sticks and
-// logs each session and mount; choosing and installing an artifact comes with the deployment work.
-// Exits 0 within two seconds of SIGTERM.
+// `usb-updater daemon`: the long-running service that systemd starts. With a config, each stick
+// mounted goes through the install pipeline (the same as `usb-updater install`); without one it only
+// detects and logs. Exits 0 within two seconds of SIGTERM.
 
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import type { MediaEvent } from '../media/index.js';
-import { jsonLinesLogger, type Logger } from '../system/index.js';
+import type { LoadedConfig } from '../policy/index.js';
+import { DEFAULT_CONFIG_PATH, jsonLinesLogger, type Logger } from '../system/index.js';
 import type { Io } from './io.js';
 import { addMediaFlags, followMediaUntilSignal, type MediaFlags } from './media-command.js';
+import { StickHandler } from './stick-handler.js';
 import type { CommandRunner } from './watch.js';
 
 /** One log line per event; the untrusted identity goes in fields, never in the message. */
@@ -17,7 +20,7 @@ function logEvent(logger: Logger, event: MediaEvent): void {
     case 'session-ended':
       return logger.info('stick session ended', { session: event.session.id });
     case 'mounted':
-      return logger.info('stick mounted (detection only: installing is not implemented yet)', { session: event.session, initial: event.initial, stick: event.stick });
+      return logger.info('stick mounted', { session: event.session, initial: event.initial, stick: event.stick });
     case 'unmounted':
       return logger.info('stick unmounted', { session: event.session, device: event.stick.device, mountPoint: event.stick.mountPoint });
     case 'rejected':
@@ -32,11 +35,23 @@ function logEvent(logger: Logger, event: MediaEvent): void {
 
 export function registerDaemon(program: Command, io: Io, run: CommandRunner): void {
   addMediaFlags(program.command('daemon'))
-    .description('Run the service: detect USB sticks as they are mounted and log each session. Detection and logging only for now: it does not yet choose or install an artifact.')
-    .addHelpText('after', '\nLogs one JSON object per line on stderr. Stops cleanly on SIGTERM or SIGINT (exit 0).\nExit codes: 0 stopped by a signal, 2 usage error, 3 the mount table cannot be read.')
+    .description('Run the service: detect USB sticks as they are mounted and install, through the Mender client, the artifact the policy selects on each (one stick at a time). Without a config file it only detects and logs.')
+    .addHelpText(
+      'after',
+      `\nThe config is --config, else ${DEFAULT_CONFIG_PATH} when it exists. Logs one JSON object per line on stderr. Stops cleanly on SIGTERM or SIGINT (exit 0).\nExit codes: 0 stopped by a signal, 1 invalid config, 2 usage error, 3 the mount table cannot be read.`,
+    )
     .exitOverride()
     .action(async (options: MediaFlags) => {
       const logger = jsonLinesLogger(io.stderr);
-      await run(() => followMediaUntilSignal(options, logger, (event) => logEvent(logger, event)), false);
+      const config = options.config ?? (existsSync(DEFAULT_CONFIG_PATH) ? DEFAULT_CONFIG_PATH : undefined);
+      if (config === undefined) logger.warn('no config file: detecting sticks only, nothing will be installed', { expected: DEFAULT_CONFIG_PATH });
+      let loaded: LoadedConfig | undefined;
+      const handler = new StickHandler(logger, () => loaded as LoadedConfig);
+      const onEvent = (event: MediaEvent): void => {
+        logEvent(logger, event);
+        if (event.type === 'mounted' && loaded !== undefined) handler.mounted(event.session, event.stick);
+      };
+      const flags: MediaFlags = config === undefined ? options : { ...options, config };
+      await run(() => followMediaUntilSignal(flags, logger, onEvent, undefined, (value) => { loaded = value; }), false);
     });
 }

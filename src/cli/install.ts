@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { UpdaterError } from '../errors/index.js';
 import { deploy, detectClient, type DeployOutcome } from '../install/index.js';
 import { collectCandidates } from '../media/index.js';
-import { decide, pathRule, type Decision, type DeviceFacts, type LoadedConfig } from '../policy/index.js';
+import { decide, pathRule, type Decision, type DeviceFacts, type LoadedConfig, type MediaFacts } from '../policy/index.js';
 import { Journal, Ledger, type JournalRecord, type LedgerEntry, type StateDeps } from '../state/index.js';
 import { acquireDeploymentLock, deviceProvides, fileStateStore, readBootEnv, readBootId, readDeviceType, realStickFs, runCommand } from '../system/index.js';
 import { loadPolicy } from './config.js';
@@ -44,10 +44,27 @@ export interface InstallOptions {
   json: boolean;
 }
 
-/** Installs the artifact the policy selects among `paths`. */
-export async function installCommand(paths: readonly string[], options: InstallOptions, io: Io): Promise<number> {
-  const loaded: LoadedConfig = await loadPolicy(options.config, io);
-  const { config } = loaded;
+/** What one pass of the pipeline over a stick (or files) ended in. */
+export type SessionResult = { kind: 'nothing'; decision: Decision } | { kind: 'deployed'; decision: Decision; outcome: DeployOutcome };
+
+export interface SessionRequest {
+  paths: readonly string[];
+  loaded: LoadedConfig;
+  /** The stick's facts for the media rules; null for folders and files given by hand. */
+  media: MediaFacts | null;
+  /** The stick's identity for the journal and the ledger. */
+  stick: Record<string, string>;
+  log: (message: string) => void;
+  onProgress?: (bytes: number, total: number | null) => void;
+}
+
+/**
+ * The pipeline the daemon runs for each stick and `install` runs by hand: lock, refuse while a
+ * deployment is pending, decide with the device's facts and history, then deploy the one artifact
+ * selected, from the very descriptor its header was checked on.
+ */
+export async function runSession(request: SessionRequest): Promise<SessionResult> {
+  const { config } = request.loaded;
   const deps = await stateDeps(config.state.dir);
   const lock = await acquireDeploymentLock(config.state.dir, { bootId: deps.bootId, now: deps.now() });
   try {
@@ -58,27 +75,21 @@ export async function installCommand(paths: readonly string[], options: InstallO
     const history = await ledger.read();
     const failed = history.entries.filter((e) => e.outcome === 'failed' || e.outcome === 'rolled-back').map((e) => e.artifactName);
     const device: DeviceFacts = { deviceType: await readDeviceType(config.device.device_type_file), provides: await deviceProvides(), failedArtifacts: failed };
-    const { candidates, files } = await collectCandidates(paths, realStickFs, {
+    const { candidates, files } = await collectCandidates(request.paths, realStickFs, {
       rule: pathRule(config.search),
       maxDepth: config.search.max_depth,
       maxEntries: config.search.max_entries,
-      keys: loaded.keys,
+      keys: request.loaded.keys,
       signal: AbortSignal.timeout(config.search.timeout),
     });
     try {
-      const decision = decide(candidates, device, config, null);
+      const decision = decide(candidates, device, config, request.media);
       const chosen = decision.selected === null ? undefined : files.get(decision.selected);
       const name = decision.candidates.find((c) => c.selected)?.artifactName;
-      if (chosen === undefined || name === undefined || name === null) {
-        reportDecision(decision, io);
-        if (options.json) io.stdout.write(JSON.stringify({ outcome: 'nothing', summary: decision.summary }, null, 2) + '\n');
-        else io.stdout.write(`${printable(decision.summary)}\n`);
-        return INSTALL_EXIT.NOTHING;
-      }
+      if (chosen === undefined || name === undefined || name === null) return { kind: 'nothing', decision };
       const client = await detectClient(runCommand);
-      const progress = progressBar(io, options.json);
       const outcome = await deploy(
-        { file: chosen, artifactName: name, stick: { source: paths.join(' ') }, reboot: config.reboot, ...(progress ? { onProgress: progress } : {}) },
+        { file: chosen, artifactName: name, stick: request.stick, reboot: config.reboot, ...(request.onProgress ? { onProgress: request.onProgress } : {}) },
         {
           client,
           journal,
@@ -89,17 +100,38 @@ export async function installCommand(paths: readonly string[], options: InstallO
             if (result.code !== 0) throw new Error(`${config.reboot.command.join(' ')} exited ${String(result.code)}: ${result.output.trim().slice(-300)}`);
           },
           sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-          log: (message) => io.stderr.write(`${printable(message)}\n`),
+          log: request.log,
         },
       );
-      if (progress) io.stderr.write('\r\x1b[K');
-      return report(outcome, options, io);
+      return { kind: 'deployed', decision, outcome };
     } finally {
       await Promise.allSettled([...files.values()].map((f) => f.artifact.close()));
     }
   } finally {
     await lock.release();
   }
+}
+
+/** Installs the artifact the policy selects among `paths`. */
+export async function installCommand(paths: readonly string[], options: InstallOptions, io: Io): Promise<number> {
+  const loaded = await loadPolicy(options.config, io);
+  const progress = progressBar(io, options.json);
+  const result = await runSession({
+    paths,
+    loaded,
+    media: null,
+    stick: { source: paths.join(' ') },
+    log: (message) => io.stderr.write(`${printable(message)}\n`),
+    ...(progress ? { onProgress: progress } : {}),
+  });
+  if (progress) io.stderr.write('\r\x1b[K');
+  if (result.kind === 'nothing') {
+    reportDecision(result.decision, io);
+    if (options.json) io.stdout.write(JSON.stringify({ outcome: 'nothing', summary: result.decision.summary }, null, 2) + '\n');
+    else io.stdout.write(`${printable(result.decision.summary)}\n`);
+    return INSTALL_EXIT.NOTHING;
+  }
+  return report(result.outcome, options, io);
 }
 
 function report(outcome: DeployOutcome, options: InstallOptions, io: Io): number {

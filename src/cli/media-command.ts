@@ -52,7 +52,7 @@ const sameOptions = (a: MediaOptions, b: MediaOptions): boolean => JSON.stringif
  * Reports media events through `emit` until SIGTERM or SIGINT (or `until` resolves); returns once
  * everything has stopped.
  */
-export async function followMediaUntilSignal(flags: MediaFlags, logger: Logger, emit: (event: MediaEvent) => void, until?: Promise<void>): Promise<void> {
+export async function followMediaUntilSignal(flags: MediaFlags, logger: Logger, emit: (event: MediaEvent) => void, until?: Promise<void>, onConfig?: (loaded: LoadedConfig) => void): Promise<void> {
   // Handlers first: a SIGTERM during start-up must still end in a clean stop, not a kill.
   const signal = untilSignal();
   let followed: FollowedConfig<LoadedConfig> | undefined;
@@ -70,6 +70,7 @@ export async function followMediaUntilSignal(flags: MediaFlags, logger: Logger, 
         {
           onReload: (loaded) => {
             logger.info('config reloaded', { config: path });
+            onConfig?.(loaded);
             const next = mediaOptionsFrom(flags, loaded.config);
             if (sameOptions(next, options)) return;
             options = next;
@@ -85,6 +86,7 @@ export async function followMediaUntilSignal(flags: MediaFlags, logger: Logger, 
         (file, onChange) => watchFile(file, onChange, logger),
       );
       options = mediaOptionsFrom(flags, followed.current().config);
+      onConfig?.(followed.current());
     }
     usb = startUsbMonitor(logger, (change) => emit({ ...change, at: new Date().toISOString() }), { moduleName: flags.usbModule });
     watch = await watchMedia(system, options, logger, emit);

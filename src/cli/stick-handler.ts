@@ -1,0 +1,74 @@
+// What the daemon does with a mounted stick: one at a time through the install pipeline, with the
+// stick's identity as media facts and audit record; a stick that arrives while another is being
+// handled is reported and ignored. Every outcome is one log line with a stable message.
+
+import { isUpdaterError } from '../errors/index.js';
+import type { StickIdentity } from '../media/index.js';
+import type { LoadedConfig, MediaFacts } from '../policy/index.js';
+import type { Logger } from '../system/index.js';
+import { runSession } from './install.js';
+
+function mediaFacts(stick: StickIdentity): MediaFacts {
+  return { fsType: stick.fsType, label: stick.label, uuid: stick.uuid, usb: stick.usb };
+}
+
+/** The identity recorded in the journal and the ledger: strings only. */
+function auditIdentity(stick: StickIdentity): Record<string, string> {
+  const fields: Record<string, string | undefined> = {
+    device: stick.device,
+    mountPoint: stick.mountPoint,
+    fsType: stick.fsType,
+    label: stick.label,
+    uuid: stick.uuid,
+    bus: stick.bus,
+    vendorId: stick.usb?.vendorId,
+    productId: stick.usb?.productId,
+    serial: stick.usb?.serial,
+  };
+  return Object.fromEntries(Object.entries(fields).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+export class StickHandler {
+  private busy: string | null = null;
+  private current: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly config: () => LoadedConfig,
+  ) {}
+
+  /** Handles a newly mounted stick, unless another one is being handled. */
+  mounted(session: string, stick: StickIdentity): void {
+    if (this.busy !== null) {
+      this.logger.warn('stick ignored: another stick is being handled', { session, busyWith: this.busy, mountPoint: stick.mountPoint });
+      return;
+    }
+    this.busy = session;
+    this.current = this.handle(session, stick).finally(() => {
+      this.busy = null;
+    });
+  }
+
+  /** Resolves when the stick being handled, if any, is done. */
+  idle(): Promise<void> {
+    return this.current;
+  }
+
+  private async handle(session: string, stick: StickIdentity): Promise<void> {
+    const log = (message: string): void => this.logger.info(message, { session });
+    try {
+      const result = await runSession({ paths: [stick.mountPoint], loaded: this.config(), media: mediaFacts(stick), stick: auditIdentity(stick), log });
+      if (result.kind === 'nothing') {
+        const reasons = result.decision.candidates.map((c) => ({ path: c.path, verdict: c.verdict, reasons: c.reasons.map((r) => r.code) }));
+        this.logger.info('nothing to install', { session, summary: result.decision.summary, candidates: reasons, mediaReasons: result.decision.mediaReasons.map((r) => r.code) });
+      } else if (result.outcome.status === 'installed') {
+        this.logger.info('installed', { session, artifact: result.outcome.journal.artifactName, deployment: result.outcome.journal.deploymentId, rebooting: result.outcome.rebooting });
+      } else {
+        this.logger.error('install failed', { session, artifact: result.outcome.journal.artifactName, code: result.outcome.error.code, error: result.outcome.error.message });
+      }
+    } catch (err) {
+      if (!isUpdaterError(err)) throw err;
+      this.logger.error('stick not handled', { session, code: err.code, error: err.message });
+    }
+  }
+}

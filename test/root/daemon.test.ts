@@ -1,0 +1,114 @@
+// The daemon in the A/B simulator: a stick mounted under the media root is detected, its artifact
+// checked and installed through the real client, and the reboot requested; a second stick during
+// the install is reported and ignored; a stick with nothing acceptable is logged with its reasons.
+
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { REBOOT_COMMAND, needsAbDevice, withAbDevice, type AbDevice, type BootProcess } from '../support/ab-device.js';
+import { BIN, KEYS, keyPem } from '../support/fixtures.js';
+import { writeRootfsArtifact } from '../support/rootfs-image.js';
+
+const skip = needsAbDevice();
+const TYPE = 'sim-dev';
+const OPTIONS = { deviceType: TYPE, artifactName: 'release-1.0' };
+const MEDIA = '/run/usb-updater/media';
+
+async function waitFor(daemon: BootProcess, text: string, ms = 60_000): Promise<void> {
+  const start = Date.now();
+  while (!daemon.output().stderr.includes(text)) {
+    if (Date.now() - start > ms) throw new Error(`the daemon did not log ${JSON.stringify(text)} within ${ms} ms:\n${daemon.output().stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const loops: string[] = [];
+
+/**
+ * A stick: an ext4 image holding `folder`, on a host loop device, mounted read-only under the media
+ * root inside the device (its /dev is private: the node is made there with the loop's numbers).
+ */
+async function plug(device: AbDevice, folder: string, name: string): Promise<void> {
+  const image = `${folder}.img`;
+  execFileSync('mkfs.ext4', ['-q', '-F', '-d', folder, '-L', name.toUpperCase(), image, '8M']);
+  const loop = execFileSync('losetup', ['-f', '--show', '-r', image], { encoding: 'utf8' }).trim();
+  loops.push(loop);
+  const rdev = statSync(loop).rdev;
+  const [major, minor] = [Math.floor(rdev / 256) & 0xfff, (rdev & 0xff) | ((rdev >> 12) & 0xfff00)];
+  const result = await device.run('sh', ['-c', `mknod /run/${name}-disk b ${major} ${minor} && mkdir -p ${MEDIA}/${name} && mount -o ro,nosuid,nodev,noexec /run/${name}-disk ${MEDIA}/${name}`]);
+  assert.equal(result.code, 0, result.output);
+}
+
+describe('usb-updater daemon in the A/B simulator', { skip }, () => {
+  let dir = '';
+  let config = '';
+  const sticks = { good: '', rejected: '' };
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'usb-updater-test-daemon-'));
+    for (const name of Object.keys(sticks) as (keyof typeof sticks)[]) {
+      sticks[name] = join(dir, name);
+      mkdirSync(sticks[name]);
+    }
+    const sign = { signKey: `${KEYS}rsa3072.key`, verifyKeyPem: keyPem('rsa3072.pub') };
+    await Promise.all([
+      writeRootfsArtifact({ output: join(sticks.good, 'release-2.0.mender'), name: 'release-2.0', deviceTypes: [TYPE], ...sign }),
+      writeRootfsArtifact({ output: join(sticks.rejected, 'release-3.0.mender'), name: 'release-3.0', deviceTypes: ['other-dev'], ...sign }),
+    ]);
+    config = join(dir, 'config.yaml');
+    // The test sticks are images on loop devices: allowed for tests only.
+    writeFileSync(
+      config,
+      [
+        'device:',
+        '  device_type_file: /data/mender/device_type',
+        'signature:',
+        `  keys: [${KEYS}rsa3072.pub]`,
+        'media:',
+        `  roots: [${MEDIA}]`,
+        '  filesystems: [ext4]',
+        '  allow_loop_devices: true',
+        'state:',
+        '  dir: /data/usb-updater',
+        'reboot:',
+        `  command: [${REBOOT_COMMAND}]`,
+        '',
+      ].join('\n'),
+    );
+  });
+
+  after(() => {
+    // The device's boot (and with it every mount of these loops) is gone by now.
+    for (const loop of loops.splice(0)) spawnSync('losetup', ['-d', loop]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('installs from a stick as it is mounted, logs a rejected stick with its reasons, and stops on SIGTERM', async () => {
+    await withAbDevice(OPTIONS, async (device) => {
+      const daemon = device.spawn('node', [BIN, 'daemon', '-c', config, '--usb-module', 'usb-detection-not-installed']);
+      try {
+        await waitFor(daemon, '"following media"');
+        await plug(device, sticks.rejected, 'other');
+        await waitFor(daemon, '"nothing to install"');
+        assert.match(daemon.output().stderr, /"nothing to install".*"DEVICE_TYPE_MISMATCH"/);
+        assert.equal((await device.env()).upgrade_available, '0');
+
+        const reboot = device.rebootRequested();
+        await plug(device, sticks.good, 'good');
+        await reboot;
+        await waitFor(daemon, '"installed"');
+        assert.match(daemon.output().stderr, /"installed","session":"[^"]+","artifact":"release-2\.0"/);
+        const env = await device.env();
+        assert.equal(env.upgrade_available, '1');
+        assert.equal(env.mender_boot_part, '3');
+      } finally {
+        await daemon.kill('SIGTERM');
+        const result = await daemon.exited;
+        assert.equal(result.code, 0, daemon.output().stderr);
+      }
+    });
+  });
+});
