@@ -1,4 +1,4 @@
-// The state folder on disk (/var/lib/usb-updater by default): atomic replacement and fsynced
+// The state folder on disk (/data/usb-updater by default, the `state.dir` config key): atomic replacement and fsynced
 // appends for the journal and the ledger, and the deployment lock that survives crashes.
 // Every file operation goes through `FileOps`, so tests can stop or fail it at any step.
 
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { UpdaterError } from '../errors/index.js';
 import type { StateFile, StateStore } from '../state/index.js';
 
-export const DEFAULT_STATE_DIR = '/var/lib/usb-updater';
+export const DEFAULT_STATE_DIR = '/data/usb-updater';
 export const LOCK_FILE = 'lock';
 /** Far above any journal or a ledger of thousands of entries; a bigger file is not ours. */
 const MAX_STATE_FILE_BYTES = 16 * 1024 * 1024;
