@@ -50,6 +50,7 @@ export function registerDaemon(program: Command, io: Io, run: CommandRunner): vo
       const onEvent = (event: MediaEvent): void => {
         logEvent(logger, event);
         if (event.type === 'mounted' && loaded !== undefined) handler.mounted(event.session, event.stick);
+        if (event.type === 'session-ended') handler.ended(event.session.id);
       };
       const flags: MediaFlags = config === undefined ? options : { ...options, config };
       await run(() => followMediaUntilSignal(flags, logger, onEvent, undefined, (value) => { loaded = value; }), false);

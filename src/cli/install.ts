@@ -141,6 +141,8 @@ function report(outcome: DeployOutcome, options: InstallOptions, io: Io): number
     io.stdout.write(JSON.stringify({ outcome: outcome.status, rebooting: outcome.status === 'installed' && outcome.rebooting, deployment: j, error }, null, 2) + '\n');
   } else if (outcome.status === 'installed') {
     io.stdout.write(`${printable(`installed ${j.artifactName} (${j.size ?? 0} bytes, sha256 ${j.sha256 ?? ''}); state ${j.state}`)}\n`);
+    // Only the daemon follows sticks: by hand, "once the stick is removed" is the operator's call.
+    if (outcome.rebootLater) io.stderr.write('reboot.mode is on-removal: install does not watch the stick; reboot when it is out\n');
   } else {
     io.stderr.write(`usb-updater: error ${outcome.error.code}: ${printable(outcome.error.message)}\n`);
   }

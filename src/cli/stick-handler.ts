@@ -3,6 +3,7 @@
 // handled is reported and ignored. Every outcome is one log line with a stable message.
 
 import { isUpdaterError } from '../errors/index.js';
+import type { DeployOutcome } from '../install/index.js';
 import type { StickIdentity } from '../media/index.js';
 import type { LoadedConfig, MediaFacts } from '../policy/index.js';
 import type { Logger } from '../system/index.js';
@@ -31,6 +32,8 @@ function auditIdentity(stick: StickIdentity): Record<string, string> {
 export class StickHandler {
   private busy: string | null = null;
   private current: Promise<void> = Promise.resolve();
+  /** Installs waiting for their stick to be pulled out before the reboot (reboot.mode on-removal). */
+  private readonly rebootOnRemoval = new Map<string, () => Promise<DeployOutcome>>();
 
   constructor(
     private readonly logger: Logger,
@@ -49,6 +52,18 @@ export class StickHandler {
     });
   }
 
+  /** A stick session ended (the last partition unmounted): reboot if its install waits for that. */
+  ended(session: string): void {
+    const reboot = this.rebootOnRemoval.get(session);
+    if (reboot === undefined) return;
+    this.rebootOnRemoval.delete(session);
+    this.current = this.current.then(async () => {
+      const outcome = await reboot();
+      if (outcome.status === 'installed') this.logger.info('stick removed; rebooting', { session, artifact: outcome.journal.artifactName });
+      else this.logger.error('stick removed; the reboot failed and the install was rolled back', { session, code: outcome.error.code, error: outcome.error.message });
+    });
+  }
+
   /** Resolves when the stick being handled, if any, is done. */
   idle(): Promise<void> {
     return this.current;
@@ -62,7 +77,9 @@ export class StickHandler {
         const reasons = result.decision.candidates.map((c) => ({ path: c.path, verdict: c.verdict, reasons: c.reasons.map((r) => r.code) }));
         this.logger.info('nothing to install', { session, summary: result.decision.summary, candidates: reasons, mediaReasons: result.decision.mediaReasons.map((r) => r.code) });
       } else if (result.outcome.status === 'installed') {
-        this.logger.info('installed', { session, artifact: result.outcome.journal.artifactName, deployment: result.outcome.journal.deploymentId, rebooting: result.outcome.rebooting });
+        const { journal, rebooting, rebootLater } = result.outcome;
+        if (rebootLater) this.rebootOnRemoval.set(session, rebootLater);
+        this.logger.info('installed', { session, artifact: journal.artifactName, deployment: journal.deploymentId, rebooting, rebootOnRemoval: rebootLater !== undefined });
       } else {
         this.logger.error('install failed', { session, artifact: result.outcome.journal.artifactName, code: result.outcome.error.code, error: result.outcome.error.message });
       }

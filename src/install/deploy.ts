@@ -21,19 +21,27 @@ export interface DeployDeps {
   log(message: string): void;
 }
 
+export interface RebootPolicy {
+  mode: 'immediate' | 'delay' | 'on-removal' | 'never';
+  delay: number;
+}
+
 export interface DeployRequest {
   file: ReadFile;
   artifactName: string;
   /** The stick's identity for the journal and the ledger. */
   stick: Record<string, string>;
-  reboot: { mode: 'immediate' | 'delay' | 'never'; delay: number };
+  reboot: RebootPolicy;
   onProgress?: (bytes: number, total: number | null) => void;
   signal?: AbortSignal;
 }
 
 export type DeployOutcome =
-  /** Installed; the reboot was requested (or, with mode never, is left to someone else). */
-  | { status: 'installed'; journal: JournalRecord; rebooting: boolean }
+  /**
+   * Installed; `rebooting` when the reboot was requested. With mode on-removal, `rebootLater` asks
+   * for it (the caller calls it once the stick is gone); with never, it is left to someone else.
+   */
+  | { status: 'installed'; journal: JournalRecord; rebooting: boolean; rebootLater?: () => Promise<DeployOutcome> }
   /** The install failed; nothing is pending. */
   | { status: 'failed'; journal: JournalRecord; error: UpdaterError };
 
@@ -60,10 +68,19 @@ async function rebootAsConfigured(deployment: Deployment, request: DeployRequest
     deps.log(`installed ${request.artifactName}; reboot to start it (reboot.mode is never)`);
     return { status: 'installed', journal: deployment.record, rebooting: false };
   }
+  if (request.reboot.mode === 'on-removal') {
+    deps.log(`installed ${request.artifactName}; rebooting once the stick is removed`);
+    return { status: 'installed', journal: deployment.record, rebooting: false, rebootLater: () => requestReboot(deployment, request, deps) };
+  }
   if (request.reboot.mode === 'delay') {
     deps.log(`installed ${request.artifactName}; rebooting in ${request.reboot.delay / 1000} s`);
     await deps.sleep(request.reboot.delay);
   }
+  return requestReboot(deployment, request, deps);
+}
+
+/** Runs the reboot command; one that fails rolls the install back rather than leave it pending. */
+async function requestReboot(deployment: Deployment, request: DeployRequest, deps: DeployDeps): Promise<DeployOutcome> {
   try {
     await deps.reboot();
   } catch (err) {

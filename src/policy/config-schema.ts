@@ -172,9 +172,11 @@ const state = z
 const reboot = z
   .strictObject({
     mode: z
-      .enum(['immediate', 'delay', 'never'])
+      .enum(['immediate', 'delay', 'on-removal', 'never'])
       .default('immediate')
-      .describe('After an install that needs a reboot: reboot at once (immediate), after `delay`, or never (the update stays pending until someone reboots; the device says so).'),
+      .describe(
+        'After an install that needs a reboot: reboot at once (immediate), after `delay`, once the stick is removed (on-removal; the daemon only, `install` leaves it to you), or never (the update stays pending until someone reboots).',
+      ),
     delay: duration.prefault('10s').describe('How long to wait before rebooting when mode is delay (e.g. to let the technician read the result).'),
     command: z
       .array(z.string().min(1))

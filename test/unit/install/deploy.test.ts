@@ -1,0 +1,150 @@
+// deploy() step by step with a scripted client (the real one runs in test/root/install.test.ts): the
+// journal is written before each side effect, the client gets exactly the file's bytes, and every
+// reboot mode and failure ends in the state the table says.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { UpdaterError } from '../../../src/errors/index.js';
+import { deploy, type DeployDeps, type MenderClient, type RebootPolicy } from '../../../src/install/index.js';
+import { collectCandidates, type ReadFile } from '../../../src/media/index.js';
+import { configSchema, pathRule } from '../../../src/policy/index.js';
+import { Journal, Ledger } from '../../../src/state/index.js';
+import { artifact } from '../../support/fixtures.js';
+import { fakeStick } from '../../support/fake-stick-fs.js';
+import { memoryStore, testDeps, type MemoryStore } from '../../support/state-stores.js';
+
+const BYTES = artifact('rootfs-gzip-rsa.mender');
+
+async function checkedFile(): Promise<ReadFile> {
+  const { search } = configSchema.parse({ signature: { required: false } });
+  const { files } = await collectCandidates(['/s'], fakeStick('/s', { 'a.mender': Buffer.from(BYTES) }), { rule: pathRule(search), maxDepth: 1, maxEntries: 10, keys: [], signal: new AbortController().signal });
+  return files.get('/s/a.mender') as ReadFile;
+}
+
+interface Script {
+  installExit?: 0 | 4 | 'fail';
+  rollbackCode?: number;
+  rebootFails?: boolean;
+  env?: Record<string, string> | null;
+}
+
+/** Deps whose every side effect is recorded in `events`, next to the journal writes. */
+function harness(script: Script): { deps: DeployDeps; events: string[]; store: MemoryStore; received: Buffer[] } {
+  const store = memoryStore();
+  const events: string[] = [];
+  const received: Buffer[] = [];
+  const state = testDeps(store);
+  const journal = new Journal(state, new Ledger(state));
+  const stateNow = async (): Promise<string> => {
+    const read = await journal.read();
+    return read.status === 'ok' ? read.journal.state : read.status;
+  };
+  const client: MenderClient = {
+    command: 'mender',
+    version: '3.4.0',
+    async install(input) {
+      events.push(`install (journal: ${await stateNow()})`);
+      for await (const chunk of input) received.push(Buffer.from(chunk));
+      if (script.installExit === 'fail') throw new UpdaterError('INSTALL_FAILED', 'mender install exited 1: image not compatible');
+      return { rebootRequired: (script.installExit ?? 4) === 4, output: '' };
+    },
+    async commit() {
+      events.push('commit');
+      return Promise.resolve({ code: 0, output: '' });
+    },
+    async rollback() {
+      events.push(`rollback (journal: ${await stateNow()})`);
+      return { code: script.rollbackCode ?? 0, output: 'rolled back' };
+    },
+    showArtifact: () => Promise.resolve('release-1'),
+  };
+  const deps: DeployDeps = {
+    client,
+    journal,
+    readBootEnv: () => Promise.resolve(script.env === undefined ? { upgrade_available: '0' } : script.env),
+    async reboot() {
+      events.push(`reboot (journal: ${await stateNow()})`);
+      if (script.rebootFails) throw new Error('systemctl reboot exited 1');
+    },
+    sleep: (ms) => {
+      events.push(`sleep ${ms}`);
+      return Promise.resolve();
+    },
+    log: (message) => events.push(`log: ${message}`),
+  };
+  return { deps, events, store, received };
+}
+
+const request = async (reboot: RebootPolicy = { mode: 'immediate', delay: 0 }): Promise<Parameters<typeof deploy>[0]> => ({ file: await checkedFile(), artifactName: 'release-1.0', stick: { label: 'STICK' }, reboot });
+
+describe('deploy', () => {
+  it('journals ArtifactInstall before the client runs and ArtifactReboot before the reboot; the client gets the file exactly', async () => {
+    const { deps, events, received } = harness({});
+    const outcome = await deploy(await request(), deps);
+    assert.equal(outcome.status, 'installed');
+    assert.equal(outcome.status === 'installed' && outcome.rebooting, true);
+    assert.deepEqual(events.filter((e) => !e.startsWith('log')), ['install (journal: ArtifactInstall)', 'reboot (journal: ArtifactReboot)']);
+    assert.ok(Buffer.concat(received).equals(BYTES));
+    assert.equal(outcome.journal.size, BYTES.length);
+    assert.match(outcome.journal.sha256 ?? '', /^[0-9a-f]{64}$/);
+  });
+
+  it('refuses to start while the bootloader has an update pending, before anything is journalled', async () => {
+    const { deps, events, store } = harness({ env: { upgrade_available: '1' } });
+    await assert.rejects(deploy(await request(), deps), { code: 'INSTALL_PENDING_UPDATE' });
+    assert.deepEqual(events, []);
+    assert.equal(store.files.get('journal.json'), undefined);
+  });
+
+  it('a failed install ends Failed with the error in the journal and the ledger; nothing is rebooted', async () => {
+    const { deps, events, store } = harness({ installExit: 'fail' });
+    const outcome = await deploy(await request(), deps);
+    assert.equal(outcome.status, 'failed');
+    assert.equal(outcome.journal.state, 'Failed');
+    assert.deepEqual(outcome.journal.lastError, { code: 'INSTALL_FAILED', message: 'mender install exited 1: image not compatible' });
+    assert.ok(!events.some((e) => e.startsWith('reboot')));
+    assert.match(store.files.get('ledger.jsonl') ?? '', /"outcome":"failed"/);
+  });
+
+  it('an update module that needs no reboot goes straight to ArtifactVerifyReboot', async () => {
+    const { deps, events } = harness({ installExit: 0 });
+    const outcome = await deploy(await request(), deps);
+    assert.equal(outcome.journal.state, 'ArtifactVerifyReboot');
+    assert.ok(!events.some((e) => e.startsWith('reboot')));
+  });
+
+  it('a reboot that cannot be requested rolls the install back (before any reboot) and ends RolledBack', async () => {
+    const { deps, events } = harness({ rebootFails: true });
+    const outcome = await deploy(await request(), deps);
+    assert.equal(outcome.status, 'failed');
+    assert.equal(outcome.journal.state, 'RolledBack');
+    assert.ok(events.includes('rollback (journal: ArtifactRollback)'));
+  });
+
+  it('a failed rollback after a failed reboot ends Failed, never pretends the update is gone', async () => {
+    const { deps } = harness({ rebootFails: true, rollbackCode: 1 });
+    const outcome = await deploy(await request(), deps);
+    assert.equal(outcome.journal.state, 'Failed');
+    assert.equal(outcome.journal.lastError?.code, 'ROLLBACK_FAILED');
+  });
+
+  it('reboot modes: delay waits, never leaves it pending, on-removal hands the reboot to the caller', async () => {
+    const delayed = harness({});
+    await deploy(await request({ mode: 'delay', delay: 10_000 }), delayed.deps);
+    assert.deepEqual(delayed.events.filter((e) => !e.startsWith('log')), ['install (journal: ArtifactInstall)', 'sleep 10000', 'reboot (journal: ArtifactReboot)']);
+
+    const never = harness({});
+    const left = await deploy(await request({ mode: 'never', delay: 0 }), never.deps);
+    assert.equal(left.status === 'installed' && left.rebooting, false);
+    assert.equal(left.journal.state, 'ArtifactReboot');
+    assert.ok(!never.events.some((e) => e.startsWith('reboot')));
+
+    const removal = harness({});
+    const waiting = await deploy(await request({ mode: 'on-removal', delay: 0 }), removal.deps);
+    assert.ok(waiting.status === 'installed' && waiting.rebootLater);
+    assert.ok(!removal.events.some((e) => e.startsWith('reboot')));
+    const after = await waiting.rebootLater();
+    assert.equal(after.status, 'installed');
+    assert.ok(removal.events.includes('reboot (journal: ArtifactReboot)'));
+  });
+});
