@@ -4,13 +4,14 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { REBOOT_COMMAND, needsAbDevice, withAbDevice, type AbDevice, type BootProcess } from '../support/ab-device.js';
+import { needsAbDevice, withAbDevice, type AbDevice, type BootProcess } from '../support/ab-device.js';
 import { BIN, KEYS, keyPem } from '../support/fixtures.js';
 import { writeRootfsArtifact } from '../support/rootfs-image.js';
+import { writeSimConfig } from '../support/sim-config.js';
 
 const skip = needsAbDevice();
 const TYPE = 'sim-dev';
@@ -59,25 +60,7 @@ describe('usb-updater daemon in the A/B simulator', { skip }, () => {
       writeRootfsArtifact({ output: join(sticks.rejected, 'release-3.0.mender'), name: 'release-3.0', deviceTypes: ['other-dev'], ...sign }),
     ]);
     config = join(dir, 'config.yaml');
-    // The test sticks are images on loop devices: allowed for tests only.
-    writeFileSync(
-      config,
-      [
-        'device:',
-        '  device_type_file: /data/mender/device_type',
-        'signature:',
-        `  keys: [${KEYS}rsa3072.pub]`,
-        'media:',
-        `  roots: [${MEDIA}]`,
-        '  filesystems: [ext4]',
-        '  allow_loop_devices: true',
-        'state:',
-        '  dir: /data/usb-updater',
-        'reboot:',
-        `  command: [${REBOOT_COMMAND}]`,
-        '',
-      ].join('\n'),
-    );
+    writeSimConfig(config, { mediaRoot: MEDIA });
   });
 
   after(() => {

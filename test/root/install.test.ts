@@ -4,13 +4,14 @@
 // running is not installed again.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { REBOOT_COMMAND, mender, needsAbDevice, withAbDevice, type AbDevice } from '../support/ab-device.js';
+import { mender, needsAbDevice, withAbDevice, type AbDevice } from '../support/ab-device.js';
 import { BIN, KEYS, keyPem } from '../support/fixtures.js';
 import { RELEASE_FILE, writeRootfsArtifact } from '../support/rootfs-image.js';
+import { writeSimConfig } from '../support/sim-config.js';
 
 const skip = needsAbDevice();
 const TYPE = 'sim-dev';
@@ -42,20 +43,7 @@ describe('usb-updater install in the A/B simulator', { skip }, () => {
       writeRootfsArtifact({ output: join(stick.both, 'release-9.0-other.mender'), name: 'release-9.0', deviceTypes: ['other-dev'], ...sign }),
     ]);
     config = join(dir, 'config.yaml');
-    writeFileSync(
-      config,
-      [
-        'device:',
-        '  device_type_file: /data/mender/device_type',
-        'signature:',
-        `  keys: [${KEYS}rsa3072.pub]`,
-        'state:',
-        '  dir: /data/usb-updater',
-        'reboot:',
-        `  command: [${REBOOT_COMMAND}]`,
-        '',
-      ].join('\n'),
-    );
+    writeSimConfig(config);
   });
 
   after(() => rmSync(dir, { recursive: true, force: true }));
