@@ -73,8 +73,7 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
     const { pending } = await journal.resume();
     if (pending) throw new UpdaterError('INSTALL_PENDING_UPDATE', `deployment ${pending.deployment.record.deploymentId} of ${pending.deployment.record.artifactName} is still pending (${pending.deployment.record.state}); run the health check or reboot first`);
     const history = await ledger.read();
-    const failed = history.entries.filter((e) => e.outcome === 'failed' || e.outcome === 'rolled-back').map((e) => e.artifactName);
-    const device: DeviceFacts = { deviceType: await readDeviceType(config.device.device_type_file), provides: await deviceProvides(), failedArtifacts: failed };
+    const device: DeviceFacts = { deviceType: await readDeviceType(config.device.device_type_file), provides: await deviceProvides(), failedArtifacts: history.failedArtifacts() };
     const { candidates, files } = await collectCandidates(request.paths, realStickFs, {
       rule: pathRule(config.search),
       maxDepth: config.search.max_depth,

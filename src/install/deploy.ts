@@ -102,9 +102,11 @@ export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<
   await assertBootloaderIdle(deps);
   const deployment = await deps.journal.begin({ artifactName: request.artifactName, sourcePath: request.file.path, stick: request.stick, size: request.file.size });
   const total = request.file.size;
-  const { stream, totals } = exactBytes(request.file, { chunkBytes: INSTALL_CHUNK, ...(request.onProgress ? { onProgress: (bytes) => request.onProgress?.(bytes, total) } : {}) });
+  const { stream, totals, verify } = exactBytes(request.file, { chunkBytes: INSTALL_CHUNK, ...(request.onProgress ? { onProgress: (bytes) => request.onProgress?.(bytes, total) } : {}) });
   let installed;
   try {
+    // The checked header bytes are read again and compared before the client is even started.
+    await verify();
     installed = await deps.client.install(stream, request.signal);
   } catch (err) {
     if (!isUpdaterError(err)) throw err;

@@ -20,8 +20,12 @@ export interface ExactBytesOptions {
   onProgress?: (bytes: number) => void;
 }
 
-/** The bytes of `file` for the installer, and running totals of what was sent. */
-export function exactBytes(file: ReadFile, options: ExactBytesOptions): { stream: AsyncIterable<Uint8Array>; totals: StreamTotals } {
+/**
+ * The bytes of `file` for the installer, and running totals of what was sent. `verify()` re-reads and
+ * checks the header bytes up front (so the client need not even start when they changed); the
+ * stream does it first otherwise.
+ */
+export function exactBytes(file: ReadFile, options: ExactBytesOptions): { stream: AsyncIterable<Uint8Array>; totals: StreamTotals; verify: () => Promise<void> } {
   const hash = createHash('sha256');
   let digest: string | null = null;
   const totals: StreamTotals = { bytes: 0, sha256: () => (digest ??= hash.digest('hex')) };
@@ -32,28 +36,37 @@ export function exactBytes(file: ReadFile, options: ExactBytesOptions): { stream
     return chunk;
   };
 
-  async function* stream(): AsyncIterable<Uint8Array> {
-    const checked = file.consumed.bytes;
-    const prefix: Uint8Array[] = [];
-    const prefixHash = createHash('sha256');
-    let held = 0;
-    let rest: Uint8Array | null = null;
-    const iterator = file.artifact.chunks(options.chunkBytes, 0)[Symbol.asyncIterator]();
-    try {
+  const iterator = file.artifact.chunks(options.chunkBytes, 0)[Symbol.asyncIterator]();
+  let checked: Promise<{ prefix: Uint8Array[]; rest: Uint8Array | null }> | null = null;
+
+  /** Reads the checked prefix again and compares its hash; memoized, so it runs once. */
+  const verify = (): Promise<{ prefix: Uint8Array[]; rest: Uint8Array | null }> =>
+    (checked ??= (async () => {
+      const want = file.consumed.bytes;
+      const prefix: Uint8Array[] = [];
+      const prefixHash = createHash('sha256');
+      let held = 0;
+      let rest: Uint8Array | null = null;
       // Hold back the checked prefix until it is known to be the same bytes.
-      while (held < checked) {
+      while (held < want) {
         const step = await iterator.next();
         if (step.done === true) break;
-        const take = Math.min(step.value.length, checked - held);
+        const take = Math.min(step.value.length, want - held);
         const head = step.value.subarray(0, take);
         prefix.push(head);
         prefixHash.update(head);
         held += take;
         if (take < step.value.length) rest = step.value.subarray(take);
       }
-      if (held < checked || prefixHash.digest('hex') !== file.consumed.sha256()) {
-        throw new UpdaterError('INSTALL_SOURCE_CHANGED', `${file.path}: the first ${checked} bytes read differently from when the artifact was checked; nothing was installed`);
+      if (held < want || prefixHash.digest('hex') !== file.consumed.sha256()) {
+        throw new UpdaterError('INSTALL_SOURCE_CHANGED', `${file.path}: the first ${want} bytes read differently from when the artifact was checked; nothing was installed`);
       }
+      return { prefix, rest };
+    })());
+
+  async function* stream(): AsyncIterable<Uint8Array> {
+    try {
+      const { prefix, rest } = await verify();
       for (const chunk of prefix) yield emit(chunk);
       if (rest !== null) yield emit(rest);
       for (;;) {
@@ -65,5 +78,11 @@ export function exactBytes(file: ReadFile, options: ExactBytesOptions): { stream
       await iterator.return?.();
     }
   }
-  return { stream: stream(), totals };
+  return {
+    stream: stream(),
+    totals,
+    verify: async () => {
+      await verify();
+    },
+  };
 }

@@ -33,7 +33,9 @@ export interface MenderClient {
 /** The client's own error lines (`level=error msg="…"`), the most specific last; else the output's tail. */
 export function clientMessage(output: string): string {
   const messages = [...output.matchAll(/level=error msg="((?:[^"\\]|\\.)*)"/g)].map((m) => (m[1] ?? '').replace(/\\"/g, '"'));
-  if (messages.length > 0) return messages.slice(-2).join(': ');
+  // 3.x prints its final error twice in a row: drop repeats before keeping the last two.
+  const distinct = messages.filter((m, i) => m !== messages[i - 1]);
+  if (distinct.length > 0) return distinct.slice(-2).join(': ');
   return output.trim().split('\n').slice(-3).join(' | ');
 }
 

@@ -12,6 +12,14 @@ export const OUTCOMES = ['installed', 'committed', 'rolled-back', 'failed', 'rej
 export type Outcome = (typeof OUTCOMES)[number];
 /** The outcomes that keep an artifact from being installed again (unless the policy allows). */
 const FAILED_OUTCOMES: readonly Outcome[] = ['rolled-back', 'failed'];
+/**
+ * Failures that were the stick's, not the artifact's: pulled out or unreadable mid-stream, or its
+ * bytes changed after the check. They must not keep the genuine artifact out when the technician
+ * plugs the stick in again (nor let a tampered copy block a release by its name).
+ */
+const SOURCE_FAULTS: readonly string[] = ['IO_ERROR', 'MEDIA_GONE', 'MEDIA_TIMEOUT', 'INSTALL_SOURCE_CHANGED'];
+
+const countsAgainst = (e: LedgerEntry): boolean => FAILED_OUTCOMES.includes(e.outcome) && !(e.error !== null && SOURCE_FAULTS.includes(e.error.code));
 export const DEFAULT_MAX_ENTRIES = 1000;
 
 const entrySchema = z.object({
@@ -69,7 +77,12 @@ export class LedgerHistory {
 
   /** Whether this artifact (by name, and by checksum when given) ever failed or rolled back. */
   hasFailedBefore(artifactName: string, sha256?: string): boolean {
-    return this.entries.some((e) => e.artifactName === artifactName && (sha256 === undefined || e.sha256 === sha256) && FAILED_OUTCOMES.includes(e.outcome));
+    return this.entries.some((e) => e.artifactName === artifactName && (sha256 === undefined || e.sha256 === sha256) && countsAgainst(e));
+  }
+
+  /** Names of the artifacts that failed or were rolled back here through no fault of their stick. */
+  failedArtifacts(): string[] {
+    return [...new Set(this.entries.filter(countsAgainst).map((e) => e.artifactName))];
   }
 
   /** The newest entry, for one artifact when a name is given. */

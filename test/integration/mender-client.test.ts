@@ -35,5 +35,7 @@ describe('clientMessage', () => {
     const output = 'time="t" level=info msg="x"\ntime="t" level=error msg="first"\ntime="t" level=error msg="image (device types [\\"b\\"]) not compatible"\n';
     assert.equal(clientMessage(output), 'first: image (device types ["b"]) not compatible');
     assert.equal(clientMessage('a\nb\nc\nd\n'), 'b | c | d');
+    // 3.x prints its final error twice in a row.
+    assert.equal(clientMessage('level=error msg="x"\nlevel=error msg="bad checksum"\nlevel=error msg="bad checksum"\n'), 'x: bad checksum');
   });
 });

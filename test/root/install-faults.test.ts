@@ -339,7 +339,7 @@ describe('usb-updater install: fault cases in the A/B simulator', { skip }, () =
 
   // A pulled stick is a media fault, not the artifact's: the technician's next move is to plug the
   // same stick in again. Today the ledger's failed entry (by name) refuses it as FAILED_BEFORE.
-  it('a stick pulled mid-stream, then plugged in again: the same artifact installs', { todo: 'FAILED_BEFORE: a media fault counts as a failure of the artifact (see the faults branch report)' }, async () => {
+  it('a stick pulled mid-stream, then plugged in again: the same artifact installs', async () => {
     await withAbDevice(OPTIONS, async (device) => {
       await installAndPull(device, 'pulled-again');
       const again = await install(device, stickFolder('plugged-again', made.big).folder);

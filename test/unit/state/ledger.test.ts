@@ -40,6 +40,16 @@ describe('ledger', () => {
     assert.equal(history.hasFailedBefore('never-seen'), false);
   });
 
+  it('a failure that was the stick\'s (pulled, unreadable, changed after the check) does not count against the artifact', async () => {
+    const ledger = new Ledger(testDeps(memoryStore()));
+    const failedWith = (name: string, code: string): NewLedgerEntry => ({ ...entry(name, 'failed', null), cause: 'install-failed', error: { code, message: 'm' } });
+    for (const e of [failedWith('pulled', 'IO_ERROR'), failedWith('changed', 'INSTALL_SOURCE_CHANGED'), failedWith('gone', 'MEDIA_GONE'), failedWith('slow', 'MEDIA_TIMEOUT'), failedWith('bad', 'INSTALL_FAILED'), entry('rolled', 'rolled-back')]) await ledger.append(e);
+    const history = await ledger.read();
+    assert.deepEqual(history.failedArtifacts(), ['bad', 'rolled']);
+    assert.equal(history.hasFailedBefore('pulled'), false);
+    assert.equal(history.hasFailedBefore('bad'), true);
+  });
+
   it('gives the last outcome, overall and per artifact, and the newest entries first', async () => {
     const ledger = new Ledger(testDeps(memoryStore()));
     for (const e of [entry('r-1', 'installed'), entry('r-1', 'committed'), entry('r-2', 'installed'), entry('r-2', 'rolled-back')]) await ledger.append(e);
