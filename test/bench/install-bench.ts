@@ -172,7 +172,8 @@ interface Summary {
 function summarize(samples: readonly Sample[]): Summary {
   const peaks = new Map<string, number>();
   for (const name of new Set(samples.flatMap((s) => [...s.peaks.keys()]))) {
-    peaks.set(name, median(samples.map((s) => s.peaks.get(name) ?? 0)));
+    // Over the runs where the sampler saw it at all (a process shorter than SAMPLE_MS may be missed).
+    peaks.set(name, median(samples.flatMap((s) => s.peaks.get(name) ?? [])));
   }
   return {
     seconds: median(samples.map((s) => s.seconds)),
@@ -200,7 +201,7 @@ function report(cases: readonly Case[], results: readonly Summary[], runs: numbe
   const ratio = ours.seconds / theirs.seconds;
   const nodePeak = ours.peaks.get('node') ?? ours.treeRssMiB;
   const lines = [
-    '| case | wall s | vs mender install | CPU s (user+sys) | peak RSS MiB (GNU time, tree) | node MiB | mender MiB |',
+    '| case | wall s | vs mender install | CPU s (user+sys) | peak RSS MiB (GNU time, tree) | node VmHWM MiB | mender VmHWM MiB |',
     '|---|---|---|---|---|---|---|',
     ...cases.map((item, i) => {
       const r = results[i] as Summary;
