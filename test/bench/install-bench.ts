@@ -164,6 +164,8 @@ function writeConfig(path: string): void {
 
 interface Summary {
   seconds: number;
+  /** The fastest run: the least disturbed by whatever else the machine was doing. */
+  minSeconds: number;
   cpuSeconds: number;
   treeRssMiB: number;
   peaks: Map<string, number>;
@@ -177,6 +179,7 @@ function summarize(samples: readonly Sample[]): Summary {
   }
   return {
     seconds: median(samples.map((s) => s.seconds)),
+    minSeconds: Math.min(...samples.map((s) => s.seconds)),
     cpuSeconds: median(samples.map((s) => s.cpuSeconds)),
     treeRssMiB: median(samples.map((s) => s.treeRssMiB)),
     peaks,
@@ -199,18 +202,20 @@ function report(cases: readonly Case[], results: readonly Summary[], runs: numbe
   const [ours, theirs, piped, check, nodeStart] = results;
   if (!ours || !theirs || !piped || !check || !nodeStart) throw new Error('bench:install: a case has no result');
   const ratio = ours.seconds / theirs.seconds;
+  const minRatio = ours.minSeconds / theirs.minSeconds;
   const nodePeak = ours.peaks.get('node') ?? ours.treeRssMiB;
   const lines = [
-    '| case | wall s | vs mender install | CPU s (user+sys) | peak RSS MiB (GNU time, tree) | node VmHWM MiB | mender VmHWM MiB |',
-    '|---|---|---|---|---|---|---|',
+    '| case | wall s | fastest s | vs mender install | CPU s (user+sys) | peak RSS MiB (GNU time, tree) | node VmHWM MiB | mender VmHWM MiB |',
+    '|---|---|---|---|---|---|---|---|',
     ...cases.map((item, i) => {
       const r = results[i] as Summary;
-      return `| ${item.name} | ${r.seconds.toFixed(3)} | ${(r.seconds / theirs.seconds).toFixed(3)} | ${r.cpuSeconds.toFixed(2)} | ${r.treeRssMiB.toFixed(0)} | ${peakOf(r, 'node')} | ${peakOf(r, 'mender')} |`;
+      return `| ${item.name} | ${r.seconds.toFixed(3)} | ${r.minSeconds.toFixed(3)} | ${(r.seconds / theirs.seconds).toFixed(3)} | ${r.cpuSeconds.toFixed(2)} | ${r.treeRssMiB.toFixed(0)} | ${peakOf(r, 'node')} | ${peakOf(r, 'mender')} |`;
     }),
     '',
     '| target | measured | |',
     '|---|---|---|',
-    `| wall time ours/theirs <= ${RATIO_TARGET.toFixed(2)} | ${ratio.toFixed(3)} | ${ratio <= RATIO_TARGET ? 'met' : 'MISSED'} |`,
+    `| wall time ours/theirs <= ${RATIO_TARGET.toFixed(2)} (medians) | ${ratio.toFixed(3)} | ${ratio <= RATIO_TARGET ? 'met' : 'MISSED'} |`,
+    `| the same, fastest runs | ${minRatio.toFixed(3)} | ${minRatio <= RATIO_TARGET ? 'met' : 'MISSED'} |`,
     `| peak RSS of our process (node) <= ${RSS_TARGET_MIB} MiB | ${nodePeak.toFixed(0)} MiB | ${nodePeak <= RSS_TARGET_MIB ? 'met' : 'MISSED'} |`,
     '',
     'Where the difference goes (differences of medians, so estimates; CPU time is steadier than wall time on a busy machine):',
