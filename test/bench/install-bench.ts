@@ -2,7 +2,8 @@
 // in a signed gzip artifact, installed in the A/B device simulator through `usb-updater install STICK`
 // and through `mender install FILE` directly, side by side (alternating rounds, medians). Targets:
 // ours/theirs wall time <= 1.10, peak RSS of our Node process <= 100 MiB. It asserts nothing: it
-// prints a Markdown table, and rows that show where our extra time goes.
+// prints a Markdown table (medians and the fastest run), and rows that show where our extra time
+// goes: other commands measured alongside, and our runs cut in three by our journal's timestamps.
 //
 // Every command runs inside the device under GNU time (`%e %U %S %M`); wall time is the host's clock
 // around it. `%M` is the peak RSS of the largest process of the command's tree (Linux keeps the
@@ -48,6 +49,17 @@ interface Sample {
   treeRssMiB: number;
   /** VmHWM by process name, sampled. */
   peaks: Map<string, number>;
+  /** Ours only: the run cut in three by the journal's timestamps (see phasesOf). */
+  phases?: Phases;
+}
+
+interface Phases {
+  /** From the start to the journal's ArtifactInstall, written just before the first byte goes to the client. */
+  before: number;
+  /** ArtifactInstall to `installed`: the stream into the client, until the client exits. */
+  install: number;
+  /** `installed` to the end: journal, ledger, reboot request, exit. */
+  after: number;
 }
 
 interface Case {
@@ -57,6 +69,8 @@ interface Case {
   expect: number;
   /** It installs: the device has to be reset afterwards. */
   installs: boolean;
+  /** It is ours: its journal tells where the time went. */
+  journal?: boolean;
 }
 
 /** The pids below `pid` (needs CONFIG_PROC_CHILDREN, as every distribution kernel has). */
@@ -86,8 +100,24 @@ function samplePeaks(pid: number, peaks: Map<string, number>): void {
   }
 }
 
+/**
+ * Cuts a run of ours in three with the journal it left: its timestamps come from the same kernel
+ * clock as the host's Date.now() (the device is namespaces, not a machine), to the millisecond.
+ */
+async function phasesOf(device: AbDevice, startMs: number, endMs: number): Promise<Phases> {
+  const read = await device.run('cat', [`${STATE_DIR}/journal.json`]);
+  if (read.code !== 0) throw new Error(`no journal after usb-updater install: ${read.output}`);
+  const history = (JSON.parse(read.stdout) as { history: { state: string; event: string | null; at: string }[] }).history;
+  const begun = history.find((step) => step.state === 'ArtifactInstall')?.at;
+  const installed = history.find((step) => step.event === 'installed')?.at;
+  if (begun === undefined || installed === undefined) throw new Error(`the journal lacks ArtifactInstall or installed: ${read.stdout}`);
+  const [t0, t1] = [Date.parse(begun), Date.parse(installed)];
+  return { before: (t0 - startMs) / 1000, install: (t1 - t0) / 1000, after: (endMs - t1) / 1000 };
+}
+
 /** Runs one case in the device under GNU time, sampling its processes' peaks; throws unless it exits as expected. */
 async function measure(device: AbDevice, item: Case, timeFile: string): Promise<Sample> {
+  const startMs = Date.now();
   const started = process.hrtime.bigint();
   const child = device.spawn(GNU_TIME, ['-f', '%e %U %S %M', '-o', timeFile, ...item.argv]);
   const peaks = new Map<string, number>();
@@ -102,10 +132,13 @@ async function measure(device: AbDevice, item: Case, timeFile: string): Promise<
     });
     const result = await Promise.race([child.exited, timeout]);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const endMs = Date.now();
     if (result.code !== item.expect) throw new Error(`${item.name}: exit ${result.code}, not ${item.expect}\n${result.output.slice(-3000)}`);
     // GNU time writes "Command exited with non-zero status N" first when the code is not 0.
     const [, user, system, maxKiB] = (readFileSync(timeFile, 'utf8').trim().split('\n').at(-1) ?? '').split(' ').map(Number);
-    return { seconds, cpuSeconds: (user ?? Number.NaN) + (system ?? Number.NaN), treeRssMiB: (maxKiB ?? Number.NaN) / 1024, peaks };
+    const sample: Sample = { seconds, cpuSeconds: (user ?? Number.NaN) + (system ?? Number.NaN), treeRssMiB: (maxKiB ?? Number.NaN) / 1024, peaks };
+    if (item.journal === true) sample.phases = await phasesOf(device, startMs, endMs);
+    return sample;
   } finally {
     clearInterval(sampler);
     clearTimeout(timer);
@@ -169,6 +202,7 @@ interface Summary {
   cpuSeconds: number;
   treeRssMiB: number;
   peaks: Map<string, number>;
+  phases: Phases | null;
 }
 
 function summarize(samples: readonly Sample[]): Summary {
@@ -183,6 +217,13 @@ function summarize(samples: readonly Sample[]): Summary {
     cpuSeconds: median(samples.map((s) => s.cpuSeconds)),
     treeRssMiB: median(samples.map((s) => s.treeRssMiB)),
     peaks,
+    phases: samples.every((s) => s.phases !== undefined)
+      ? {
+          before: median(samples.map((s) => s.phases?.before ?? Number.NaN)),
+          install: median(samples.map((s) => s.phases?.install ?? Number.NaN)),
+          after: median(samples.map((s) => s.phases?.after ?? Number.NaN)),
+        }
+      : null,
   };
 }
 
@@ -228,6 +269,16 @@ function report(cases: readonly Case[], results: readonly Summary[], runs: numbe
     part('of which Node start-up alone (node -e 0)', nodeStart),
     part('the rest: usb-updater install - cat pipe - check (lock, journal, fw_printenv, mender --version, streaming through Node: header re-read, SHA-256, socket to cat; reboot request)', ours, piped, check),
     '',
+    ...(ours.phases === null ? [] : [
+      'Ours, cut by the timestamps of the journal it writes (medians):',
+      '',
+      '| phase of usb-updater install | wall s |',
+      '|---|---|',
+      `| start to ArtifactInstall: Node start-up and modules, config and keys, lock, device facts (mender show-provides), search, header and signature, client detection (mender --version), fw_printenv | ${ours.phases.before.toFixed(3)} |`,
+      `| ArtifactInstall to installed: streaming into the client until it exits (mender install FILE alone: ${theirs.seconds.toFixed(3)}; through cat: ${piped.seconds.toFixed(3)}) | ${ours.phases.install.toFixed(3)} |`,
+      `| installed to the end: journal, ledger, reboot request, exit | ${ours.phases.after.toFixed(3)} |`,
+      '',
+    ]),
     `${sizeMiB} MiB rootfs image (ext4, ${Math.floor((sizeMiB * 7) / 8)} MiB of files: half random, a quarter text, a quarter zeros) -> ${(artifactBytes / MIB).toFixed(1)} MiB signed gzip artifact (RSA 3072).`,
     `Medians of ${runs} runs each, alternating, after one untimed run of each (a rollback and a host sync after every install, untimed); ${client}; Node ${process.version} in the device.`,
   ];
@@ -269,7 +320,7 @@ async function main(): Promise<void> {
     say(`device up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const client = `mender ${(await mender(device, ['--version'])).output.trim().split(/\s+/)[0] ?? '?'}`;
     const cases: Case[] = [
-      { name: '`usb-updater install -c CONFIG STICK`', argv: ['node', BIN, 'install', '-c', config, stick], expect: 0, installs: true },
+      { name: '`usb-updater install -c CONFIG STICK`', argv: ['node', BIN, 'install', '-c', config, stick], expect: 0, installs: true, journal: true },
       { name: '`mender install --reboot-exit-code FILE`', argv: ['mender', '--no-syslog', 'install', '--reboot-exit-code', artifact], expect: 4, installs: true },
       {
         name: '`cat FILE \\| mender install --reboot-exit-code /dev/stdin`',
