@@ -2,7 +2,6 @@
 // `inspect` against `mender-artifact read`/`validate` side by side (medians of wall time and peak
 // RSS) and prints a Markdown table. It asserts nothing: only a failing command makes it exit non-zero.
 
-import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { recompressArtifact } from '../support/recompress.js';
-import { CommandFailed, compare, GNU_TIME, run, type Command, type Sample } from './measure.js';
+import { CommandFailed, compare, GNU_TIME, imageBlock, run, type Command, type Sample } from './measure.js';
 
 const BIN = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
 const MIB = 1024 * 1024;
@@ -65,14 +64,6 @@ function parseOptions(argv: readonly string[]): BenchOptions {
     throw new CommandFailed('usage: bench [--sizes 64,512] [--runs 5] [--quick] [--json-out FILE]');
   }
   return { sizes: [...new Set(sizes)].sort((a, b) => a - b), runs, quick: values.quick, jsonOut: values['json-out'] };
-}
-
-/** 1 MiB blocks: random (incompressible), then repetitive text, random, zeros, and again. */
-function imageBlock(index: number): Buffer {
-  if (index % 2 === 0) return randomBytes(MIB);
-  if (index % 4 === 3) return Buffer.alloc(MIB);
-  const line = `usb-updater bench image, block ${index}: the quick brown fox jumps over the lazy dog\n`;
-  return Buffer.from(line.repeat(Math.ceil(MIB / line.length)).slice(0, MIB), 'latin1');
 }
 
 async function writeImage(path: string, sizeMiB: number): Promise<void> {

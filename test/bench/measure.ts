@@ -2,6 +2,7 @@
 // the peer tool's so that drift on a shared machine hits both alike, and reports medians.
 
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 
 export const GNU_TIME = '/usr/bin/time';
@@ -69,3 +70,16 @@ export async function compare(ours: Command, theirs: Command | null, runs: numbe
   return { ours: medianOf(samples[0] ?? []), theirs: theirs ? medianOf(samples[1] ?? []) : null };
 }
 
+
+const MIB = 1024 * 1024;
+
+/**
+ * Block `index` (1 MiB) of a bench image: random (incompressible), then repetitive text, random,
+ * zeros, and again, so that a compressor has real work and the result is about half the size.
+ */
+export function imageBlock(index: number): Buffer {
+  if (index % 2 === 0) return randomBytes(MIB);
+  if (index % 4 === 3) return Buffer.alloc(MIB);
+  const line = `usb-updater bench image, block ${index}: the quick brown fox jumps over the lazy dog\n`;
+  return Buffer.from(line.repeat(Math.ceil(MIB / line.length)).slice(0, MIB), 'latin1');
+}

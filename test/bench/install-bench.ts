@@ -1,0 +1,354 @@
+// `npm run bench:install` (as root): a rootfs image (512 MiB of mixed random and compressible data)
+// in a signed gzip artifact, installed in the A/B device simulator through `usb-updater install STICK`
+// and through `mender install FILE` directly, side by side (alternating rounds, medians). Targets:
+// ours/theirs wall time <= 1.10, peak RSS of our Node process <= 100 MiB. It asserts nothing: it
+// prints a Markdown table (medians and the fastest run), and rows that show where our extra time
+// goes: other commands measured alongside, and our runs cut in three by our journal's timestamps.
+//
+// Every command runs inside the device under GNU time (`%e %U %S %M`); wall time is the host's clock
+// around it. `%M` is the peak RSS of the largest process of the command's tree (Linux keeps the
+// maximum over waited-for descendants), so the peak of each process, by name, is also sampled from
+// /proc (VmHWM, a high-water mark) every 100 ms: that is how "node" is told apart from the client.
+//
+// Between installs the device goes back to where an install is allowed again, without a reboot:
+// `mender rollback` before any reboot switches the bootloader back to A with upgrade_available=0
+// and clears the client's pending state (checked each time through the env). Our journal stays in
+// ArtifactReboot (the health check that would close it after the reboot is not built yet), so
+// /data/usb-updater/journal.json goes, and ledger.jsonl with it, so that every run starts from the
+// same state files. The untimed first round also pays for the first writes into partition B's
+// sparse image file (about 4x slower than the later ones).
+
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { REBOOT_COMMAND, createAbDevice, mender, needsAbDevice, type AbDevice } from '../support/ab-device.js';
+import { BIN, KEYS, keyPem } from '../support/fixtures.js';
+import { runProcess } from '../support/process.js';
+import { writeRootfsArtifact } from '../support/rootfs-image.js';
+import { GNU_TIME, imageBlock, median } from './measure.js';
+
+const TYPE = 'bench-dev';
+const MIB = 1024 * 1024;
+const RATIO_TARGET = 1.1;
+const RSS_TARGET_MIB = 100;
+const STATE_DIR = '/data/usb-updater';
+/** The payload files in the image: this many MiB each. */
+const FILE_MIB = 16;
+const SAMPLE_MS = 100;
+const COMMAND_TIMEOUT_MS = 10 * 60_000;
+
+function say(line: string): void {
+  process.stderr.write(`bench:install: ${line}\n`);
+}
+
+interface Sample {
+  seconds: number;
+  /** user + system CPU of the whole tree (GNU time). */
+  cpuSeconds: number;
+  /** GNU time's %M: the largest process of the tree. */
+  treeRssMiB: number;
+  /** VmHWM by process name, sampled. */
+  peaks: Map<string, number>;
+  /** Ours only: the run cut in three by the journal's timestamps (see phasesOf). */
+  phases?: Phases;
+}
+
+interface Phases {
+  /** From the start to the journal's ArtifactInstall, written just before the first byte goes to the client. */
+  before: number;
+  /** ArtifactInstall to `installed`: the stream into the client, until the client exits. */
+  install: number;
+  /** `installed` to the end: journal, ledger, reboot request, exit. */
+  after: number;
+}
+
+interface Case {
+  name: string;
+  argv: readonly [string, ...string[]];
+  /** The exit code of success (the client's `--reboot-exit-code` gives 4). */
+  expect: number;
+  /** It installs: the device has to be reset afterwards. */
+  installs: boolean;
+  /** It is ours: its journal tells where the time went. */
+  journal?: boolean;
+}
+
+/** The pids below `pid` (needs CONFIG_PROC_CHILDREN, as every distribution kernel has). */
+function descendants(pid: number): number[] {
+  let children: number[];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+  return children.flatMap((child) => [child, ...descendants(child)]);
+}
+
+/** Folds the current VmHWM of every process below `pid` into `peaks` (by process name, in MiB). */
+function samplePeaks(pid: number, peaks: Map<string, number>): void {
+  for (const child of descendants(pid)) {
+    let status: string;
+    try {
+      status = readFileSync(`/proc/${child}/status`, 'utf8');
+    } catch {
+      continue; // Ended meanwhile.
+    }
+    const name = /^Name:\s+(.+)$/m.exec(status)?.[1];
+    const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
+    if (name === undefined || hwm === undefined) continue;
+    peaks.set(name, Math.max(peaks.get(name) ?? 0, Number(hwm) / 1024));
+  }
+}
+
+/**
+ * Cuts a run of ours in three with the journal it left: its timestamps come from the same kernel
+ * clock as the host's Date.now() (the device is namespaces, not a machine), to the millisecond.
+ */
+async function phasesOf(device: AbDevice, startMs: number, endMs: number): Promise<Phases> {
+  const read = await device.run('cat', [`${STATE_DIR}/journal.json`]);
+  if (read.code !== 0) throw new Error(`no journal after usb-updater install: ${read.output}`);
+  const history = (JSON.parse(read.stdout) as { history: { state: string; event: string | null; at: string }[] }).history;
+  const begun = history.find((step) => step.state === 'ArtifactInstall')?.at;
+  const installed = history.find((step) => step.event === 'installed')?.at;
+  if (begun === undefined || installed === undefined) throw new Error(`the journal lacks ArtifactInstall or installed: ${read.stdout}`);
+  const [t0, t1] = [Date.parse(begun), Date.parse(installed)];
+  return { before: (t0 - startMs) / 1000, install: (t1 - t0) / 1000, after: (endMs - t1) / 1000 };
+}
+
+/** Runs one case in the device under GNU time, sampling its processes' peaks; throws unless it exits as expected. */
+async function measure(device: AbDevice, item: Case, timeFile: string): Promise<Sample> {
+  const startMs = Date.now();
+  const started = process.hrtime.bigint();
+  const child = device.spawn(GNU_TIME, ['-f', '%e %U %S %M', '-o', timeFile, ...item.argv]);
+  const peaks = new Map<string, number>();
+  const sampler = setInterval(() => samplePeaks(child.pid, peaks), SAMPLE_MS);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<never>((_, fail) => {
+      timer = setTimeout(() => {
+        void child.kill('SIGKILL');
+        fail(new Error(`${item.name}: no answer within ${COMMAND_TIMEOUT_MS} ms`));
+      }, COMMAND_TIMEOUT_MS);
+    });
+    const result = await Promise.race([child.exited, timeout]);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const endMs = Date.now();
+    if (result.code !== item.expect) throw new Error(`${item.name}: exit ${result.code}, not ${item.expect}\n${result.output.slice(-3000)}`);
+    // GNU time writes "Command exited with non-zero status N" first when the code is not 0.
+    const [, user, system, maxKiB] = (readFileSync(timeFile, 'utf8').trim().split('\n').at(-1) ?? '').split(' ').map(Number);
+    const sample: Sample = { seconds, cpuSeconds: (user ?? Number.NaN) + (system ?? Number.NaN), treeRssMiB: (maxKiB ?? Number.NaN) / 1024, peaks };
+    if (item.journal === true) sample.phases = await phasesOf(device, startMs, endMs);
+    return sample;
+  } finally {
+    clearInterval(sampler);
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Back to "an install is allowed": the client rolls back (before any reboot), our state files go.
+ * Then `sync` on the host: the install's writes to partition B are still dirty pages of its image
+ * file, and their writeback would otherwise land on whichever run comes next.
+ */
+async function reset(device: AbDevice, after: string): Promise<void> {
+  const pending = await device.env();
+  if (pending.upgrade_available !== '1' || pending.mender_boot_part !== '3') {
+    throw new Error(`${after}: the bootloader has no update pending (upgrade_available=${pending.upgrade_available}, mender_boot_part=${pending.mender_boot_part})`);
+  }
+  const rollback = await mender(device, ['rollback']);
+  if (rollback.code !== 0) throw new Error(`mender rollback after ${after}: exit ${rollback.code}\n${rollback.output}`);
+  const removed = await device.run('rm', ['-f', `${STATE_DIR}/journal.json`, `${STATE_DIR}/ledger.jsonl`]);
+  if (removed.code !== 0) throw new Error(`rm in ${STATE_DIR}: ${removed.output}`);
+  const env = await device.env();
+  if (env.upgrade_available !== '0' || env.mender_boot_part !== '2') {
+    throw new Error(`after the rollback: upgrade_available=${env.upgrade_available}, mender_boot_part=${env.mender_boot_part}`);
+  }
+  const synced = await runProcess('sync', [], { timeoutMs: COMMAND_TIMEOUT_MS });
+  if (synced.code !== 0) throw new Error(`sync: ${synced.output}`);
+}
+
+/** The image's files: `sizeMiB` * 7/8 of mixed blocks (ext4's own metadata and free space fill the rest). */
+function payloadFiles(sizeMiB: number): Record<string, Buffer> {
+  const files: Record<string, Buffer> = {};
+  const total = Math.floor((sizeMiB * 7) / 8);
+  for (let first = 0, n = 0; first < total; first += FILE_MIB, n++) {
+    const blocks = Array.from({ length: Math.min(FILE_MIB, total - first) }, (_, i) => imageBlock(first + i));
+    files[`/opt/bench/blob-${String(n).padStart(3, '0')}.bin`] = Buffer.concat(blocks);
+  }
+  return files;
+}
+
+function writeConfig(path: string): void {
+  writeFileSync(
+    path,
+    [
+      'device:',
+      '  device_type_file: /data/mender/device_type',
+      'signature:',
+      `  keys: [${KEYS}rsa3072.pub]`,
+      'state:',
+      `  dir: ${STATE_DIR}`,
+      'reboot:',
+      `  command: [${REBOOT_COMMAND}]`,
+      '',
+    ].join('\n'),
+  );
+}
+
+interface Summary {
+  seconds: number;
+  /** The fastest run: the least disturbed by whatever else the machine was doing. */
+  minSeconds: number;
+  cpuSeconds: number;
+  treeRssMiB: number;
+  peaks: Map<string, number>;
+  phases: Phases | null;
+}
+
+function summarize(samples: readonly Sample[]): Summary {
+  const peaks = new Map<string, number>();
+  for (const name of new Set(samples.flatMap((s) => [...s.peaks.keys()]))) {
+    // Over the runs where the sampler saw it at all (a process shorter than SAMPLE_MS may be missed).
+    peaks.set(name, median(samples.flatMap((s) => s.peaks.get(name) ?? [])));
+  }
+  return {
+    seconds: median(samples.map((s) => s.seconds)),
+    minSeconds: Math.min(...samples.map((s) => s.seconds)),
+    cpuSeconds: median(samples.map((s) => s.cpuSeconds)),
+    treeRssMiB: median(samples.map((s) => s.treeRssMiB)),
+    peaks,
+    phases: samples.every((s) => s.phases !== undefined)
+      ? {
+          before: median(samples.map((s) => s.phases?.before ?? Number.NaN)),
+          install: median(samples.map((s) => s.phases?.install ?? Number.NaN)),
+          after: median(samples.map((s) => s.phases?.after ?? Number.NaN)),
+        }
+      : null,
+  };
+}
+
+/** A row of the breakdown: `from` minus every one of `minus`, wall and CPU. */
+function part(what: string, from: Summary, ...minus: Summary[]): string {
+  const wall = minus.reduce((left, m) => left - m.seconds, from.seconds);
+  const cpu = minus.reduce((left, m) => left - m.cpuSeconds, from.cpuSeconds);
+  return `| ${what} | ${wall.toFixed(3)} | ${cpu.toFixed(2)} |`;
+}
+
+const peakOf = (summary: Summary, name: string): string => {
+  const value = summary.peaks.get(name);
+  return value === undefined ? '-' : value.toFixed(0);
+};
+
+function report(cases: readonly Case[], results: readonly Summary[], runs: number, sizeMiB: number, artifactBytes: number, client: string): string {
+  const [ours, theirs, piped, check, nodeStart] = results;
+  if (!ours || !theirs || !piped || !check || !nodeStart) throw new Error('bench:install: a case has no result');
+  const ratio = ours.seconds / theirs.seconds;
+  const minRatio = ours.minSeconds / theirs.minSeconds;
+  const nodePeak = ours.peaks.get('node') ?? ours.treeRssMiB;
+  const lines = [
+    '| case | wall s | fastest s | vs mender install | CPU s (user+sys) | peak RSS MiB (GNU time, tree) | node VmHWM MiB | mender VmHWM MiB |',
+    '|---|---|---|---|---|---|---|---|',
+    ...cases.map((item, i) => {
+      const r = results[i] as Summary;
+      return `| ${item.name} | ${r.seconds.toFixed(3)} | ${r.minSeconds.toFixed(3)} | ${(r.seconds / theirs.seconds).toFixed(3)} | ${r.cpuSeconds.toFixed(2)} | ${r.treeRssMiB.toFixed(0)} | ${peakOf(r, 'node')} | ${peakOf(r, 'mender')} |`;
+    }),
+    '',
+    '| target | measured | |',
+    '|---|---|---|',
+    `| wall time ours/theirs <= ${RATIO_TARGET.toFixed(2)} (medians) | ${ratio.toFixed(3)} | ${ratio <= RATIO_TARGET ? 'met' : 'MISSED'} |`,
+    `| the same, fastest runs | ${minRatio.toFixed(3)} | ${minRatio <= RATIO_TARGET ? 'met' : 'MISSED'} |`,
+    `| peak RSS of our process (node) <= ${RSS_TARGET_MIB} MiB | ${nodePeak.toFixed(0)} MiB | ${nodePeak <= RSS_TARGET_MIB ? 'met' : 'MISSED'} |`,
+    '',
+    'Where the difference goes (differences of medians, so estimates; CPU time is steadier than wall time on a busy machine):',
+    '',
+    '| part | wall s | CPU s |',
+    '|---|---|---|',
+    part('the whole difference: usb-updater install - mender install FILE', ours, theirs),
+    part('the cat pipe instead of a file: cat FILE \\| mender install /dev/stdin - mender install FILE', piped, theirs),
+    part('before the stream (usb-updater check: Node start-up and module loading, config, device facts, search, header and signature)', check),
+    part('of which Node start-up alone (node -e 0)', nodeStart),
+    part('the rest: usb-updater install - cat pipe - check (lock, journal, fw_printenv, mender --version, streaming through Node: header re-read, SHA-256, socket to cat; reboot request)', ours, piped, check),
+    '',
+    ...(ours.phases === null ? [] : [
+      'Ours, cut by the timestamps of the journal it writes (medians):',
+      '',
+      '| phase of usb-updater install | wall s |',
+      '|---|---|',
+      `| start to ArtifactInstall: Node start-up and modules, config and keys, lock, device facts (mender show-provides), search, header and signature, client detection (mender --version), fw_printenv | ${ours.phases.before.toFixed(3)} |`,
+      `| ArtifactInstall to installed: streaming into the client until it exits (mender install FILE alone: ${theirs.seconds.toFixed(3)}; through cat: ${piped.seconds.toFixed(3)}) | ${ours.phases.install.toFixed(3)} |`,
+      `| installed to the end: journal, ledger, reboot request, exit | ${ours.phases.after.toFixed(3)} |`,
+      '',
+    ]),
+    `${sizeMiB} MiB rootfs image (ext4, ${Math.floor((sizeMiB * 7) / 8)} MiB of files: half random, a quarter text, a quarter zeros) -> ${(artifactBytes / MIB).toFixed(1)} MiB signed gzip artifact (RSA 3072).`,
+    `Medians of ${runs} runs each, alternating, after one untimed run of each (a rollback and a host sync after every install, untimed); ${client}; Node ${process.version} in the device.`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+async function main(): Promise<void> {
+  const skip = needsAbDevice();
+  if (skip) throw new Error(`bench:install: ${skip}`);
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, 'size-mib': { type: 'string', default: '512' } } });
+  const runs = Number(values.runs);
+  const sizeMiB = Number(values['size-mib']);
+  if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(sizeMiB) || sizeMiB < 32) {
+    throw new Error('usage: bench:install [--runs 3] [--size-mib 512] (at least 32)');
+  }
+  // Under /tmp: the device sees the host's /tmp at the same path.
+  const dir = mkdtempSync(join(tmpdir(), 'usb-updater-bench-install-'));
+  const removeDir = (): void => rmSync(dir, { recursive: true, force: true });
+  // Ctrl-C: exit normally, so that the simulator's exit hook detaches the device and this folder goes.
+  const interrupted = (): never => process.exit(130);
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted).once('exit', removeDir);
+  let device: AbDevice | undefined;
+  try {
+    const stick = join(dir, 'stick');
+    mkdirSync(stick);
+    const artifact = join(stick, 'release-2.0.mender');
+    const config = join(dir, 'config.yaml');
+    writeConfig(config);
+    say(`writing a ${sizeMiB} MiB rootfs image and its signed gzip artifact`);
+    let started = Date.now();
+    await writeRootfsArtifact({
+      output: artifact, name: 'release-2.0', deviceTypes: [TYPE], imageMiB: sizeMiB,
+      signKey: `${KEYS}rsa3072.key`, files: payloadFiles(sizeMiB),
+    });
+    const artifactBytes = statSync(artifact).size;
+    say(`  ${(artifactBytes / MIB).toFixed(1)} MiB in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    started = Date.now();
+    device = await createAbDevice({ deviceType: TYPE, artifactName: 'release-1.0', partitionMiB: sizeMiB + 32, verifyKeyPem: keyPem('rsa3072.pub') });
+    say(`device up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const client = `mender ${(await mender(device, ['--version'])).output.trim().split(/\s+/)[0] ?? '?'}`;
+    const cases: Case[] = [
+      { name: '`usb-updater install -c CONFIG STICK`', argv: ['node', BIN, 'install', '-c', config, stick], expect: 0, installs: true, journal: true },
+      { name: '`mender install --reboot-exit-code FILE`', argv: ['mender', '--no-syslog', 'install', '--reboot-exit-code', artifact], expect: 4, installs: true },
+      {
+        name: '`cat FILE \\| mender install --reboot-exit-code /dev/stdin`',
+        argv: ['sh', '-c', 'cat "$1" | exec mender --no-syslog install --reboot-exit-code /dev/stdin', 'sh', artifact],
+        expect: 4,
+        installs: true,
+      },
+      { name: '`usb-updater check -c CONFIG STICK` (no install)', argv: ['node', BIN, 'check', '-c', config, stick], expect: 0, installs: false },
+      { name: '`node -e 0`', argv: ['node', '-e', '0'], expect: 0, installs: false },
+    ];
+    const timeFile = join(dir, 'time.txt');
+    const samples: Sample[][] = cases.map(() => []);
+    for (let round = 0; round <= runs; round++) {
+      say(round === 0 ? 'warm-up round (untimed)' : `round ${round} of ${runs}`);
+      for (const [index, item] of cases.entries()) {
+        const sample = await measure(device, item, timeFile);
+        if (item.installs) await reset(device, item.name);
+        if (round > 0) samples[index]?.push(sample);
+        say(`  ${item.name}: ${sample.seconds.toFixed(3)} s, ${sample.treeRssMiB.toFixed(0)} MiB`);
+      }
+    }
+    process.stdout.write(report(cases, samples.map(summarize), runs, sizeMiB, artifactBytes, client));
+  } finally {
+    await device?.destroy();
+    removeDir();
+    process.off('SIGINT', interrupted).off('SIGTERM', interrupted).off('exit', removeDir);
+  }
+}
+
+await main();
