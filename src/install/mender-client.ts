@@ -1,13 +1,15 @@
 // The installer backend: the Mender client, 3.x (`mender`) or 4.x+ (`mender-update`), detected at
-// start-up; both take the same verbs. The artifact is streamed into `install /dev/stdin` (the client
-// refuses `-`), so the bytes come from our own descriptor. Exit codes (measured with 3.4): 0 done,
-// 4 done and a reboot is needed (--reboot-exit-code), 1 error; commit and rollback exit 2 when there
-// is nothing to commit or roll back.
+// start-up; both take the same verbs. The artifact is streamed into `install` through a FIFO (the
+// client takes a path), so the bytes come from our own descriptor. Exit codes (measured with 3.4):
+// 0 done, 4 done and a reboot is needed (--reboot-exit-code), 1 error; commit and rollback exit 2
+// when there is nothing to commit or roll back.
 
 import { UpdaterError } from '../errors/index.js';
-import type { CommandResult, RunOptions } from '../system/index.js';
+import { runWithFifoInput, type CommandResult, type RunOptions } from '../system/index.js';
 
 export type RunCommand = (command: string, args: readonly string[], options?: RunOptions) => Promise<CommandResult>;
+/** Runs a command whose input file (`args(path)`) carries `input`. */
+export type RunWithInput = (command: string, args: (path: string) => string[], input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options?: Omit<RunOptions, 'input'>) => Promise<CommandResult>;
 
 export interface VerbResult {
   code: number | null;
@@ -41,7 +43,7 @@ export function clientMessage(output: string): string {
 
 const QUIET = ['--no-syslog'];
 
-function menderClient(command: 'mender' | 'mender-update', version: string, run: RunCommand): MenderClient {
+function menderClient(command: 'mender' | 'mender-update', version: string, run: RunCommand, runWithInput: RunWithInput): MenderClient {
   // 3.x warns on every call when no syslog daemon runs (devices often have none): --no-syslog.
   const base = command === 'mender' ? QUIET : [];
   const verb = async (name: string): Promise<VerbResult> => {
@@ -52,13 +54,12 @@ function menderClient(command: 'mender' | 'mender-update', version: string, run:
     command,
     version,
     async install(input, signal) {
-      // Node gives a child's stdin as a socket, which the client cannot open as /dev/stdin (ENXIO):
-      // `cat` turns it into a real pipe. cat ends when our input ends (or fails), so the client
-      // sees the end of its input and fails on its own; the pipeline's status is the client's.
+      // The client takes a path: Node's stdin for a child is a socket, which it cannot open as
+      // /dev/stdin (ENXIO), so the bytes go through a FIFO. When our input ends early (a stick
+      // pulled, bytes changed), the client sees its input end and fails on its own.
       // The flag goes before the path: the 3.x CLI stops reading flags at the first argument, so a
       // trailing --reboot-exit-code is silently ignored and a needed reboot exits 0.
-      const argv = [command, ...base, 'install', '--reboot-exit-code', '/dev/stdin'];
-      const result = await run('sh', ['-c', 'cat | exec "$@"', 'sh', ...argv], { input, ...(signal ? { signal } : {}) });
+      const result = await runWithInput(command, (path) => [...base, 'install', '--reboot-exit-code', path], input, signal ? { signal } : {});
       if (result.code === 0 || result.code === 4) return { rebootRequired: result.code === 4, output: result.output };
       const how = result.timedOut ? 'timed out' : result.signal ? `was ended by ${result.signal}` : `exited ${String(result.code)}`;
       throw new UpdaterError('INSTALL_FAILED', `${command} install ${how}: ${clientMessage(result.output)}`);
@@ -74,13 +75,13 @@ function menderClient(command: 'mender' | 'mender-update', version: string, run:
 }
 
 /** The installed client: `mender` 3.x first, else `mender-update` (4.x and later). */
-export async function detectClient(run: RunCommand): Promise<MenderClient> {
+export async function detectClient(run: RunCommand, runWithInput: RunWithInput = runWithFifoInput): Promise<MenderClient> {
   const problems: string[] = [];
   for (const command of ['mender', 'mender-update'] as const) {
     try {
       const result = await run(command, ['--version'], { timeoutMs: 30_000 });
       const version = /(\d+\.\d+\.\d+)/.exec(result.output)?.[1];
-      if (result.code === 0 && version !== undefined) return menderClient(command, version, run);
+      if (result.code === 0 && version !== undefined) return menderClient(command, version, run, runWithInput);
       problems.push(`${command} --version exited ${String(result.code)}`);
     } catch (err) {
       problems.push(`${command}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not installed' : (err as Error).message}`);
