@@ -7,7 +7,7 @@ import { deploy, detectClient, type DeployOutcome } from '../install/index.js';
 import { collectCandidates } from '../media/index.js';
 import { decide, pathRule, type Decision, type DeviceFacts, type LoadedConfig, type MediaFacts } from '../policy/index.js';
 import { Journal, Ledger, type JournalRecord, type LedgerEntry, type StateDeps } from '../state/index.js';
-import { acquireDeploymentLock, deviceProvides, fileStateStore, readBootEnv, readBootId, readDeviceType, realStickFs, runCommand } from '../system/index.js';
+import { acquireDeploymentLock, assertStandalone, deviceProvides, fileStateStore, readBootEnv, readBootId, readDeviceType, realStickFs, runCommand } from '../system/index.js';
 import { loadPolicy } from './config.js';
 import type { Io } from './io.js';
 import { printable } from './printable.js';
@@ -72,6 +72,8 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
     const journal = new Journal(deps, ledger);
     const { pending } = await journal.resume();
     if (pending) throw new UpdaterError('INSTALL_PENDING_UPDATE', `deployment ${pending.deployment.record.deploymentId} of ${pending.deployment.record.artifactName} is still pending (${pending.deployment.record.state}); run the health check or reboot first`);
+    // The Mender daemon (managed mode) drives the same store and bootloader: never beside it.
+    await assertStandalone();
     const history = await ledger.read();
     const device: DeviceFacts = { deviceType: await readDeviceType(config.device.device_type_file), provides: await deviceProvides(), failedArtifacts: history.failedArtifacts() };
     const { candidates, files } = await collectCandidates(request.paths, realStickFs, {

@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   STATE_WRITE_FAILED: 'a state file could not be written; the previous content is intact',
   STATE_LOCKED: 'another live process holds the deployment lock',
   STATE_BAD_TRANSITION: 'an event is not possible in the current deployment state',
+  INSTALL_MANAGED_MODE: 'the Mender client runs as a daemon (managed mode); standalone installs must not run beside it',
   INSTALL_PENDING_UPDATE: 'an install was asked for while a deployment is still pending',
   MEDIA_BAD_OPTION: 'a media option is unusable: a media root that is not an absolute path, or no allowed filesystem type',
   MEDIA_MOUNT_TABLE: 'the kernel mount table (/proc/self/mountinfo) cannot be read',

@@ -45,7 +45,8 @@ export type DeployOutcome =
   /** The install failed; nothing is pending. */
   | { status: 'failed'; journal: JournalRecord; error: UpdaterError };
 
-const INSTALL_CHUNK = 512 * 1024;
+// 128 KiB reads: larger ones only add garbage between collections while the client sets the pace.
+const INSTALL_CHUNK = 128 * 1024;
 
 /** Refuses to start while the bootloader says a trial boot is pending, whatever our journal says. */
 async function assertBootloaderIdle(deps: DeployDeps): Promise<void> {

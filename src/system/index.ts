@@ -16,3 +16,4 @@ export { followMountTable, readMountTable, type FollowOptions } from './mount-ta
 export { untilOutputClosed, untilSignal } from './signals.js';
 export { startUsbMonitor, toUsbDevice, type UsbChange, type UsbMonitorOptions } from './usb-monitor.js';
 export { watchDirectories, watchFile } from './watch-paths.js';
+export { assertStandalone, findMenderDaemon } from './mender-daemon.js';

@@ -2,14 +2,14 @@
 // one case below, through the public surface that raises it.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import { parsePublicKey, readArtifact } from '../../../src/artifact/index.js';
 import { ERROR_CODES, UpdaterError, type ErrorCode } from '../../../src/errors/index.js';
 import { detectClient, exactBytes } from '../../../src/install/index.js';
 import { collectCandidates, scanStick, type ReadFile, type ScanOptions } from '../../../src/media/index.js';
-import { runCommand } from '../../../src/system/index.js';
+import { assertStandalone, runCommand } from '../../../src/system/index.js';
 import { configSchema, pathRule } from '../../../src/policy/index.js';
 import { Journal, Ledger, next, parseJournal, type State } from '../../../src/state/index.js';
 import { acquireDeploymentLock, fileStateStore } from '../../../src/system/index.js';
@@ -78,6 +78,12 @@ const CASES: Record<ErrorCode, () => Promise<unknown>> = {
     await acquireDeploymentLock(dir, { bootId: 'b', now: '2026-11-27T10:00:00Z', pid: 2 });
   }),
   STATE_BAD_TRANSITION: () => inPromise(() => next<State, 'committed'>('ArtifactInstall', 'committed')),
+  INSTALL_MANAGED_MODE: () =>
+    withTempDir(async (proc) => {
+      mkdirSync(`${proc}/4242`);
+      writeFileSync(`${proc}/4242/cmdline`, '/usr/bin/mender\0daemon\0');
+      await assertStandalone(proc);
+    }),
   INSTALL_PENDING_UPDATE: async () => {
     const journal = journalIn();
     await journal.begin(STICK);
