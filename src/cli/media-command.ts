@@ -75,11 +75,13 @@ export async function followMediaUntilSignal(flags: MediaFlags, logger: Logger, 
             if (sameOptions(next, options)) return;
             options = next;
             // New media options: follow the mount table again with them (present sticks are reported anew).
-            restarting = restarting.then(async () => {
-              await watch?.stop();
-              watch = await watchMedia(system, options, logger, emit);
-              logger.info('following media', { roots: options.roots, filesystems: options.filesystems, allowLoopDevices: options.allowLoopDevices });
-            });
+            restarting = restarting
+              .then(async () => {
+                await watch?.stop();
+                watch = await watchMedia(system, options, logger, emit);
+                logger.info('following media', { roots: options.roots, filesystems: options.filesystems, allowLoopDevices: options.allowLoopDevices });
+              })
+              .catch((err: unknown) => logger.error('media detection could not restart with the new config', { error: err instanceof Error ? err.message : String(err) }));
           },
           onError: (err) => logger.error('the changed config is invalid; keeping the last good one', { config: path, error: (err as Error).message }),
         },

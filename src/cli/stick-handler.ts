@@ -9,6 +9,8 @@ import type { LoadedConfig, MediaFacts } from '../policy/index.js';
 import type { Logger } from '../system/index.js';
 import { runSession } from './install.js';
 
+const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
 function mediaFacts(stick: StickIdentity): MediaFacts {
   return { fsType: stick.fsType, label: stick.label, uuid: stick.uuid, usb: stick.usb };
 }
@@ -58,9 +60,13 @@ export class StickHandler {
     if (reboot === undefined) return;
     this.rebootOnRemoval.delete(session);
     this.current = this.current.then(async () => {
-      const outcome = await reboot();
-      if (outcome.status === 'installed') this.logger.info('stick removed; rebooting', { session, artifact: outcome.journal.artifactName });
-      else this.logger.error('stick removed; the reboot failed and the install was rolled back', { session, code: outcome.error.code, error: outcome.error.message });
+      try {
+        const outcome = await reboot();
+        if (outcome.status === 'installed') this.logger.info('stick removed; rebooting', { session, artifact: outcome.journal.artifactName });
+        else this.logger.error('stick removed; the reboot failed and the install was rolled back', { session, code: outcome.error.code, error: outcome.error.message });
+      } catch (err) {
+        this.logger.error('stick removed; the reboot could not be handled', { session, error: describe(err) });
+      }
     });
   }
 
@@ -84,8 +90,8 @@ export class StickHandler {
         this.logger.error('install failed', { session, artifact: result.outcome.journal.artifactName, code: result.outcome.error.code, error: result.outcome.error.message });
       }
     } catch (err) {
-      if (!isUpdaterError(err)) throw err;
-      this.logger.error('stick not handled', { session, code: err.code, error: err.message });
+      // The daemon serves the next stick whatever went wrong with this one: log, never crash.
+      this.logger.error('stick not handled', { session, code: isUpdaterError(err) ? err.code : 'INTERNAL', error: describe(err) });
     }
   }
 }

@@ -59,6 +59,7 @@ export function exactBytes(file: ReadFile, options: ExactBytesOptions): { stream
         if (take < step.value.length) rest = step.value.subarray(take);
       }
       if (held < want || prefixHash.digest('hex') !== file.consumed.sha256()) {
+        await iterator.return?.();
         throw new UpdaterError('INSTALL_SOURCE_CHANGED', `${file.path}: the first ${want} bytes read differently from when the artifact was checked; nothing was installed`);
       }
       return { prefix, rest };
