@@ -17,6 +17,7 @@ describe('long-running media commands stop on SIGTERM', () => {
       await watch.waitForLine(ready);
       const { code, ms } = await watch.terminate();
       assert.equal(code, 0, watch.stderr());
+      // A contract of the issue (stop within 2 s of SIGTERM, as systemd expects), not a speed target.
       assert.ok(ms < 2000, `took ${ms} ms`);
     });
 
@@ -25,6 +26,7 @@ describe('long-running media commands stop on SIGTERM', () => {
       await daemon.waitForStderr('"following media"');
       const { code, ms } = await daemon.terminate();
       assert.equal(code, 0, daemon.stderr());
+      // A contract of the issue (stop within 2 s of SIGTERM, as systemd expects), not a speed target.
       assert.ok(ms < 2000, `took ${ms} ms`);
       assert.match(daemon.stderr(), /"stopping","reason":"SIGTERM"/);
     });

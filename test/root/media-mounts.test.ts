@@ -61,6 +61,7 @@ describe('issue 4: media events from real mounts', { skip }, () => {
     const stopped = async (name: string, process: RunningCommand): Promise<void> => {
       const { code, signal, ms } = await process.terminate();
       assert.equal(code, 0, `${name}: exit ${code} ${signal}: ${process.stderr()}`);
+      // A contract of the issue (stop within 2 s of SIGTERM, as systemd expects), not a speed target.
       assert.ok(ms < 2000, `${name} took ${ms} ms to stop`);
       assert.doesNotMatch(process.stderr(), /"level":"error"/);
     };
