@@ -40,6 +40,8 @@ export class StickHandler {
   constructor(
     private readonly logger: Logger,
     private readonly config: () => LoadedConfig,
+    /** The pipeline; injected so tests can hold a stick in it. */
+    private readonly session: typeof runSession = runSession,
   ) {}
 
   /** Handles a newly mounted stick, unless another one is being handled. */
@@ -78,7 +80,7 @@ export class StickHandler {
   private async handle(session: string, stick: StickIdentity): Promise<void> {
     const log = (message: string): void => this.logger.info(message, { session });
     try {
-      const result = await runSession({ paths: [stick.mountPoint], loaded: this.config(), media: mediaFacts(stick), stick: auditIdentity(stick), log });
+      const result = await this.session({ paths: [stick.mountPoint], loaded: this.config(), media: mediaFacts(stick), stick: auditIdentity(stick), log });
       if (result.kind === 'nothing') {
         const reasons = result.decision.candidates.map((c) => ({ path: c.path, verdict: c.verdict, reasons: c.reasons.map((r) => r.code) }));
         this.logger.info('nothing to install', { session, summary: result.decision.summary, candidates: reasons, mediaReasons: result.decision.mediaReasons.map((r) => r.code) });
