@@ -3,4 +3,4 @@ export { readArtifact, type ReadOptions } from './reader.js';
 export { parsePublicKey, type VerificationKey } from './signature.js';
 export { LIMITS } from './limits.js';
 export type { ArtifactInfo, Compression, DependsMap, Payload, PayloadFile, ProvidesMap } from './model.js';
-export type { ByteSource } from './streams.js';
+export { nextOrAbort, type ByteSource } from './streams.js';

@@ -38,7 +38,7 @@ function drained(sink: Sink, signal: AbortSignal): Promise<void> {
  * listener per step, removed when the step settles: racing every step against one long-lived
  * promise would keep every chunk reachable from that promise's reactions until the end.
  */
-function nextOrAbort(iterator: AsyncIterator<Uint8Array> | Iterator<Uint8Array>, signal: AbortSignal): Promise<IteratorResult<Uint8Array> | 'aborted'> {
+export function nextOrAbort(iterator: AsyncIterator<Uint8Array> | Iterator<Uint8Array>, signal: AbortSignal): Promise<IteratorResult<Uint8Array> | 'aborted'> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return resolve('aborted');
     const onAbort = (): void => resolve('aborted');

@@ -4,9 +4,9 @@
 
 import { UpdaterError } from '../errors/index.js';
 import { collectCandidates } from '../media/index.js';
-import { decide, pathRule, type Decision, type DeviceFacts, type LoadedConfig } from '../policy/index.js';
+import { decide, type Decision, type DeviceFacts, type LoadedConfig } from '../policy/index.js';
 import { readDeviceType, realStickFs, deviceProvides } from '../system/index.js';
-import { loadPolicy } from './config.js';
+import { loadPolicy, searchOptions } from './config.js';
 import type { Io } from './io.js';
 import { printable } from './printable.js';
 
@@ -86,13 +86,7 @@ export async function check(paths: readonly string[], options: CheckOptions, io:
   const loaded = await loadPolicy(options.config, io);
   const device = await deviceFacts(options, flagged, loaded);
   const { config } = loaded;
-  const { candidates, files } = await collectCandidates(paths, realStickFs, {
-    rule: pathRule(config.search),
-    maxDepth: config.search.max_depth,
-    maxEntries: config.search.max_entries,
-    keys: loaded.keys,
-    signal: AbortSignal.timeout(config.search.timeout),
-  });
+  const { candidates, files } = await collectCandidates(paths, realStickFs, searchOptions(loaded));
   // check only reads headers; nothing is installed, so every file is closed at once.
   await Promise.allSettled([...files.values()].map((f) => f.artifact.close()));
   // The paths are folders and files, not a stick the media layer identified: no media facts.

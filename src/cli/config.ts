@@ -2,7 +2,8 @@
 // printed to stderr as FILE:LINE:COL key.path: message, all of them, then CONFIG_INVALID is thrown.
 
 import { UpdaterError } from '../errors/index.js';
-import { formatProblem, type ConfigProblem, type LoadedConfig } from '../policy/index.js';
+import type { CollectOptions } from '../media/index.js';
+import { formatProblem, pathRule, type ConfigProblem, type LoadedConfig } from '../policy/index.js';
 import { readConfigFile } from '../system/index.js';
 import type { Io } from './io.js';
 import { printable } from './printable.js';
@@ -12,6 +13,12 @@ function reportProblems(problems: readonly ConfigProblem[], io: Io): void {
 }
 
 const countOf = (problems: readonly ConfigProblem[]): string => `${problems.length} error${problems.length === 1 ? '' : 's'}`;
+
+/** How a stick is searched and its headers read, by the config (with a fresh search.timeout deadline). */
+export function searchOptions(loaded: LoadedConfig): CollectOptions {
+  const { search } = loaded.config;
+  return { rule: pathRule(search), maxDepth: search.max_depth, maxEntries: search.max_entries, keys: loaded.keys, signal: AbortSignal.timeout(search.timeout) };
+}
 
 export async function loadPolicy(path: string, io: Io): Promise<LoadedConfig> {
   const result = await readConfigFile(path);

@@ -6,6 +6,7 @@ import { UpdaterError } from '../errors/index.js';
 import { openArtifact, readSmallTextFile } from '../system/index.js';
 import { inspectJson, inspectText } from './format-inspect.js';
 import type { Io } from './io.js';
+import { clearProgress, progressLine } from './progress.js';
 
 export interface InspectOptions {
   verify: boolean;
@@ -33,19 +34,6 @@ export async function loadKeys(paths: readonly string[]): Promise<VerificationKe
   }));
 }
 
-function progressReporter(io: Io, total: number | null): ((bytes: number) => void) | undefined {
-  if (!io.stderr.isTTY) return undefined;
-  let last = 0;
-  return (bytes) => {
-    const now = Date.now();
-    if (now - last < 250) return;
-    last = now;
-    const mib = (bytes / 1048576).toFixed(0);
-    const pct = total ? ` ${Math.floor((bytes / total) * 100)}%` : '';
-    io.stderr.write(`\rverifying: ${mib} MiB${pct}`);
-  };
-}
-
 export async function inspect(file: string, options: InspectOptions, io: Io): Promise<ArtifactInfo> {
   const keys = await loadKeys(options.key);
   const mode = options.verify ? 'full' : 'header';
@@ -55,11 +43,12 @@ export async function inspect(file: string, options: InspectOptions, io: Io): Pr
     info = await readArtifact(io.stdin, { mode, keys });
   } else {
     const artifact = await openArtifact(file);
-    const onProgress = options.verify && !options.json ? progressReporter(io, artifact.size) : undefined;
+    const progress = options.verify && !options.json ? progressLine(io, 'verifying') : undefined;
+    const onProgress = progress ? (bytes: number): void => progress(bytes, artifact.size) : undefined;
     try {
       info = await readArtifact(artifact.chunks(chunkBytes), { mode, keys, ...(onProgress ? { onProgress } : {}) });
     } finally {
-      if (onProgress) io.stderr.write('\r\x1b[K');
+      if (onProgress) clearProgress(io);
       await artifact.close();
     }
   }

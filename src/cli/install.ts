@@ -5,11 +5,12 @@ import { randomUUID } from 'node:crypto';
 import { UpdaterError } from '../errors/index.js';
 import { deploy, detectClient, type DeployOutcome } from '../install/index.js';
 import { collectCandidates } from '../media/index.js';
-import { decide, pathRule, type Decision, type DeviceFacts, type LoadedConfig, type MediaFacts } from '../policy/index.js';
+import { decide, type Decision, type DeviceFacts, type LoadedConfig, type MediaFacts } from '../policy/index.js';
 import { Journal, Ledger, type JournalRecord, type LedgerEntry, type StateDeps } from '../state/index.js';
 import { acquireDeploymentLock, assertStandalone, deviceProvides, fileStateStore, readBootEnv, readBootId, readDeviceType, realStickFs, runCommand } from '../system/index.js';
-import { loadPolicy } from './config.js';
+import { loadPolicy, searchOptions } from './config.js';
 import type { Io } from './io.js';
+import { clearProgress, progressLine } from './progress.js';
 import { printable } from './printable.js';
 
 /** install's exit codes: 0 installed, 3 nothing to install, 1 failed or refused, 2 usage. */
@@ -17,20 +18,6 @@ export const INSTALL_EXIT = { INSTALLED: 0, FAILED: 1, USAGE: 2, NOTHING: 3 } as
 
 async function stateDeps(dir: string): Promise<StateDeps> {
   return { store: fileStateStore(dir), now: () => new Date().toISOString(), bootId: await readBootId(), newId: randomUUID };
-}
-
-function progressBar(io: Io, json: boolean): ((bytes: number, total: number | null) => void) | undefined {
-  if (json || io.stderr.isTTY !== true) return undefined;
-  let last = 0;
-  return (bytes, total) => {
-    const now = Date.now();
-    if (now - last < 250 && bytes !== total) return;
-    last = now;
-    const mib = (bytes / 1048576).toFixed(0);
-    // Never 100 % before the client said it is done: the last percent is its own work.
-    const pct = total ? ` ${Math.min(99, Math.floor((bytes / total) * 100))}%` : '';
-    io.stderr.write(`\rinstalling: ${mib} MiB${pct}`);
-  };
 }
 
 function reportDecision(decision: Decision, io: Io): void {
@@ -76,13 +63,7 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
     await assertStandalone();
     const history = await ledger.read();
     const device: DeviceFacts = { deviceType: await readDeviceType(config.device.device_type_file), provides: await deviceProvides(), failedArtifacts: history.failedArtifacts() };
-    const { candidates, files } = await collectCandidates(request.paths, realStickFs, {
-      rule: pathRule(config.search),
-      maxDepth: config.search.max_depth,
-      maxEntries: config.search.max_entries,
-      keys: request.loaded.keys,
-      signal: AbortSignal.timeout(config.search.timeout),
-    });
+    const { candidates, files } = await collectCandidates(request.paths, realStickFs, searchOptions(request.loaded));
     try {
       const decision = decide(candidates, device, config, request.media);
       const chosen = decision.selected === null ? undefined : files.get(decision.selected);
@@ -116,7 +97,8 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
 /** Installs the artifact the policy selects among `paths`. */
 export async function installCommand(paths: readonly string[], options: InstallOptions, io: Io): Promise<number> {
   const loaded = await loadPolicy(options.config, io);
-  const progress = progressBar(io, options.json);
+  // Never 100 % before the client said it is done: the last percent is its own work.
+  const progress = options.json ? undefined : progressLine(io, 'installing', true);
   const result = await runSession({
     paths,
     loaded,
@@ -125,7 +107,7 @@ export async function installCommand(paths: readonly string[], options: InstallO
     log: (message) => io.stderr.write(`${printable(message)}\n`),
     ...(progress ? { onProgress: progress } : {}),
   });
-  if (progress) io.stderr.write('\r\x1b[K');
+  if (progress) clearProgress(io);
   if (result.kind === 'nothing') {
     reportDecision(result.decision, io);
     if (options.json) io.stdout.write(JSON.stringify({ outcome: 'nothing', summary: result.decision.summary }, null, 2) + '\n');

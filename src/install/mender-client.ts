@@ -9,7 +9,7 @@ import { runWithFifoInput, type CommandResult, type RunOptions } from '../system
 
 export type RunCommand = (command: string, args: readonly string[], options?: RunOptions) => Promise<CommandResult>;
 /** Runs a command whose input file (`args(path)`) carries `input`. */
-export type RunWithInput = (command: string, args: (path: string) => string[], input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options?: Omit<RunOptions, 'input'>) => Promise<CommandResult>;
+export type RunWithInput = (command: string, args: (path: string) => string[], input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options?: RunOptions) => Promise<CommandResult>;
 
 export interface VerbResult {
   code: number | null;

@@ -3,7 +3,7 @@
 // deadline. The open descriptors are returned with the candidates so that an install later reads
 // the very file whose header was checked.
 
-import { readArtifact, type VerificationKey } from '../artifact/index.js';
+import { nextOrAbort, readArtifact, type VerificationKey } from '../artifact/index.js';
 import { isUpdaterError, UpdaterError } from '../errors/index.js';
 import type { Candidate, PathRule } from '../policy/index.js';
 import { consumedBy, type ConsumedBytes } from './consumed-bytes.js';
@@ -30,23 +30,12 @@ export interface Collected {
 
 const HEADER_CHUNK = 64 * 1024;
 
-/** The next step of `iterator`, or a rejection as soon as `signal` aborts (a stalled read). */
-function nextUnlessAborted<T>(iterator: AsyncIterator<T>, signal: AbortSignal): Promise<IteratorResult<T>> {
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => reject(new UpdaterError('MEDIA_TIMEOUT', 'reading the stick took longer than search.timeout'));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    iterator.next().then(
-      (step) => { signal.removeEventListener('abort', onAbort); resolve(step); },
-      (err: unknown) => { signal.removeEventListener('abort', onAbort); reject(err instanceof Error ? err : new Error(String(err))); },
-    );
-  });
-}
-
+/** `source`, ended with MEDIA_TIMEOUT as soon as `signal` aborts, even in the middle of a stalled read. */
 async function* untilAborted(source: AsyncIterable<Uint8Array>, signal: AbortSignal): AsyncIterable<Uint8Array> {
   const iterator = source[Symbol.asyncIterator]();
   for (;;) {
-    const step = await nextUnlessAborted(iterator, signal);
+    const step = await nextOrAbort(iterator, signal);
+    if (step === 'aborted') throw new UpdaterError('MEDIA_TIMEOUT', 'reading the stick took longer than search.timeout');
     if (step.done === true) return;
     yield step.value;
   }

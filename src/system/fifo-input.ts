@@ -59,7 +59,7 @@ export async function runWithFifoInput(
   command: string,
   args: (path: string) => string[],
   input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-  options: Omit<RunOptions, 'input'> = {},
+  options: RunOptions = {},
 ): Promise<CommandResult> {
   // A private folder (0700): nobody else can open the FIFO and read or inject bytes.
   const dir = await mkdtemp(join(tmpdir(), 'usb-updater-stream-'));

@@ -1,10 +1,8 @@
 // Running external commands (the Mender client, fw_printenv, the reboot command): a bounded capture
-// of their output, a timeout, and an optional byte stream fed to stdin with backpressure. A command
-// that cannot be started is an error; one that exits non-zero is a result, for the caller to judge.
+// of their output and a timeout (a byte stream for a command's input goes through fifo-input.ts). A
+// command that cannot be started is an error; one that exits non-zero is a result, for the caller.
 
 import { spawn } from 'node:child_process';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 
 export interface CommandResult {
   /** Exit code, or null when a signal ended it. */
@@ -17,8 +15,6 @@ export interface CommandResult {
 }
 
 export interface RunOptions {
-  /** Bytes for stdin, written with backpressure; stdin is closed at the end. */
-  input?: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
   timeoutMs?: number;
   signal?: AbortSignal;
   /** Characters of output kept (the tail); default 64 KiB. */
@@ -28,11 +24,11 @@ export interface RunOptions {
 
 const keepTail = (text: string, max: number): string => (text.length > max ? text.slice(text.length - max) : text);
 
-/** Runs `command` with `args` (no shell). Rejects only when it cannot be started or its input fails to read. */
+/** Runs `command` with `args` (no shell). Rejects only when it cannot be started. */
 export function runCommand(command: string, args: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
   const max = options.maxOutput ?? 64 * 1024;
   return new Promise((resolve, reject) => {
-    const child = spawn(command, [...args], { stdio: [options.input ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: options.env ?? process.env, ...(options.signal ? { signal: options.signal } : {}) });
+    const child = spawn(command, [...args], { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env, ...(options.signal ? { signal: options.signal } : {}) });
     let output = '';
     let stdout = '';
     let timedOut = false;
@@ -51,24 +47,9 @@ export function runCommand(command: string, args: readonly string[], options: Ru
       if (timer) clearTimeout(timer);
       reject(err);
     });
-    // The child may exit before reading everything (it refused the artifact): EPIPE then is its
-    // verdict, not ours, so input errors count only when the source itself failed. Then the
-    // pipeline closes the child's stdin and the child fails on its own (the Mender client leaves
-    // the bootloader untouched when its input ends early); it is never killed mid-write.
-    const fed: Promise<Error | null> =
-      options.input && child.stdin
-        ? pipeline(Readable.from(options.input, { objectMode: false }), child.stdin).then(
-            () => null,
-            (err: unknown) => {
-              const code = (err as NodeJS.ErrnoException).code;
-              if (code === 'EPIPE' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ERR_STREAM_DESTROYED') return null;
-              return err instanceof Error ? err : new Error(String(code));
-            },
-          )
-        : Promise.resolve(null);
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);
-      void fed.then((inputError) => (inputError ? reject(inputError) : resolve({ code, signal, output, stdout, timedOut })));
+      resolve({ code, signal, output, stdout, timedOut });
     });
   });
 }
