@@ -4,9 +4,11 @@
 
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
+import { isUpdaterError } from '../errors/index.js';
 import type { MediaEvent } from '../media/index.js';
 import type { LoadedConfig } from '../policy/index.js';
 import { DEFAULT_CONFIG_PATH, jsonLinesLogger, type Logger } from '../system/index.js';
+import { describeStartup, runBootCheck } from './health.js';
 import type { Io } from './io.js';
 import { addMediaFlags, followMediaUntilSignal, type MediaFlags } from './media-command.js';
 import { StickHandler } from './stick-handler.js';
@@ -33,6 +35,16 @@ function logEvent(logger: Logger, event: MediaEvent): void {
   }
 }
 
+/** The boot-time check the daemon runs at start (usb-updater health); logged, never fatal. */
+async function bootCheck(loaded: LoadedConfig, logger: Logger): Promise<void> {
+  try {
+    const result = await runBootCheck(loaded, (message, fields) => logger.info(message, fields));
+    logger.info(`boot check: ${describeStartup(result)}`, { status: result.status });
+  } catch (err) {
+    logger.error('boot check failed', { code: isUpdaterError(err) ? err.code : 'INTERNAL', error: err instanceof Error ? err.message : String(err) });
+  }
+}
+
 export function registerDaemon(program: Command, io: Io, run: CommandRunner): void {
   addMediaFlags(program.command('daemon'))
     .description('Run the service: detect USB sticks as they are mounted and install, through the Mender client, the artifact the policy selects on each (one stick at a time). Without a config file it only detects and logs.')
@@ -47,12 +59,17 @@ export function registerDaemon(program: Command, io: Io, run: CommandRunner): vo
       if (config === undefined) logger.warn('no config file: detecting sticks only, nothing will be installed', { expected: DEFAULT_CONFIG_PATH });
       let loaded: LoadedConfig | undefined;
       const handler = new StickHandler(logger, () => loaded as LoadedConfig);
+      const onConfig = (value: LoadedConfig): void => {
+        // The first config: finish any deployment the journal holds before serving sticks.
+        if (loaded === undefined) handler.first(bootCheck(value, logger));
+        loaded = value;
+      };
       const onEvent = (event: MediaEvent): void => {
         logEvent(logger, event);
         if (event.type === 'mounted' && loaded !== undefined) handler.mounted(event.session, event.stick);
         if (event.type === 'session-ended') handler.ended(event.session.id);
       };
       const flags: MediaFlags = config === undefined ? options : { ...options, config };
-      await run(() => followMediaUntilSignal(flags, logger, onEvent, undefined, (value) => { loaded = value; }), false);
+      await run(() => followMediaUntilSignal(flags, logger, onEvent, undefined, onConfig), false);
     });
 }

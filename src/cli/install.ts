@@ -1,24 +1,20 @@
 // `usb-updater install PATH...` (by hand what the daemon does for a stick) and `usb-updater status`:
 // the composition of policy, media, state and installer. Device facts always come from the device.
 
-import { randomUUID } from 'node:crypto';
 import { UpdaterError } from '../errors/index.js';
-import { deploy, detectClient, type DeployOutcome } from '../install/index.js';
+import { deploy, finishDeployment, type DeployOutcome, type FinishResult } from '../install/index.js';
 import { collectCandidates } from '../media/index.js';
 import { decide, type Decision, type DeviceFacts, type LoadedConfig, type MediaFacts } from '../policy/index.js';
-import { Journal, Ledger, type JournalRecord, type LedgerEntry, type StateDeps } from '../state/index.js';
-import { acquireDeploymentLock, assertStandalone, deviceProvides, fileStateStore, readBootEnv, readBootId, readDeviceType, realStickFs, runCommand } from '../system/index.js';
+import { Journal, Ledger, type JournalRecord, type LedgerEntry } from '../state/index.js';
+import { acquireDeploymentLock, assertStandalone, deviceProvides, readBootFacts, readDeviceType, realStickFs } from '../system/index.js';
 import { loadPolicy, searchOptions } from './config.js';
+import { finishDeps, rebootCommand, stateDeps } from './deployment-deps.js';
 import type { Io } from './io.js';
 import { clearProgress, progressLine } from './progress.js';
 import { printable } from './printable.js';
 
 /** install's exit codes: 0 installed, 3 nothing to install, 1 failed or refused, 2 usage. */
 export const INSTALL_EXIT = { INSTALLED: 0, FAILED: 1, USAGE: 2, NOTHING: 3 } as const;
-
-async function stateDeps(dir: string): Promise<StateDeps> {
-  return { store: fileStateStore(dir), now: () => new Date().toISOString(), bootId: await readBootId(), newId: randomUUID };
-}
 
 function reportDecision(decision: Decision, io: Io): void {
   for (const c of decision.candidates.filter((v) => v.verdict !== 'accept' || !v.selected)) {
@@ -31,8 +27,11 @@ export interface InstallOptions {
   json: boolean;
 }
 
-/** What one pass of the pipeline over a stick (or files) ended in. */
-export type SessionResult = { kind: 'nothing'; decision: Decision } | { kind: 'deployed'; decision: Decision; outcome: DeployOutcome };
+/**
+ * What one pass of the pipeline over a stick (or files) ended in. `finished`: an update that needed
+ * no reboot was checked, then committed or rolled back, in the same pass.
+ */
+export type SessionResult = { kind: 'nothing'; decision: Decision } | { kind: 'deployed'; decision: Decision; outcome: DeployOutcome; finished?: FinishResult };
 
 export interface SessionRequest {
   paths: readonly string[];
@@ -69,22 +68,22 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
       const chosen = decision.selected === null ? undefined : files.get(decision.selected);
       const name = decision.candidates.find((c) => c.selected)?.artifactName;
       if (chosen === undefined || name === undefined || name === null) return { kind: 'nothing', decision };
-      const client = await detectClient(runCommand);
+      const finish = finishDeps(request.loaded, request.log);
       const outcome = await deploy(
         { file: chosen, artifactName: name, stick: request.stick, reboot: config.reboot, ...(request.onProgress ? { onProgress: request.onProgress } : {}) },
         {
-          client,
+          client: await finish.client(),
           journal,
-          readBootEnv,
-          reboot: async () => {
-            const [command, ...args] = config.reboot.command;
-            const result = await runCommand(command ?? 'systemctl', args, { timeoutMs: 60_000 });
-            if (result.code !== 0) throw new Error(`${config.reboot.command.join(' ')} exited ${String(result.code)}: ${result.output.trim().slice(-300)}`);
-          },
+          readBootFacts,
+          reboot: rebootCommand(config),
           sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
           log: request.log,
         },
       );
+      // An update module that needs no reboot: its health check, commit or rollback, now.
+      if (outcome.status === 'installed' && outcome.journal.state === 'ArtifactVerifyReboot') {
+        return { kind: 'deployed', decision, outcome, finished: await finishDeployment(outcome.deployment, finish) };
+      }
       return { kind: 'deployed', decision, outcome };
     } finally {
       await Promise.allSettled([...files.values()].map((f) => f.artifact.close()));
@@ -114,7 +113,17 @@ export async function installCommand(paths: readonly string[], options: InstallO
     else io.stdout.write(`${printable(result.decision.summary)}\n`);
     return INSTALL_EXIT.NOTHING;
   }
+  if (result.finished) return reportFinished(result.finished, options, io);
   return report(result.outcome, options, io);
+}
+
+/** An update that needed no reboot, checked and committed or rolled back in the same run. */
+function reportFinished(finished: FinishResult, options: InstallOptions, io: Io): number {
+  const j = finished.journal;
+  if (options.json) io.stdout.write(JSON.stringify({ outcome: finished.status, rebooting: false, deployment: j, error: finished.status === 'committed' ? null : j.lastError }, null, 2) + '\n');
+  else if (finished.status === 'committed') io.stdout.write(`${printable(`installed and committed ${j.artifactName} (${j.size ?? 0} bytes, sha256 ${j.sha256 ?? ''}); no reboot needed`)}\n`);
+  else io.stderr.write(`usb-updater: ${printable(`${j.artifactName} ${finished.status === 'awaiting-reboot' ? finished.reason : finished.status}${j.lastError ? `: ${j.lastError.code}: ${j.lastError.message}` : ''}`)}\n`);
+  return finished.status === 'committed' ? INSTALL_EXIT.INSTALLED : INSTALL_EXIT.FAILED;
 }
 
 function report(outcome: DeployOutcome, options: InstallOptions, io: Io): number {
@@ -137,6 +146,11 @@ function statusText(journal: JournalRecord | null, history: readonly LedgerEntry
   if (journal === null) lines.push('No deployment recorded.');
   else {
     lines.push(`Deployment ${journal.deploymentId}: ${journal.artifactName}, state ${journal.state} (since ${journal.updatedAt})`);
+    if (journal.classification) lines.push(`  boot after the install: ${journal.classification}${journal.bootFacts ? ` (${journal.bootFacts})` : ''}`);
+    if (journal.health) {
+      lines.push(`  health checks ${journal.health.passed ? 'passed' : 'failed'} in ${(journal.health.durationMs / 1000).toFixed(1)} s${journal.health.deadlineExceeded ? ' (deadline reached)' : ''}`);
+      for (const r of journal.health.results) lines.push(`    ${r.passed ? 'PASS' : 'FAIL'} ${r.name} (${r.type}${r.required ? '' : ', wanted'}, ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}, ${(r.durationMs / 1000).toFixed(1)} s): ${r.message}`);
+    }
     if (journal.lastError) lines.push(`  last error ${journal.lastError.code}: ${journal.lastError.message}`);
   }
   lines.push('', `History (newest first, ${history.length}):`);

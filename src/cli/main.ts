@@ -10,6 +10,7 @@ import { check, CHECK_EXIT } from './check.js';
 import { configCheck } from './config.js';
 import { registerDaemon } from './daemon.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
+import { HEALTH_EXIT, healthCommand } from './health.js';
 import { inspect } from './inspect.js';
 import { INSTALL_EXIT, installCommand, statusCommand } from './install.js';
 import type { Io } from './io.js';
@@ -94,6 +95,23 @@ function buildProgram(io: Io, run: Run): Command {
     .exitOverride()
     .action(async (options: { config: string; json: boolean; limit: number }) => {
       await run(() => statusCommand(options, io), options.json);
+    });
+
+  program
+    .command('health')
+    .description('The boot-time check: resume the deployment in progress, classify this boot (trial boot of the new image, bootloader fallback, no reboot yet), run the health checks on a trial boot, then commit or roll back. Does nothing when nothing is pending.')
+    .option('-c, --config <file>', 'the config file', DEFAULT_CONFIG_PATH)
+    .option('--json', 'print the outcome as one JSON object {status, journal…}', false)
+    .addHelpText(
+      'after',
+      '\nRun by usb-updater-health.service at every boot, and by the daemon when it starts.\n' +
+        'Exit codes: 0 this boot is good (committed, nothing pending, or the install\'s reboot has not happened yet), ' +
+        '3 rolled back: the old image runs again (also a good boot), 4 the new image failed its checks: going back to the old image (not a good boot), ' +
+        '1 an error or a failed deployment, 2 usage error.',
+    )
+    .exitOverride()
+    .action(async (options: { config: string; json: boolean }) => {
+      await run(() => healthCommand(options, io), options.json, (code) => (code === 'USAGE_ERROR' ? HEALTH_EXIT.USAGE : HEALTH_EXIT.FAILED));
     });
 
   const config = program.command('config').description('Work with the config file.').exitOverride();

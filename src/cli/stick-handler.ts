@@ -34,6 +34,8 @@ function auditIdentity(stick: StickIdentity): Record<string, string> {
 export class StickHandler {
   private busy: string | null = null;
   private current: Promise<void> = Promise.resolve();
+  /** Work that must end before any stick is handled (the boot-time check of a pending deployment). */
+  private ready: Promise<void> = Promise.resolve();
   /** Installs waiting for their stick to be pulled out before the reboot (reboot.mode on-removal). */
   private readonly rebootOnRemoval = new Map<string, () => Promise<DeployOutcome>>();
 
@@ -72,6 +74,11 @@ export class StickHandler {
     });
   }
 
+  /** Sticks wait for `work` (which must not reject) before they are handled. */
+  first(work: Promise<void>): void {
+    this.ready = work;
+  }
+
   /** Resolves when the stick being handled, if any, is done. */
   idle(): Promise<void> {
     return this.current;
@@ -79,6 +86,7 @@ export class StickHandler {
 
   private async handle(session: string, stick: StickIdentity): Promise<void> {
     const log = (message: string): void => this.logger.info(message, { session });
+    await this.ready;
     try {
       const result = await this.session({ paths: [stick.mountPoint], loaded: this.config(), media: mediaFacts(stick), stick: auditIdentity(stick), log });
       if (result.kind === 'nothing') {

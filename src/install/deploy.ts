@@ -5,6 +5,7 @@
 
 import { UpdaterError, isUpdaterError } from '../errors/index.js';
 import type { ReadFile } from '../media/index.js';
+import type { BootFacts } from '../health/index.js';
 import type { Deployment, Journal, JournalRecord } from '../state/index.js';
 import { exactBytes } from './exact-bytes.js';
 import type { MenderClient } from './mender-client.js';
@@ -12,8 +13,8 @@ import type { MenderClient } from './mender-client.js';
 export interface DeployDeps {
   client: MenderClient;
   journal: Journal;
-  /** The bootloader environment (fw_printenv), or null where there is none to read. */
-  readBootEnv(): Promise<Record<string, string> | null>;
+  /** The bootloader environment (null where there is none) and the partition on `/`. */
+  readBootFacts(): Promise<BootFacts>;
   /** Asks the system to reboot; resolves once the request was made. */
   reboot(): Promise<void>;
   /** Waits (reboot.delay); injected so tests need not. */
@@ -41,19 +42,23 @@ export type DeployOutcome =
    * Installed; `rebooting` when the reboot was requested. With mode on-removal, `rebootLater` asks
    * for it (the caller calls it once the stick is gone); with never, it is left to someone else.
    */
-  | { status: 'installed'; journal: JournalRecord; rebooting: boolean; rebootLater?: () => Promise<DeployOutcome> }
+  | { status: 'installed'; journal: JournalRecord; deployment: Deployment; rebooting: boolean; rebootLater?: () => Promise<DeployOutcome> }
   /** The install failed; nothing is pending. */
   | { status: 'failed'; journal: JournalRecord; error: UpdaterError };
 
 // 128 KiB reads: larger ones only add garbage between collections while the client sets the pace.
 const INSTALL_CHUNK = 128 * 1024;
 
-/** Refuses to start while the bootloader says a trial boot is pending, whatever our journal says. */
-async function assertBootloaderIdle(deps: DeployDeps): Promise<void> {
-  const env = await deps.readBootEnv();
+/**
+ * Refuses to start while the bootloader says a trial boot is pending, whatever our journal says.
+ * Returns the partition running now: the known-good one the health check falls back to.
+ */
+async function assertBootloaderIdle(deps: DeployDeps): Promise<string | null> {
+  const { env, root } = await deps.readBootFacts();
   if (env?.['upgrade_available'] === '1') {
     throw new UpdaterError('INSTALL_PENDING_UPDATE', 'the bootloader has an update pending (upgrade_available=1): commit or roll it back first; installing now would overwrite a partition in use');
   }
+  return root ?? env?.['mender_boot_part'] ?? null;
 }
 
 async function fail(deployment: Deployment, error: UpdaterError): Promise<DeployOutcome> {
@@ -67,11 +72,11 @@ async function fail(deployment: Deployment, error: UpdaterError): Promise<Deploy
 async function rebootAsConfigured(deployment: Deployment, request: DeployRequest, deps: DeployDeps): Promise<DeployOutcome> {
   if (request.reboot.mode === 'never') {
     deps.log(`installed ${request.artifactName}; reboot to start it (reboot.mode is never)`);
-    return { status: 'installed', journal: deployment.record, rebooting: false };
+    return { status: 'installed', journal: deployment.record, deployment, rebooting: false };
   }
   if (request.reboot.mode === 'on-removal') {
     deps.log(`installed ${request.artifactName}; rebooting once the stick is removed`);
-    return { status: 'installed', journal: deployment.record, rebooting: false, rebootLater: () => requestReboot(deployment, request, deps) };
+    return { status: 'installed', journal: deployment.record, deployment, rebooting: false, rebootLater: () => requestReboot(deployment, request, deps) };
   }
   if (request.reboot.mode === 'delay') {
     deps.log(`installed ${request.artifactName}; rebooting in ${request.reboot.delay / 1000} s`);
@@ -95,13 +100,13 @@ async function requestReboot(deployment: Deployment, request: DeployRequest, dep
     return { status: 'failed', journal: await deployment.advance('failure-recorded'), error: new UpdaterError('INSTALL_FAILED', `reboot failed (${message}) and so did the rollback`) };
   }
   deps.log(`installed ${request.artifactName}; rebooting`);
-  return { status: 'installed', journal: deployment.record, rebooting: true };
+  return { status: 'installed', journal: deployment.record, deployment, rebooting: true };
 }
 
 /** Installs `request.file` through the client. The caller holds the deployment lock. */
 export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<DeployOutcome> {
-  await assertBootloaderIdle(deps);
-  const deployment = await deps.journal.begin({ artifactName: request.artifactName, sourcePath: request.file.path, stick: request.stick, size: request.file.size });
+  const partitionBefore = await assertBootloaderIdle(deps);
+  const deployment = await deps.journal.begin({ artifactName: request.artifactName, sourcePath: request.file.path, stick: request.stick, size: request.file.size, partitionBefore });
   const total = request.file.size;
   const { stream, totals, verify } = exactBytes(request.file, { chunkBytes: INSTALL_CHUNK, ...(request.onProgress ? { onProgress: (bytes) => request.onProgress?.(bytes, total) } : {}) });
   let installed;
@@ -116,8 +121,10 @@ export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<
   const patch = { sha256: totals.sha256(), size: totals.bytes };
   if (!installed.rebootRequired) {
     // An update module that needs no reboot: the health check runs on this boot.
-    return { status: 'installed', journal: await deployment.advance('installed-no-reboot', patch), rebooting: false };
+    return { status: 'installed', journal: await deployment.advance('installed-no-reboot', patch), deployment, rebooting: false };
   }
-  await deployment.advance('installed', patch);
+  // The partition the client switched the bootloader to: the trial boot must run it.
+  const after = await deps.readBootFacts();
+  await deployment.advance('installed', { ...patch, partitionAfter: after.env?.['mender_boot_part'] ?? null });
   return rebootAsConfigured(deployment, request, deps);
 }

@@ -5,8 +5,8 @@ export {
   type Event, type EventOf, type NextOf, type PendingState, type Recovery, type State, type TerminalState,
 } from './machine.js';
 export {
-  JOURNAL_FORMAT, MAX_HISTORY, Deployment, Journal, applyEvent, assertNothingPending, isPending, parseJournal, recoveriesInState, recoveryFor, serializeJournal,
-  type BeginInput, type JournalPatch, type JournalRead, type JournalRecord, type Resumed, type Transition,
+  JOURNAL_FORMAT, MAX_HISTORY, Deployment, Journal, applyEvent, healthSummarySchema, assertNothingPending, isPending, parseJournal, recoveriesInState, recoveryFor, serializeJournal,
+  type BeginInput, type HealthSummary, type JournalPatch, type JournalRead, type JournalRecord, type Resumed, type Transition,
 } from './journal.js';
 export {
   DEFAULT_MAX_ENTRIES, LEDGER_FORMAT, OUTCOMES, Ledger, LedgerHistory, ledgerEntriesFor, parseLedger,

@@ -24,6 +24,25 @@ const transition = z.object({
   /** The boot on which it was entered: a different one now means the machine rebooted since. */
   bootId: z.string().min(1),
 });
+/** One health check's result, as the health runner reports it (src/health). */
+const checkResult = z.object({
+  name: z.string(),
+  type: z.string(),
+  required: z.boolean(),
+  passed: z.boolean(),
+  attempts: z.number().int().nonnegative(),
+  durationMs: z.number().nonnegative(),
+  message: z.string(),
+});
+/** The health checks of the trial boot: the evidence behind a commit or a rollback. */
+export const healthSummarySchema = z.object({
+  passed: z.boolean(),
+  durationMs: z.number().nonnegative(),
+  deadlineExceeded: z.boolean(),
+  results: z.array(checkResult),
+});
+export type HealthSummary = z.infer<typeof healthSummarySchema>;
+
 const journalSchema = z.object({
   format: z.literal(JOURNAL_FORMAT),
   deploymentId: z.string().min(1),
@@ -42,6 +61,12 @@ const journalSchema = z.object({
   state: z.string().refine(isState, 'not a known state'),
   history: z.array(transition).min(1),
   lastError: errorInfo.nullable(),
+  // Added without a format bump: a journal written before them reads as null (not yet classified).
+  /** What the boot after the install was (src/health/classify.ts), with the facts in `bootFacts`. */
+  classification: z.string().nullable().default(null),
+  bootFacts: z.string().nullable().default(null),
+  /** The health checks' results, once they ran. */
+  health: healthSummarySchema.nullable().default(null),
 });
 
 export interface Transition {
@@ -57,7 +82,7 @@ export interface JournalRecord extends Omit<z.infer<typeof journalSchema>, 'stat
 }
 
 /** Fields the runner may fill in as it learns them, with any event. */
-export type JournalPatch = Partial<Pick<JournalRecord, 'sha256' | 'size' | 'partitionBefore' | 'partitionAfter' | 'lastError'>>;
+export type JournalPatch = Partial<Pick<JournalRecord, 'sha256' | 'size' | 'partitionBefore' | 'partitionAfter' | 'lastError' | 'classification' | 'bootFacts' | 'health'>>;
 
 export interface BeginInput {
   artifactName: string;
@@ -235,6 +260,9 @@ export class Journal {
       state: INITIAL_STATE,
       history: [{ state: INITIAL_STATE, event: null, at, bootId: this.deps.bootId }],
       lastError: null,
+      classification: null,
+      bootFacts: null,
+      health: null,
     };
     await this.deps.store.replace('journal.json', serializeJournal(journal));
     return new Deployment(this.deps, this.ledger, journal);

@@ -9,6 +9,7 @@ export { readBootId, readProcessStartTime } from './boot-id.js';
 export { acquireDeploymentLock, isProcessAlive, isStaleHolder, type DeploymentLock, type LockHolder, type LockOptions } from './deployment-lock.js';
 export { DEFAULT_STATE_DIR, LOCK_FILE, fileStateStore, type FileOps } from './state-store.js';
 export { readBootEnv } from './boot-env.js';
+export { MENDER_CONF_PATHS, partitionNumber, readActivePartition, readBootFacts } from './active-partition.js';
 export { describeBlockDevice, decodeUdevString, parseKeyValueLines, type BlockDeviceOptions } from './block-devices.js';
 export { jsonLinesLogger, type Logger } from './logger.js';
 export { realMediaSystem } from './media-system.js';

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { after, describe, it } from 'node:test';
+import { HEALTH_EXIT } from '../../src/cli/health.js';
 import { REPO, needsTool } from '../support/fixtures.js';
 
 const UDEV = `${REPO}udev/`;
@@ -22,9 +23,10 @@ describe('udev and systemd integration', () => {
     writeFileSync(stub, '#!/bin/sh\n');
     chmodSync(stub, 0o755);
     writeFileSync(`${dir}/usb-updater.service`, read('usb-updater.service').replaceAll('/usr/bin/usb-updater', stub));
+    writeFileSync(`${dir}/usb-updater-health.service`, read('usb-updater-health.service').replaceAll('/usr/bin/usb-updater', stub));
     writeFileSync(`${dir}/usb-updater-mount@.service`, read('usb-updater-mount@.service'));
     // A template is verified through an instance.
-    const result = spawnSync('systemd-analyze', ['verify', `${dir}/usb-updater.service`, `${dir}/usb-updater-mount@sdb1.service`], { encoding: 'utf8' });
+    const result = spawnSync('systemd-analyze', ['verify', `${dir}/usb-updater.service`, `${dir}/usb-updater-health.service`, `${dir}/usb-updater-mount@sdb1.service`], { encoding: 'utf8' });
     assert.equal(result.status, 0, result.stderr);
     assert.equal(result.stderr.trim(), '');
   });
@@ -50,5 +52,17 @@ describe('udev and systemd integration', () => {
     const unit = read('usb-updater.service');
     assert.match(unit, /^ExecStart=\/usr\/bin\/usb-updater daemon$/m);
     assert.match(unit, /^Restart=on-failure$/m);
+  });
+
+  it('the boot-time check gates boot-complete.target, counts "rolled back" as a good boot, and runs before the daemon', () => {
+    const unit = read('usb-updater-health.service');
+    assert.match(unit, /^ExecStart=\/usr\/bin\/usb-updater health$/m);
+    assert.match(unit, /^Type=oneshot$/m);
+    assert.match(unit, /^Before=boot-complete\.target$/m);
+    assert.match(unit, /^RequiredBy=boot-complete\.target$/m);
+    // The exit code the command gives when the old image runs again after a rollback.
+    assert.match(unit, new RegExp(`^SuccessExitStatus=${HEALTH_EXIT.ROLLED_BACK}$`, 'm'));
+    assert.match(unit, /^TimeoutStartSec=\S+$/m);
+    assert.match(read('usb-updater.service'), /^After=usb-updater-health\.service$/m);
   });
 });

@@ -11,7 +11,7 @@ import { UpdaterError } from '../../../src/errors/index.js';
 import type { DeployOutcome } from '../../../src/install/index.js';
 import type { StickIdentity } from '../../../src/media/index.js';
 import type { LoadedConfig } from '../../../src/policy/index.js';
-import type { JournalRecord } from '../../../src/state/index.js';
+import type { Deployment, JournalRecord } from '../../../src/state/index.js';
 
 const stick = (name: string): StickIdentity => ({
   device: `/dev/${name}1`, majMin: '8:17', mountPoint: `/run/usb-updater/media/${name}1`, fsType: 'vfat', label: 'UPDATE', removable: true, bus: 'usb',
@@ -27,10 +27,12 @@ function recorder(): { lines: [string, string, Record<string, unknown>][]; logge
 }
 
 const journal = { artifactName: 'release-2.0', deploymentId: 'dep-1' } as JournalRecord;
+// The handler never drives the deployment itself: a placeholder is enough.
+const deployment = {} as Deployment;
 const installed = (rebootLater?: () => Promise<DeployOutcome>): SessionResult => ({
   kind: 'deployed',
   decision: { outcome: 'selected', selected: 'x', summary: 's', mediaReasons: [], running: { artifactName: null, version: null }, candidates: [] },
-  outcome: { status: 'installed', journal, rebooting: rebootLater === undefined, ...(rebootLater ? { rebootLater } : {}) },
+  outcome: { status: 'installed', journal, deployment, rebooting: rebootLater === undefined, ...(rebootLater ? { rebootLater } : {}) },
 });
 
 describe('StickHandler', () => {
@@ -84,7 +86,7 @@ describe('StickHandler', () => {
     let reboots = 0;
     const later = (): Promise<DeployOutcome> => {
       reboots += 1;
-      return Promise.resolve({ status: 'installed', journal, rebooting: true });
+      return Promise.resolve({ status: 'installed', journal, deployment, rebooting: true });
     };
     const handler = new StickHandler(logger, () => ({}) as LoadedConfig, () => Promise.resolve(installed(later)));
     handler.mounted('sdb#1', stick('sdb'));

@@ -61,7 +61,7 @@ function harness(script: Script): { deps: DeployDeps; events: string[]; store: M
   const deps: DeployDeps = {
     client,
     journal,
-    readBootEnv: () => Promise.resolve(script.env === undefined ? { upgrade_available: '0' } : script.env),
+    readBootFacts: () => Promise.resolve({ env: script.env === undefined ? { upgrade_available: '0' } : script.env, root: null }),
     async reboot() {
       events.push(`reboot (journal: ${await stateNow()})`);
       if (script.rebootFails) throw new Error('systemctl reboot exited 1');

@@ -67,6 +67,9 @@ describe('journal record', () => {
       state: 'ArtifactInstall',
       history: [{ state: 'ArtifactInstall', event: null, at: '2026-11-27T10:00:00.000Z', bootId: 'boot-1' }],
       lastError: null,
+      classification: null,
+      bootFacts: null,
+      health: null,
     });
   });
 
@@ -75,6 +78,15 @@ describe('journal record', () => {
       const text = (await storeIn(state)).files.get('journal.json') ?? '';
       assert.equal(serializeJournal(parseJournal(text)), text, state);
     }
+  });
+
+  it('reads a journal written before the boot classification fields existed, as not yet classified', async () => {
+    const text = (await storeIn('ArtifactVerifyReboot')).files.get('journal.json') ?? '';
+    const older = JSON.parse(text) as Record<string, unknown>;
+    for (const key of ['classification', 'bootFacts', 'health']) delete older[key];
+    const parsed = parseJournal(JSON.stringify(older));
+    assert.equal(parsed.state, 'ArtifactVerifyReboot');
+    assert.deepEqual([parsed.classification, parsed.bootFacts, parsed.health], [null, null, null]);
   });
 
   it('advance() persists the new state and patch before it returns, then writes the ledger', async () => {

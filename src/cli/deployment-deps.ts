@@ -1,0 +1,41 @@
+// What a deployment's runner needs from the system, built from the config in one place for the
+// install pipeline and the boot-time check: the state files, the client, the boot facts, the health
+// checks and the reboot command.
+
+import { randomUUID } from 'node:crypto';
+import { detectClient, type FinishDeps, type MenderClient } from '../install/index.js';
+import type { LoadedConfig } from '../policy/index.js';
+import type { HealthSummary, StateDeps } from '../state/index.js';
+import { fileStateStore, readBootFacts, readBootId, runCommand } from '../system/index.js';
+
+export async function stateDeps(dir: string): Promise<StateDeps> {
+  return { store: fileStateStore(dir), now: () => new Date().toISOString(), bootId: await readBootId(), newId: randomUUID };
+}
+
+/** The reboot command of the config; throws when it cannot be run or fails. */
+export function rebootCommand(config: LoadedConfig['config']): () => Promise<void> {
+  return async () => {
+    const [command, ...args] = config.reboot.command;
+    const result = await runCommand(command ?? 'systemctl', args, { timeoutMs: 60_000 });
+    if (result.code !== 0) throw new Error(`${config.reboot.command.join(' ')} exited ${String(result.code)}: ${result.output.trim().slice(-300)}`);
+  };
+}
+
+/** The configured health checks. With none configured, reaching user space is the check. */
+function healthChecker(): () => Promise<HealthSummary> {
+  return () => Promise.resolve({ passed: true, durationMs: 0, deadlineExceeded: false, results: [] });
+}
+
+/** What finishing a deployment needs, from the config. The client is detected on first use, once. */
+export function finishDeps(loaded: LoadedConfig, log: (message: string, fields?: Record<string, unknown>) => void): FinishDeps {
+  let client: Promise<MenderClient> | undefined;
+  return {
+    client: () => (client ??= detectClient(runCommand)),
+    readBootFacts,
+    checkHealth: healthChecker(),
+    // A rollback reboot is not deferred to a delay or the stick's removal: the image that runs failed.
+    reboot: loaded.config.reboot.mode === 'never' ? null : rebootCommand(loaded.config),
+    log,
+  };
+}
+

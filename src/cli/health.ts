@@ -1,0 +1,78 @@
+// `usb-updater health`: the boot-time check. Resumes the deployment the journal holds (if any):
+// classifies this boot, runs the health checks on a trial boot, then commits or rolls back; also
+// what the daemon runs at start before it serves sticks. Exit codes are chosen for systemd: the
+// unit fails (so boot-complete.target is not reached) only when this boot is NOT a good one.
+
+import { recoverAtStartup, type FinishDeps, type FinishResult, type StartupResult } from '../install/index.js';
+import type { LoadedConfig } from '../policy/index.js';
+import { Journal, Ledger } from '../state/index.js';
+import { acquireDeploymentLock } from '../system/index.js';
+import { loadPolicy } from './config.js';
+import { finishDeps, stateDeps } from './deployment-deps.js';
+import type { Io } from './io.js';
+import { printable } from './printable.js';
+
+/**
+ * 0 this boot is good (committed, nothing pending, or the install's reboot not done yet); 1 an
+ * error, or the deployment failed; 2 usage; 3 rolled back, the old image runs (a good boot: the
+ * unit lists 3 in SuccessExitStatus); 4 the new image failed its checks and the device is going
+ * back to the old one (this boot is not good).
+ */
+export const HEALTH_EXIT = { OK: 0, FAILED: 1, USAGE: 2, ROLLED_BACK: 3, ROLLING_BACK: 4 } as const;
+
+/** The boot-time recovery under the deployment lock. */
+export async function runBootCheck(loaded: LoadedConfig, log: FinishDeps['log']): Promise<StartupResult> {
+  const deps = await stateDeps(loaded.config.state.dir);
+  const lock = await acquireDeploymentLock(loaded.config.state.dir, { bootId: deps.bootId, now: deps.now() });
+  try {
+    return await recoverAtStartup(new Journal(deps, new Ledger(deps)), finishDeps(loaded, log));
+  } finally {
+    await lock.release();
+  }
+}
+
+export function healthExitCode(result: StartupResult): number {
+  switch (result.status) {
+    case 'nothing-pending':
+    case 'committed':
+    case 'journal-set-aside':
+      return HEALTH_EXIT.OK;
+    case 'rolled-back':
+      return HEALTH_EXIT.ROLLED_BACK;
+    case 'failed':
+      return HEALTH_EXIT.FAILED;
+    case 'awaiting-reboot':
+      // Waiting for the install's own reboot is fine; waiting to go back to the old image is not.
+      return result.journal.state === 'ArtifactReboot' ? HEALTH_EXIT.OK : HEALTH_EXIT.ROLLING_BACK;
+  }
+}
+
+/** One line for people (and a stable start for grep): what this boot's check ended in. */
+export function describeStartup(result: StartupResult): string {
+  switch (result.status) {
+    case 'nothing-pending':
+      return result.foreignUpdate ? 'nothing pending of ours; the bootloader has an update pending that usb-updater did not start: left alone' : 'nothing pending';
+    case 'journal-set-aside':
+      return `the journal could not be read (${result.reason}); ${result.rolledBack ? 'the pending update was rolled back; ' : ''}set aside as ${result.path}`;
+    case 'awaiting-reboot':
+      return `${result.journal.artifactName}: ${result.reason}`;
+    default:
+      return `${result.status} ${result.journal.artifactName}${describeFinish(result)}`;
+  }
+}
+
+function describeFinish(result: FinishResult): string {
+  const j = result.journal;
+  const parts = [j.classification ? `boot: ${j.classification}` : '', j.health ? `checks ${j.health.passed ? 'passed' : 'failed'} in ${(j.health.durationMs / 1000).toFixed(1)} s` : '', j.lastError && result.status !== 'committed' ? `${j.lastError.code}: ${j.lastError.message}` : ''];
+  const text = parts.filter((p) => p !== '').join('; ');
+  return text === '' ? '' : ` (${text})`;
+}
+
+/** `usb-updater health [--config FILE] [--json]`. */
+export async function healthCommand(options: { config: string; json: boolean }, io: Io): Promise<number> {
+  const loaded = await loadPolicy(options.config, io);
+  const result = await runBootCheck(loaded, (message) => io.stderr.write(`${printable(message)}\n`));
+  if (options.json) io.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  else io.stdout.write(`${printable(describeStartup(result))}\n`);
+  return healthExitCode(result);
+}
