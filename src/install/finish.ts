@@ -106,13 +106,24 @@ async function rollbackReboot(journal: JournalRecord, deps: FinishDeps): Promise
   return { stop: 'rebooting into the old image', rebooting: true };
 }
 
-/** ArtifactFailure: make sure nothing stays pending in the client, then record. Never fails. */
+/** After a rollback outside the normal path: when the bootloader now points away from the image that runs, go back now. */
+async function rebootIfPointedElsewhere(deps: FinishDeps): Promise<void> {
+  const after = await deps.readBootFacts();
+  const bootPart = after.env?.['mender_boot_part'];
+  if (bootPart !== undefined && after.root !== null && after.root !== bootPart && deps.reboot !== null) await deps.reboot();
+}
+
+/**
+ * ArtifactFailure: make sure nothing stays pending in the client, then record. Never fails. When
+ * that rollback pointed the bootloader back while the failed image runs, reboot into the old one.
+ */
 async function failure(journal: JournalRecord, deps: FinishDeps): Promise<Step> {
   try {
     const facts = await deps.readBootFacts();
     if (facts.env?.['upgrade_available'] === '1') {
       const result = await (await deps.client()).rollback();
       deps.log(`an update was still pending after the failure of ${journal.artifactName}: mender rollback exited ${String(result.code)}`);
+      if (result.code === 0) await rebootIfPointedElsewhere(deps);
     }
   } catch (err) {
     deps.log(`could not make sure nothing is pending after the failure of ${journal.artifactName}: ${(err as Error).message}`);
@@ -213,9 +224,6 @@ async function setAside(journal: Journal, deps: FinishDeps, reason: string): Pro
     if (!rolledBack) throw new UpdaterError('STATE_CORRUPT', `the journal cannot be read (${reason}) and the pending update could not be rolled back: mender rollback exited ${String(result.code)}`);
   }
   const path = await journal.setAsideUnreadable();
-  const after = await deps.readBootFacts();
-  // The rollback pointed the bootloader back at the old image; if the new one runs, go back now.
-  const bootPart = after.env?.['mender_boot_part'];
-  if (rolledBack && bootPart !== undefined && after.root !== null && after.root !== bootPart && deps.reboot !== null) await deps.reboot();
+  if (rolledBack) await rebootIfPointedElsewhere(deps);
   return { status: 'journal-set-aside', path, rolledBack, reason };
 }

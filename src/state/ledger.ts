@@ -19,7 +19,14 @@ const FAILED_OUTCOMES: readonly Outcome[] = ['rolled-back', 'failed'];
  */
 const SOURCE_FAULTS: readonly string[] = ['IO_ERROR', 'MEDIA_GONE', 'MEDIA_TIMEOUT', 'INSTALL_SOURCE_CHANGED'];
 
-const countsAgainst = (e: LedgerEntry): boolean => FAILED_OUTCOMES.includes(e.outcome) && !(e.error !== null && SOURCE_FAULTS.includes(e.error.code));
+/**
+ * Rollbacks that were the device's, not the artifact's: an install cut short (a power cut, the
+ * daemon stopped) is rolled back at the next start, and says nothing about the artifact.
+ */
+const DEVICE_CAUSES: readonly string[] = ['interrupted'];
+
+const countsAgainst = (e: LedgerEntry): boolean =>
+  FAILED_OUTCOMES.includes(e.outcome) && !(e.error !== null && SOURCE_FAULTS.includes(e.error.code)) && !(e.cause !== null && DEVICE_CAUSES.includes(e.cause));
 export const DEFAULT_MAX_ENTRIES = 1000;
 
 const entrySchema = z.object({

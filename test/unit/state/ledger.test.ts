@@ -50,6 +50,15 @@ describe('ledger', () => {
     assert.equal(history.hasFailedBefore('bad'), true);
   });
 
+  it('an install cut short (power cut, daemon stopped) and rolled back at the next start does not count against the artifact', async () => {
+    const ledger = new Ledger(testDeps(memoryStore()));
+    await ledger.append({ ...entry('cut', 'rolled-back'), cause: 'interrupted' });
+    await ledger.append({ ...entry('bad', 'rolled-back'), cause: 'checks-failed' });
+    const history = await ledger.read();
+    assert.deepEqual(history.failedArtifacts(), ['bad']);
+    assert.equal(history.hasFailedBefore('cut'), false);
+  });
+
   it('gives the last outcome, overall and per artifact, and the newest entries first', async () => {
     const ledger = new Ledger(testDeps(memoryStore()));
     for (const e of [entry('r-1', 'installed'), entry('r-1', 'committed'), entry('r-2', 'installed'), entry('r-2', 'rolled-back')]) await ledger.append(e);
