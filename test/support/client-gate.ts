@@ -4,12 +4,12 @@
 // (`go-POINT`), or until the test cuts the power. Then it runs the real program unchanged.
 //   mender       points `version`, `install`, `commit`, `rollback`, `show-artifact`… (the verb), before
 //                the real client runs, and `VERB-done` after it ran; `fail-VERB` makes the verb
-//                exit 1 without running the client.
+//                exit 1 without running the client; every verb called is listed in `calls`.
 //   fw_printenv  point `printenv`.
 //   command(name, then): a script of our own (a health check, the reboot command), point `name`.
 // Gate files live in a host folder under /tmp, which the simulator shares at the same path.
 
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The PATH of a boot of the simulator. */
@@ -46,6 +46,7 @@ export class Gate {
       'verb=other',
       'for arg in "$@"; do case "$arg" in -*) ;; *) verb=$arg; break ;; esac; done',
       'case " $* " in *" --version "*) verb=version ;; esac',
+      'echo "$verb" >> "$GATE/calls"',
       'hold "$verb"',
       'if [ -e "$GATE/fail-$verb" ]; then echo "gate: mender $verb made to fail" >&2; exit 1; fi',
       'if [ ! -e "$GATE/hold-$verb-done" ]; then exec /usr/bin/mender "$@"; fi',
@@ -91,6 +92,11 @@ export class Gate {
 
   release(point: string): void {
     writeFileSync(join(this.dir, `go-${point}`), '');
+  }
+
+  /** The `mender` verbs called through the gate so far, in order. */
+  calls(): string[] {
+    return existsSync(join(this.dir, 'calls')) ? readFileSync(join(this.dir, 'calls'), 'utf8').split('\n').filter((l) => l !== '') : [];
   }
 
   /** Makes `mender VERB` exit 1 (true) or run again (false). */

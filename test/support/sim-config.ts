@@ -8,9 +8,10 @@ import { KEYS } from './fixtures.js';
 
 /**
  * Writes the config to `path`. With `mediaRoot`, ext4 sticks mounted under it count as media,
- * loop devices included: the test sticks are images on loop devices (tests only).
+ * loop devices included: the test sticks are images on loop devices (tests only). `health`: the
+ * lines of the health section; `rebootCommand`: instead of the simulator's own (a gate, say).
  */
-export function writeSimConfig(path: string, options: { mediaRoot?: string } = {}): void {
+export function writeSimConfig(path: string, options: { mediaRoot?: string; rebootCommand?: string; health?: readonly string[] } = {}): void {
   const media = options.mediaRoot === undefined ? [] : ['media:', `  roots: [${options.mediaRoot}]`, '  filesystems: [ext4]', '  allow_loop_devices: true'];
   const lines = [
     'device:',
@@ -21,7 +22,8 @@ export function writeSimConfig(path: string, options: { mediaRoot?: string } = {
     'state:',
     '  dir: /data/usb-updater',
     'reboot:',
-    `  command: [${REBOOT_COMMAND}]`,
+    `  command: [${options.rebootCommand ?? REBOOT_COMMAND}]`,
+    ...(options.health === undefined ? [] : ['health:', ...options.health.map((line) => `  ${line}`)]),
   ];
   writeFileSync(path, `${lines.join('\n')}\n`);
 }

@@ -36,6 +36,8 @@ export interface SingleFileArtifactSpec {
    * matching clears_artifact_provides entry), so the payload provides exactly `provides`.
    */
   noDefaults?: boolean;
+  /** `-k`: a private key (PEM file) to sign with. */
+  signKey?: string;
 }
 
 const run = promisify(execFile);
@@ -59,6 +61,7 @@ export function singleFileArtifactArgs(spec: SingleFileArtifactSpec, stage: stri
     ...pairs('--provides', spec.provides),
     ...repeat('--clears-provides', spec.clearsProvides),
     ...(spec.noDefaults ? ['--no-default-software-version', '--no-default-clears-provides'] : []),
+    ...(spec.signKey === undefined ? [] : ['--key', spec.signKey]),
     // The module reads these three files from the payload: where to put the file, its name, its mode.
     ...['dest_dir', 'filename', 'permissions', fileName].flatMap((file) => ['--file', join(stage, file)]),
     '--output-path', spec.output,
