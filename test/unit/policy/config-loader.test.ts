@@ -168,6 +168,7 @@ const DEFAULTS: Omit<Config, 'signature'> = {
   media: { roots: ['/run/usb-updater/media'], filesystems: ['vfat', 'exfat', 'ext4', 'ext3', 'ext2', 'ntfs3', 'iso9660', 'udf'], allow_loop_devices: false, labels: [], uuids: [], usb: [] },
   state: { dir: '/data/usb-updater' },
   reboot: { mode: 'immediate', delay: 10000, command: ['systemctl', 'reboot'] },
+  health: { deadline: 300000, checks: [] },
 };
 
 async function loaded(text: string, file = FILE): Promise<Extract<LoadResult, { ok: true }>['loaded']> {
