@@ -276,7 +276,6 @@ const health = z
     deadline: duration.pipe(z.number().min(1000, 'must be at least 1s')).prefault('5m').describe('Time allowed for all checks together; a check still failing or running then fails (HEALTH_TIMEOUT).'),
     checks: z
       .array(healthCheck)
-      .default([])
       .superRefine((checks, ctx) => {
         const seen = new Map<string, number>();
         checks.forEach((check, index) => {
@@ -285,6 +284,7 @@ const health = z
           else ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicate check name "${check.name}": health.checks[${first}] has it already` });
         });
       })
+      .prefault([])
       .describe('Checks run together at the first boot of a new image: systemd-unit, http, tcp, command, file. None: the boot passes once it reaches user space.'),
   })
   .describe('Health checks that decide whether a new image is committed or rolled back.');
