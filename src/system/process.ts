@@ -82,7 +82,8 @@ export function runCommand(command: string, args: readonly string[], options: Ru
     });
     child.on('close', (code, exitSignal) => {
       cleanUp();
-      if (group && signal?.aborted === true) reject(signal.reason);
+      // Like spawn's own `signal` option: an AbortError whose cause is the abort's reason.
+      if (group && signal?.aborted === true) reject(Object.assign(new Error(`${command} was aborted`, { cause: signal.reason }), { name: 'AbortError', code: 'ABORT_ERR' }));
       else resolve({ code, signal: exitSignal, output, stdout, timedOut });
     });
   });
