@@ -20,6 +20,7 @@ const errorMessage = (err: unknown): string => (err instanceof Error ? err.messa
 
 /** One attempt: the probe against its timeout. null when the run was stopped (deadline or abort) first. */
 async function attempt(check: HealthCheck, system: HealthSystem, run: AbortSignal): Promise<ProbeResult | null> {
+  if (run.aborted) return null;
   const controller = new AbortController();
   const stop = (): void => controller.abort(run.reason);
   run.addEventListener('abort', stop, { once: true });
@@ -31,7 +32,6 @@ async function attempt(check: HealthCheck, system: HealthSystem, run: AbortSigna
     );
     // A probe that throws is a failed attempt, not a failed run: the next attempt may fare better.
     const probed = system.probes.probe(check, controller.signal).catch((err: unknown): ProbeResult => ({ passed: false, message: `${describeTarget(check)}: ${errorMessage(err)}` }));
-    if (run.aborted) return null;
     return await Promise.race([probed, timedOut, stopped]);
   } finally {
     // Ends the timeout's sleep, and tells a probe still running (a timed-out command) to stop.

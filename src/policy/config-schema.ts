@@ -222,52 +222,53 @@ const httpUrl = z
   // The URL is written to the logs and the journal with every result.
   .refine((value) => !isHttpUrl(value) || (new URL(value).username === '' && new URL(value).password === ''), 'must not hold a user name or password (it is written to the logs)');
 
-const systemdUnitCheck = z
-  .strictObject({
-    type: z.literal('systemd-unit'),
-    ...checkCommon('10s'),
-    unit: unitName.describe('The unit (app.service). Healthy only when active: activating (a Restart=always loop looks like this) is retried, failed fails at once.'),
-  })
-  .describe('A systemd unit is active.');
+/** A check of one type: `type`, the keys every check has, then its own keys. */
+function checkOf<T extends string, Shape extends z.ZodRawShape>(type: T, defaultTimeout: string, shape: Shape, description: string) {
+  return z.strictObject({ type: z.literal(type), ...checkCommon(defaultTimeout), ...shape }).describe(description);
+}
 
-const httpCheck = z
-  .strictObject({
-    type: z.literal('http'),
-    ...checkCommon('5s'),
+const systemdUnitCheck = checkOf(
+  'systemd-unit',
+  '10s',
+  { unit: unitName.describe('The unit (app.service). Healthy only when active: activating (a Restart=always loop looks like this) is retried, failed fails at once.') },
+  'A systemd unit is active.',
+);
+
+const httpCheck = checkOf(
+  'http',
+  '5s',
+  {
     url: httpUrl.describe('The URL to GET. Redirects are not followed: a 3xx answer is a status like any other.'),
     status: z.array(z.number().int().min(100).max(599)).min(1, 'must list at least one status').default([200]).describe('The statuses that count as healthy.'),
     insecure: z
       .boolean()
       .default(false)
       .describe('https only: accept a certificate that does not verify (self-signed). Off by default: the certificate must verify against the system CAs and name the host.'),
-  })
-  .describe('An HTTP(S) GET answers with an expected status.');
+  },
+  'An HTTP(S) GET answers with an expected status.',
+);
 
-const tcpCheck = z
-  .strictObject({
-    type: z.literal('tcp'),
-    ...checkCommon('5s'),
+const tcpCheck = checkOf(
+  'tcp',
+  '5s',
+  {
     host: z.string().min(1, 'must not be empty').describe('Host name or IP address.'),
     port: z.number().int().min(1).max(65535).describe('TCP port that must accept a connection.'),
-  })
-  .describe('A TCP port accepts a connection.');
+  },
+  'A TCP port accepts a connection.',
+);
 
-const commandCheck = z
-  .strictObject({
-    type: z.literal('command'),
-    ...checkCommon('30s'),
+const commandCheck = checkOf(
+  'command',
+  '30s',
+  {
     command: z.array(z.string().min(1, 'must not be empty')).min(1, 'must name the command').describe('The program (an absolute path, or a name on PATH) and its arguments; run without a shell. Healthy when it exits 0.'),
     env: z.record(z.string(), z.string()).default({}).describe("Variables added to the service's environment for this command."),
-  })
-  .describe('A command exits 0.');
+  },
+  'A command exits 0.',
+);
 
-const fileCheck = z
-  .strictObject({
-    type: z.literal('file'),
-    ...checkCommon('5s'),
-    path: absolutePath.describe('A path that must exist (any type: file, folder, socket; links are followed).'),
-  })
-  .describe('A file exists.');
+const fileCheck = checkOf('file', '5s', { path: absolutePath.describe('A path that must exist (any type: file, folder, socket; links are followed).') }, 'A file exists.');
 
 const healthCheck = z.discriminatedUnion('type', [systemdUnitCheck, httpCheck, tcpCheck, commandCheck, fileCheck]);
 
