@@ -39,6 +39,8 @@ export const ERROR_CODES = {
   INSTALL_PENDING_UPDATE: 'an install was asked for while a deployment is still pending',
   MEDIA_BAD_OPTION: 'a media option is unusable: a media root that is not an absolute path, or no allowed filesystem type',
   MEDIA_MOUNT_TABLE: 'the kernel mount table (/proc/self/mountinfo) cannot be read',
+  HEALTH_CHECK_FAILED: 'a required health check failed on every attempt, or at once (a failed or unknown systemd unit)',
+  HEALTH_TIMEOUT: 'a required health check had not passed when the overall health deadline (health.deadline) was reached',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

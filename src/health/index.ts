@@ -1,5 +1,10 @@
-// Public surface of the health domain: what the boot after an install was, and the checks' verdict.
+// Public surface of the health domain: what the boot after an install was (the classification),
+// the pure runner and verdict of the health checks, and the ports the system fills.
 export {
   CLASSIFICATIONS, afterRollback, alreadyCommitted, backOnOldImage, classifyBoot, describeBoot, runningImage,
   type BootFacts, type Classification, type DeploymentFacts,
 } from './classify.js';
+export { runHealthChecks, type RunHealthOptions } from './checks.js';
+export { assertHealthy, healthVerdict, type HealthVerdict } from './verdict.js';
+export { describeTarget, excerpt, EXCERPT_CHARS } from './target.js';
+export type { CheckResult, HealthCheck, HealthClock, HealthFailureCode, HealthProbes, HealthReport, HealthSystem, ProbeResult } from './model.js';

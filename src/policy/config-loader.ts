@@ -42,17 +42,32 @@ export function formatProblem(problem: ConfigProblem): string {
 // Aliases can expand a small file into a huge structure ("billion laughs"); a config needs few.
 const MAX_ALIAS_COUNT = 100;
 
-type JsonSchemaNode = { properties?: Record<string, JsonSchemaNode>; items?: JsonSchemaNode; anyOf?: JsonSchemaNode[] };
+type JsonSchemaNode = { properties?: Record<string, JsonSchemaNode>; items?: JsonSchemaNode; oneOf?: JsonSchemaNode[]; const?: unknown };
 
-/** The keys the schema knows for the map at `path` (for "did you mean"). */
-function knownKeys(path: KeyPath): string[] {
+/**
+ * Of a union's options (a health check of each type), the one whose constant keys (`type`) match
+ * what was written; the node itself when it is no union.
+ */
+function branchFor(node: JsonSchemaNode, data: unknown): JsonSchemaNode | undefined {
+  if (node.oneOf === undefined) return node;
+  const written = (data ?? {}) as Record<string, unknown>;
+  return node.oneOf.find((option) => Object.entries(option.properties ?? {}).every(([key, child]) => child.const === undefined || child.const === written[key]));
+}
+
+/** The keys the schema knows for the map at `path` in `data` (for "did you mean"). */
+function knownKeys(path: KeyPath, data: unknown): string[] {
   let node: JsonSchemaNode | undefined = configJsonSchema();
+  let value = data;
   for (const segment of path) {
     if (node === undefined) return [];
     node = typeof segment === 'number' ? node.items : node.properties?.[segment];
+    value = (value as Record<string | number, unknown> | null | undefined)?.[segment];
+    node = node === undefined ? undefined : branchFor(node, value);
   }
   return Object.keys(node?.properties ?? {});
 }
+
+const quoted = (values: readonly unknown[]): string => values.map((v) => JSON.stringify(v)).join(', ');
 
 function describeValue(value: unknown): string {
   if (value === null || value === undefined) return 'nothing';
@@ -63,12 +78,22 @@ function describeValue(value: unknown): string {
 
 const EXPECTED: Record<string, string> = { object: 'a map of keys', array: 'a list', string: 'a string', boolean: 'true or false', number: 'a number', int: 'a whole number' };
 
+/** A union told apart by one key (a health check's `type`) that matched none: say which exist, and the closest. */
+function discriminatorMessage(key: string, options: readonly unknown[], input: unknown): string {
+  const written = (input as Record<string, unknown> | null | undefined)?.[key];
+  if (written === undefined) return `missing: must be one of ${quoted(options)}`;
+  const suggestion = typeof written === 'string' ? closest(written, options.map(String)) : null;
+  const hint = suggestion === null ? '' : `: did you mean "${suggestion}"?`;
+  return `must be one of ${quoted(options)}, got ${describeValue(written)}${hint}`;
+}
+
 /** Messages in the words of someone editing YAML rather than of the validation library. */
 function messageFor(issue: z.core.$ZodRawIssue): string | undefined {
   switch (issue.code) {
     case 'invalid_type':
       return `expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${describeValue(issue.input)}`;
     case 'invalid_union':
+      if (issue.discriminator !== undefined && Array.isArray(issue.options)) return discriminatorMessage(issue.discriminator, issue.options, issue.input);
       return `not a valid value: got ${describeValue(issue.input)}`;
     case 'invalid_value':
       return `must be ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${describeValue(issue.input)}`;
@@ -87,12 +112,12 @@ function dropEmptySections(data: unknown): unknown {
   return Object.fromEntries(Object.entries(data).filter(([, value]) => value !== null));
 }
 
-function problemsFromIssues(doc: Document, lines: LineCounter, file: string, issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
+function problemsFromIssues(doc: Document, lines: LineCounter, file: string, data: unknown, issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const issue of issues) {
     const path = issue.path.filter((s): s is string | number => typeof s !== 'symbol');
     if (issue.code === 'unrecognized_keys') {
-      const known = knownKeys(path);
+      const known = knownKeys(path, data);
       for (const key of issue.keys) {
         const suggestion = closest(key, known);
         const hint = suggestion ? `did you mean "${suggestion}"?` : `known keys here: ${known.join(', ')}`;
@@ -151,7 +176,7 @@ export async function loadConfig(text: string, file: string, options: LoadOption
   }
   const parsed = configSchema.safeParse(dropEmptySections(data), { error: messageFor });
   const { keys, problems } = await readKeys(doc, lines, file, data, options);
-  if (!parsed.success) problems.push(...problemsFromIssues(doc, lines, file, parsed.error.issues));
+  if (!parsed.success) problems.push(...problemsFromIssues(doc, lines, file, data, parsed.error.issues));
   if (!parsed.success || problems.length > 0) return { ok: false, problems: sortProblems(problems) };
   return { ok: true, loaded: { file, config: parsed.data, keys } };
 }

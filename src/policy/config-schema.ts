@@ -186,6 +186,110 @@ const reboot = z
   })
   .describe('Rebooting into the new partition.');
 
+// Health checks: what the trial boot of a new image must show before it is committed. Every check
+// has a name, is required (a failure rolls back) or wanted (logged only), and is tried once plus
+// `retries` more times, each attempt bounded by `timeout`, `interval` apart. Defaults per type.
+
+const checkName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit');
+
+/** The keys every check has; `timeout` defaults per type (a command may take longer than a stat). */
+function checkCommon(defaultTimeout: string) {
+  return {
+    name: checkName.describe('Unique name of the check, for the logs, the journal and `usb-updater status`.'),
+    required: z.boolean().default(true).describe('true: the update is rolled back when this check fails. false ("wanted"): a failure is logged as a warning, never fatal.'),
+    timeout: duration.pipe(z.number().min(100, 'must be at least 100ms')).prefault(defaultTimeout).describe(`Time allowed for one attempt (default ${defaultTimeout}).`),
+    retries: z.number().int().min(0).max(1000).default(3).describe('Attempts after the first one fails (0: one attempt only).'),
+    interval: duration.prefault('5s').describe('Pause between two attempts.'),
+  };
+}
+
+// systemd's own rule for unit names, and never a leading dash: the name is an argument of systemctl.
+const unitName = z
+  .string()
+  .regex(/^[A-Za-z0-9:_.\\@][A-Za-z0-9:_.\\@-]{0,254}$/, 'must be a systemd unit name (letters, digits, : _ . \\ @ -; not starting with -), e.g. app.service');
+
+function isHttpUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+}
+
+const httpUrl = z
+  .string()
+  .refine(isHttpUrl, 'must be an http:// or https:// URL with a host, e.g. http://127.0.0.1:8080/health')
+  // The URL is written to the logs and the journal with every result.
+  .refine((value) => !isHttpUrl(value) || (new URL(value).username === '' && new URL(value).password === ''), 'must not hold a user name or password (it is written to the logs)');
+
+/** A check of one type: `type`, the keys every check has, then its own keys. */
+function checkOf<T extends string, Shape extends z.ZodRawShape>(type: T, defaultTimeout: string, shape: Shape, description: string) {
+  return z.strictObject({ type: z.literal(type), ...checkCommon(defaultTimeout), ...shape }).describe(description);
+}
+
+const systemdUnitCheck = checkOf(
+  'systemd-unit',
+  '10s',
+  { unit: unitName.describe('The unit (app.service). Healthy only when active: activating (a Restart=always loop looks like this) is retried, failed fails at once.') },
+  'A systemd unit is active.',
+);
+
+const httpCheck = checkOf(
+  'http',
+  '5s',
+  {
+    url: httpUrl.describe('The URL to GET. Redirects are not followed: a 3xx answer is a status like any other.'),
+    status: z.array(z.number().int().min(100).max(599)).min(1, 'must list at least one status').default([200]).describe('The statuses that count as healthy.'),
+    insecure: z
+      .boolean()
+      .default(false)
+      .describe('https only: accept a certificate that does not verify (self-signed). Off by default: the certificate must verify against the system CAs and name the host.'),
+  },
+  'An HTTP(S) GET answers with an expected status.',
+);
+
+const tcpCheck = checkOf(
+  'tcp',
+  '5s',
+  {
+    host: z.string().min(1, 'must not be empty').describe('Host name or IP address.'),
+    port: z.number().int().min(1).max(65535).describe('TCP port that must accept a connection.'),
+  },
+  'A TCP port accepts a connection.',
+);
+
+const commandCheck = checkOf(
+  'command',
+  '30s',
+  {
+    command: z.array(z.string().min(1, 'must not be empty')).min(1, 'must name the command').describe('The program (an absolute path, or a name on PATH) and its arguments; run without a shell. Healthy when it exits 0.'),
+    env: z.record(z.string(), z.string()).default({}).describe("Variables added to the service's environment for this command."),
+  },
+  'A command exits 0.',
+);
+
+const fileCheck = checkOf('file', '5s', { path: absolutePath.describe('A path that must exist (any type: file, folder, socket; links are followed).') }, 'A file exists.');
+
+const healthCheck = z.discriminatedUnion('type', [systemdUnitCheck, httpCheck, tcpCheck, commandCheck, fileCheck]);
+
+const health = z
+  .strictObject({
+    deadline: duration.pipe(z.number().min(1000, 'must be at least 1s')).prefault('5m').describe('Time allowed for all checks together; a check still failing or running then fails (HEALTH_TIMEOUT).'),
+    checks: z
+      .array(healthCheck)
+      .superRefine((checks, ctx) => {
+        const seen = new Map<string, number>();
+        checks.forEach((check, index) => {
+          const first = seen.get(check.name);
+          if (first === undefined) seen.set(check.name, index);
+          else ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicate check name "${check.name}": health.checks[${first}] has it already` });
+        });
+      })
+      .prefault([])
+      .describe('Checks run together at the first boot of a new image: systemd-unit, http, tcp, command, file. None: the boot passes once it reaches user space.'),
+  })
+  .describe('Health checks that decide whether a new image is committed or rolled back.');
+
 export const configSchema = z
   .strictObject({
     version: z.literal(1).default(1).describe('Format of this file. Only 1 exists.'),
@@ -198,6 +302,7 @@ export const configSchema = z
     media: media.prefault({}),
     state: state.prefault({}),
     reboot: reboot.prefault({}),
+    health: health.prefault({}),
   })
   .superRefine((config, ctx) => {
     if (config.signature.required && config.signature.keys.length === 0) {
@@ -208,6 +313,9 @@ export const configSchema = z
 
 /** The config after validation: every default filled in, sizes in bytes, durations in milliseconds. */
 export type Config = z.output<typeof configSchema>;
+
+/** One health check after validation (durations in milliseconds). */
+export type HealthCheck = z.output<typeof healthCheck>;
 
 /** The JSON Schema (draft 2020-12) of the file as written, for editors. */
 export function configJsonSchema(): Record<string, unknown> {

@@ -21,6 +21,19 @@ export function parseDuration(text: string): number | null {
   return Number.isFinite(total) ? Math.round(total) : null;
 }
 
+/** `5m`, `1m30s`, `250ms`: milliseconds written the way the config file takes them. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000 || ms % 1000 !== 0) return `${ms}ms`;
+  const parts: string[] = [];
+  let rest = ms / 1000;
+  for (const [unit, seconds] of [['h', 3600], ['m', 60], ['s', 1]] as const) {
+    const amount = Math.floor(rest / seconds);
+    rest -= amount * seconds;
+    if (amount > 0) parts.push(`${amount}${unit}`);
+  }
+  return parts.join('');
+}
+
 // Binary units are what people mean for media; decimal ones are accepted and taken literally.
 const SIZE_UNITS: Record<string, number> = {
   '': 1,

@@ -18,3 +18,5 @@ export { untilOutputClosed, untilSignal } from './signals.js';
 export { startUsbMonitor, toUsbDevice, type UsbChange, type UsbMonitorOptions } from './usb-monitor.js';
 export { watchDirectories, watchFile } from './watch-paths.js';
 export { assertStandalone, findMenderDaemon } from './mender-daemon.js';
+export { realHealthProbes, type HealthProbeOptions } from './health-probes.js';
+export { monotonicClock } from './monotonic-clock.js';

@@ -1,6 +1,7 @@
-// Running external commands (the Mender client, fw_printenv, the reboot command): a bounded capture
-// of their output and a timeout (a byte stream for a command's input goes through fifo-input.ts). A
-// command that cannot be started is an error; one that exits non-zero is a result, for the caller.
+// Running external commands (the Mender client, fw_printenv, the reboot command, health checks): a
+// bounded capture of their output and a timeout (a byte stream for a command's input goes through
+// fifo-input.ts). A command that cannot be started is an error; one that exits non-zero is a
+// result, for the caller.
 
 import { spawn } from 'node:child_process';
 
@@ -20,15 +21,37 @@ export interface RunOptions {
   /** Characters of output kept (the tail); default 64 KiB. */
   maxOutput?: number;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Run it in a process group of its own, and kill the whole group with SIGKILL on timeout, on
+   * abort, and when the command exits: a script's children, and whatever it left running, go with
+   * it (they would otherwise hold its output open, and outlive the timeout). For commands we do not
+   * know, such as health checks. (A process that starts a new session escapes it.)
+   */
+  killGroup?: boolean;
 }
 
 const keepTail = (text: string, max: number): string => (text.length > max ? text.slice(text.length - max) : text);
 
-/** Runs `command` with `args` (no shell). Rejects only when it cannot be started. */
+/** Runs `command` with `args` (no shell). Rejects only when it cannot be started, or when `signal` aborts it. */
 export function runCommand(command: string, args: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
   const max = options.maxOutput ?? 64 * 1024;
+  const group = options.killGroup === true;
+  const { signal } = options;
   return new Promise((resolve, reject) => {
-    const child = spawn(command, [...args], { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env, ...(options.signal ? { signal: options.signal } : {}) });
+    const child = spawn(command, [...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: options.env ?? process.env,
+      detached: group,
+      ...(signal && !group ? { signal } : {}),
+    });
+    const killGroup = (): void => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // ESRCH: the whole group has already gone.
+      }
+    };
     let output = '';
     let stdout = '';
     let timedOut = false;
@@ -41,15 +64,27 @@ export function runCommand(command: string, args: readonly string[], options: Ru
     });
     const timer = options.timeoutMs === undefined ? null : setTimeout(() => {
       timedOut = true;
-      child.kill('SIGKILL');
+      if (group) killGroup();
+      else child.kill('SIGKILL');
     }, options.timeoutMs);
-    child.on('error', (err) => {
+    if (group) {
+      signal?.addEventListener('abort', killGroup, { once: true });
+      if (signal?.aborted === true) killGroup();
+      child.on('exit', killGroup);
+    }
+    const cleanUp = (): void => {
       if (timer) clearTimeout(timer);
+      signal?.removeEventListener('abort', killGroup);
+    };
+    child.on('error', (err) => {
+      cleanUp();
       reject(err);
     });
-    child.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
-      resolve({ code, signal, output, stdout, timedOut });
+    child.on('close', (code, exitSignal) => {
+      cleanUp();
+      // Like spawn's own `signal` option: an AbortError whose cause is the abort's reason.
+      if (group && signal?.aborted === true) reject(Object.assign(new Error(`${command} was aborted`, { cause: signal.reason }), { name: 'AbortError', code: 'ABORT_ERR' }));
+      else resolve({ code, signal: exitSignal, output, stdout, timedOut });
     });
   });
 }

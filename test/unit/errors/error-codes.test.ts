@@ -7,9 +7,10 @@ import { gzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import { parsePublicKey, readArtifact } from '../../../src/artifact/index.js';
 import { ERROR_CODES, UpdaterError, type ErrorCode } from '../../../src/errors/index.js';
+import { assertHealthy, runHealthChecks } from '../../../src/health/index.js';
 import { detectClient, exactBytes } from '../../../src/install/index.js';
 import { collectCandidates, scanStick, type ReadFile, type ScanOptions } from '../../../src/media/index.js';
-import { assertStandalone, runCommand } from '../../../src/system/index.js';
+import { assertStandalone, monotonicClock, realHealthProbes, runCommand } from '../../../src/system/index.js';
 import { configSchema, pathRule } from '../../../src/policy/index.js';
 import { Journal, Ledger, next, parseJournal, type State } from '../../../src/state/index.js';
 import { acquireDeploymentLock, fileStateStore } from '../../../src/system/index.js';
@@ -36,6 +37,12 @@ const journalIn = (deps = testDeps(memoryStore())): Journal => new Journal(deps,
 const STICK = { artifactName: 'r-2', sourcePath: '/m/r-2.mender', stick: {} };
 
 const scanOptions = (): ScanOptions => ({ rule: pathRule(configSchema.parse({ signature: { required: false } }).search), maxDepth: 2, maxEntries: 100 });
+
+/** Health checks as the config file gives them, run by the real probes and clock, then judged. */
+async function healthOf(checks: unknown[], deadline: string): Promise<void> {
+  const { health } = configSchema.parse({ signature: { required: false }, health: { deadline, checks } });
+  assertHealthy(await runHealthChecks(health.checks, { probes: realHealthProbes(), clock: monotonicClock }, { deadlineMs: health.deadline }));
+}
 
 const CASES: Record<ErrorCode, () => Promise<unknown>> = {
   ARTIFACT_EMPTY: () => full(Buffer.alloc(0)),
@@ -91,6 +98,9 @@ const CASES: Record<ErrorCode, () => Promise<unknown>> = {
   },
   MEDIA_BAD_OPTION: () => cliCode(['watch', '--media-root', 'relative/dir']),
   MEDIA_MOUNT_TABLE: () => readMountTable('/nonexistent/mountinfo'),
+  HEALTH_CHECK_FAILED: () => healthOf([{ name: 'marker', type: 'file', path: '/nonexistent/ready', retries: 1, interval: '10ms' }], '1m'),
+  // The deadline cuts a command that would run for 30 s (and kills it).
+  HEALTH_TIMEOUT: () => healthOf([{ name: 'slow', type: 'command', command: ['sleep', '30'], timeout: '1m' }], '1s'),
 };
 
 describe('error codes', () => {
