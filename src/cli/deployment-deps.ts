@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { detectClient, type FinishDeps, type MenderClient } from '../install/index.js';
 import type { LoadedConfig } from '../policy/index.js';
 import type { HealthSummary, StateDeps } from '../state/index.js';
-import { fileStateStore, readBootFacts, readBootId, runCommand } from '../system/index.js';
+import { runHealthChecks } from '../health/index.js';
+import { fileStateStore, monotonicClock, readBootFacts, readBootId, realHealthProbes, runCommand } from '../system/index.js';
 
 export async function stateDeps(dir: string): Promise<StateDeps> {
   return { store: fileStateStore(dir), now: () => new Date().toISOString(), bootId: await readBootId(), newId: randomUUID };
@@ -21,9 +22,14 @@ export function rebootCommand(config: LoadedConfig['config']): () => Promise<voi
   };
 }
 
-/** The configured health checks. With none configured, reaching user space is the check. */
-function healthChecker(): () => Promise<HealthSummary> {
-  return () => Promise.resolve({ passed: true, durationMs: 0, deadlineExceeded: false, results: [] });
+/** The configured health checks, run together under health.deadline. None configured: reaching user space is the check. */
+function healthChecker(loaded: LoadedConfig, log: FinishDeps['log']): () => Promise<HealthSummary> {
+  const { checks, deadline } = loaded.config.health;
+  return () =>
+    runHealthChecks(checks, { probes: realHealthProbes(), clock: monotonicClock }, {
+      deadlineMs: deadline,
+      onResult: (r) => log(`health check ${r.name}: ${r.passed ? 'passed' : 'failed'} after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}: ${r.message}`, { check: r.name, passed: r.passed }),
+    });
 }
 
 /** What finishing a deployment needs, from the config. The client is detected on first use, once. */
@@ -32,7 +38,7 @@ export function finishDeps(loaded: LoadedConfig, log: (message: string, fields?:
   return {
     client: () => (client ??= detectClient(runCommand)),
     readBootFacts,
-    checkHealth: healthChecker(),
+    checkHealth: healthChecker(loaded, log),
     // A rollback reboot is not deferred to a delay or the stick's removal: the image that runs failed.
     reboot: loaded.config.reboot.mode === 'never' ? null : rebootCommand(loaded.config),
     log,

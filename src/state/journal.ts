@@ -33,6 +33,7 @@ const checkResult = z.object({
   attempts: z.number().int().nonnegative(),
   durationMs: z.number().nonnegative(),
   message: z.string(),
+  code: z.string().optional(),
 });
 /** The health checks of the trial boot: the evidence behind a commit or a rollback. */
 export const healthSummarySchema = z.object({
@@ -40,6 +41,8 @@ export const healthSummarySchema = z.object({
   durationMs: z.number().nonnegative(),
   deadlineExceeded: z.boolean(),
   results: z.array(checkResult),
+  /** Failed wanted checks: logged, not fatal. */
+  warnings: z.array(z.string()).default([]),
 });
 export type HealthSummary = z.infer<typeof healthSummarySchema>;
 

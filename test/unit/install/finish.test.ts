@@ -23,8 +23,8 @@ interface Cut {
   kind: 'power' | 'kill';
 }
 
-const PASSED: HealthSummary = { passed: true, durationMs: 10, deadlineExceeded: false, results: [{ name: 'app', type: 'command', required: true, passed: true, attempts: 1, durationMs: 10, message: 'exited 0' }] };
-const FAILED: HealthSummary = { passed: false, durationMs: 10, deadlineExceeded: false, results: [{ name: 'app', type: 'command', required: true, passed: false, attempts: 3, durationMs: 10, message: '/usr/bin/app exited 1' }] };
+const PASSED: HealthSummary = { passed: true, durationMs: 10, deadlineExceeded: false, results: [{ name: 'app', type: 'command', required: true, passed: true, attempts: 1, durationMs: 10, message: 'exited 0' }], warnings: [] };
+const FAILED: HealthSummary = { passed: false, durationMs: 10, deadlineExceeded: false, results: [{ name: 'app', type: 'command', required: true, passed: false, attempts: 3, durationMs: 10, message: '/usr/bin/app exited 1' }], warnings: [] };
 
 interface Rig {
   device: DeviceModel;
