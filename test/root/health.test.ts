@@ -58,7 +58,7 @@ describe('usb-updater health in the A/B simulator', { skip }, () => {
     const gate = new Gate(dir);
     const config = join(dir, `${name}.yaml`);
     const health = options.health ?? ['deadline: 2m', 'checks:', '  - name: app', '    type: command', `    command: [${gate.command('check-app')}]`, '    retries: 0'];
-    writeSimConfig(config, { rebootCommand: gate.command('reboot', [REBOOT_COMMAND]), health });
+    writeSimConfig(config, { rebootCommand: gate.command('reboot', [REBOOT_COMMAND]), health, payloadTypes: ['rootfs-image', 'single-file'] });
     return { gate, config };
   };
 
@@ -154,6 +154,40 @@ describe('usb-updater health in the A/B simulator', { skip }, () => {
       ]);
     });
   });
+
+  // The other ways a check fails: a port that never opens, a unit stuck activating (a service that
+  // keeps restarting). The simulator has no systemd: a fake systemctl first on PATH answers `show`.
+  const FAILING: { kind: string; check: (gate: Gate) => string[]; message: RegExp }[] = [
+    { kind: 'a port never opens', check: () => ['type: tcp', 'host: 127.0.0.1', 'port: 9', 'retries: 1', 'interval: 200ms', 'timeout: 1s'], message: /^app: connect 127\.0\.0\.1:9 refused/ },
+    {
+      kind: 'a unit stuck activating',
+      check: (gate) => {
+        gate.script('systemctl', ['printf "LoadState=loaded\\nActiveState=activating\\nSubState=auto-restart\\nNRestarts=7\\n"']);
+        return ['type: systemd-unit', 'unit: app.service', 'retries: 2', 'interval: 200ms'];
+      },
+      message: /^app: unit app\.service is activating/,
+    },
+  ];
+  for (const { kind, check, message } of FAILING) {
+    it(`a required check fails (${kind}): rolled back into the old image`, async () => {
+      await withAbDevice(OPTIONS, async (device) => {
+        const gate = new Gate(dir);
+        const config = join(dir, `fail-${kind.replaceAll(' ', '-')}.yaml`);
+        writeSimConfig(config, { health: ['deadline: 1m', 'checks:', '  - name: app', ...check(gate).map((l) => `    ${l}`)] });
+        await installAndReboot(device, gate, config, sticks.good);
+        const rebootBack = device.rebootRequested();
+        const result = await health(device, gate, config);
+        assert.equal(result.code, 4, result.output);
+        assert.match(result.json.journal?.lastError?.message ?? '', message);
+        await rebootBack;
+        await device.reboot();
+        assert.equal(device.activePartition(), 'A');
+        const back = await health(device, gate, config);
+        assert.equal(back.code, 3, back.output);
+        assert.ok(!gate.calls().includes('commit'), gate.calls().join(' '));
+      });
+    });
+  }
 
   it('the new image never reaches user space: the bootloader falls back; classified as such, never committed', async () => {
     await withAbDevice(OPTIONS, async (device) => {
@@ -269,7 +303,7 @@ describe('usb-updater health in the A/B simulator', { skip }, () => {
             // an install whose reboot the cut prevented, when someone does), until nothing is left.
             for (let boot = 0; boot < 5; boot += 1) {
               let asked = false;
-              void device.rebootRequested().then(() => (asked = true));
+              device.rebootRequested().then(() => (asked = true), () => undefined);
               const result = await health(device, gate, config);
               await new Promise((resolve) => setImmediate(resolve));
               const waiting = result.json.status === 'awaiting-reboot';

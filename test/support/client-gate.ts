@@ -58,7 +58,8 @@ export class Gate {
     this.script('fw_printenv', ['hold printenv', 'exec /usr/bin/fw_printenv "$@"']);
   }
 
-  private script(name: string, body: readonly string[]): string {
+  /** A program of the test's own, first on the gate's PATH (a fake `systemctl`, say); may `hold POINT`. */
+  script(name: string, body: readonly string[]): string {
     const path = join(this.dir, 'bin', name);
     writeFileSync(path, ['#!/bin/sh', `# Test gate (test/support/client-gate.ts): ${name}.`, ...HOLD, ...body, ''].join('\n'));
     chmodSync(path, 0o755);

@@ -9,15 +9,16 @@ import { KEYS } from './fixtures.js';
 /**
  * Writes the config to `path`. With `mediaRoot`, ext4 sticks mounted under it count as media,
  * loop devices included: the test sticks are images on loop devices (tests only). `health`: the
- * lines of the health section; `rebootCommand`: instead of the simulator's own (a gate, say).
+ * lines of the health section; `payloadTypes`: artifacts.payload_types; `rebootCommand`: instead of the simulator's own (a gate, say).
  */
-export function writeSimConfig(path: string, options: { mediaRoot?: string; rebootCommand?: string; health?: readonly string[] } = {}): void {
+export function writeSimConfig(path: string, options: { mediaRoot?: string; rebootCommand?: string; health?: readonly string[]; payloadTypes?: readonly string[] } = {}): void {
   const media = options.mediaRoot === undefined ? [] : ['media:', `  roots: [${options.mediaRoot}]`, '  filesystems: [ext4]', '  allow_loop_devices: true'];
   const lines = [
     'device:',
     '  device_type_file: /data/mender/device_type',
     'signature:',
     `  keys: [${KEYS}rsa3072.pub]`,
+    ...(options.payloadTypes === undefined ? [] : ['artifacts:', `  payload_types: [${options.payloadTypes.join(', ')}]`]),
     ...media,
     'state:',
     '  dir: /data/usb-updater',
