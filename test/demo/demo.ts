@@ -1,0 +1,263 @@
+// `npm run demo`: the whole story on one machine, as root, in about a minute. An A/B device (the
+// simulator, with the real Mender 3.4 client) runs release-1.0 and the daemon; stick 1 holds a signed
+// release-2.0 for it: detected, checked, installed, reboot, health check, committed. Stick 2 holds an
+// artifact for another device type and an unsigned one: nothing installed, the reasons shown. Every
+// line about the device quotes the daemon's log, `health --json` or `status --json`; the demo only
+// plugs sticks in and reboots when the daemon asks. Everything made is removed, also on Ctrl-C.
+// Options: --work-dir DIR (where the temp folder goes; the default is the OS temp folder).
+
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { createAbDevice, type AbDevice, type BootProcess } from '../support/ab-device.js';
+import { BIN, KEYS, keyPem } from '../support/fixtures.js';
+import { writeRootfsArtifact } from '../support/rootfs-image.js';
+import { writeSimConfig } from '../support/sim-config.js';
+import { DemoSticks } from './demo-sticks.js';
+import { LogFollower } from './log-follower.js';
+import { Narrator, describeDaemonLine, outcomeOf, type LogLine, type Sink } from './narration.js';
+import { missingTools, onPath } from './required-tools.js';
+
+const DEVICE_TYPE = 'demo-device';
+const MEDIA_ROOT = '/run/usb-updater/media';
+/** Generous bounds for each wait: they only turn a hang into a failure, they time nothing. */
+const WAIT_MS = 90_000;
+
+/** The boot-time checks of the demo's config: the new image must say it is release-2.0, and /data must be there. */
+const HEALTH = [
+  'deadline: 1m',
+  'checks:',
+  '  - name: release',
+  '    type: command',
+  '    command: [grep, -qx, artifact_name=release-2.0, /etc/mender/artifact_info]',
+  '    retries: 0',
+  '  - name: data-partition',
+  '    type: file',
+  '    path: /data/mender/device_type',
+];
+
+interface HealthJson {
+  status: string;
+  journal?: { artifactName: string; classification: string | null; health: { passed: boolean; results: { name: string; passed: boolean; message: string }[] } | null };
+}
+
+interface StatusJson {
+  journal: { state: string; artifactName: string } | null;
+  history: { outcome: string; artifactName: string }[];
+}
+
+/** A stick: its folder (what the image holds), its label and its loop device. */
+interface Stick {
+  folder: string;
+  label: string;
+  loop: string;
+}
+
+/** What the demo made, undone in reverse by cleanUp(), once, whatever happened. */
+class Resources {
+  device: AbDevice | null = null;
+  sticks: DemoSticks | null = null;
+  dir: string | null = null;
+  private done: Promise<void> | null = null;
+
+  cleanUp(): Promise<void> {
+    this.done ??= (async () => {
+      await this.device?.destroy();
+      await this.sticks?.remove();
+      if (this.dir !== null) await rm(this.dir, { recursive: true, force: true });
+    })();
+    return this.done;
+  }
+}
+
+/** Runs `usb-updater ARGS` in the device and parses its JSON output. */
+async function cliJson<T>(device: AbDevice, args: readonly string[]): Promise<{ code: number; json: T }> {
+  const result = await device.run('node', [BIN, ...args, '--json'], { timeoutMs: WAIT_MS });
+  try {
+    return { code: result.code, json: JSON.parse(result.stdout) as T };
+  } catch {
+    throw new Error(`usb-updater ${args.join(' ')} exited ${result.code} without JSON:\n${result.output}`);
+  }
+}
+
+class Demo {
+  private daemon: BootProcess | null = null;
+  private follower: LogFollower | null = null;
+  /** Who the daemon's stick lines are about, for the narration. */
+  private stickName = 'stick';
+
+  constructor(private readonly say: (text: string) => void, private readonly resources: Resources, private readonly workDir: string) {}
+
+  async run(): Promise<string> {
+    try {
+      return await this.steps();
+    } finally {
+      await this.stopDaemon();
+    }
+  }
+
+  private async steps(): Promise<string> {
+    const dir = await mkdtemp(join(this.workDir, 'usb-updater-demo-'));
+    this.resources.dir = dir;
+    const config = join(dir, 'config.yaml');
+    const sticks = new DemoSticks(MEDIA_ROOT);
+    this.resources.sticks = sticks;
+    this.say(`preparing: an A/B device (type ${DEVICE_TYPE}, running release-1.0) and two sticks, artifacts written by mender-artifact`);
+    const [good, mixed] = await Promise.all([this.stickGood(dir, sticks), this.stickMixed(dir, sticks)]);
+    writeSimConfig(config, { mediaRoot: MEDIA_ROOT, health: HEALTH });
+    const device = await createAbDevice({ deviceType: DEVICE_TYPE, artifactName: 'release-1.0', workDir: dir, verifyKeyPem: keyPem('rsa3072.pub') });
+    this.resources.device = device;
+    this.say(`boot 1: partition ${device.activePartition()}, release-1.0; config: signature required (1 key), 2 health checks`);
+
+    await this.startDaemon(device, config);
+    const reboot = device.rebootRequested();
+    // Awaited below; when an earlier step fails, the boot's end rejects it and nobody listens.
+    reboot.catch(() => undefined);
+    this.stickName = `stick 1 (${good.label})`;
+    await this.explainChoice(device, config, good.folder);
+    this.say(`${this.stickName} plugged in`);
+    const installed = this.waitFor('an install outcome', (l) => ['installed', 'failed', 'nothing'].includes(outcomeOf(l) ?? ''));
+    await sticks.plug(device, good);
+    const outcome = await installed;
+    if (outcomeOf(outcome) !== 'installed') throw new Error(`stick 1 was not installed: ${JSON.stringify(outcome)}`);
+    await reboot;
+    await this.stopDaemon();
+    this.say('rebooting (the daemon ran the reboot command)');
+    await device.reboot();
+    const env = await device.env();
+    this.say(`boot 2: partition ${device.activePartition()}; bootloader: upgrade_available=${env.upgrade_available ?? '?'} bootcount=${env.bootcount ?? '?'}`);
+
+    const health = await cliJson<HealthJson>(device, ['health', '-c', config]);
+    this.say(`boot 2: health check (usb-updater-health.service): ${describeHealth(health.json)} (exit ${health.code})`);
+    if (health.json.status !== 'committed') throw new Error(`the health check did not commit: ${JSON.stringify(health.json)}`);
+    const committed = await this.deviceState(device, config);
+
+    await this.startDaemon(device, config);
+    this.stickName = `stick 2 (${mixed.label})`;
+    await this.explainChoice(device, config, mixed.folder);
+    const nothing = this.waitFor('the outcome of stick 2', (l) => ['installed', 'failed', 'nothing'].includes(outcomeOf(l) ?? ''));
+    this.say(`${this.stickName} plugged in`);
+    await sticks.plug(device, mixed);
+    const second = await nothing;
+    if (outcomeOf(second) !== 'nothing') throw new Error(`stick 2 was not refused: ${JSON.stringify(second)}`);
+    await this.stopDaemon();
+    const after = await this.deviceState(device, config);
+    if (after !== committed) throw new Error(`stick 2 changed the device: before "${committed}", after "${after}"`);
+    return 'committed release-2.0; stick 2 left the device unchanged';
+  }
+
+  private async stickGood(dir: string, sticks: DemoSticks): Promise<Stick> {
+    const folder = join(dir, 'stick1');
+    await mkdir(folder);
+    await writeRootfsArtifact({ output: join(folder, 'release-2.0.mender'), name: 'release-2.0', deviceTypes: [DEVICE_TYPE], signKey: `${KEYS}rsa3072.key` });
+    return { folder, ...(await sticks.make(folder, 'DEMO-GOOD')) };
+  }
+
+  private async stickMixed(dir: string, sticks: DemoSticks): Promise<Stick> {
+    const folder = join(dir, 'stick2');
+    await mkdir(folder);
+    await Promise.all([
+      writeRootfsArtifact({ output: join(folder, 'release-9.0.mender'), name: 'release-9.0', deviceTypes: ['other-device'], signKey: `${KEYS}rsa3072.key` }),
+      writeRootfsArtifact({ output: join(folder, 'release-3.0.mender'), name: 'release-3.0', deviceTypes: [DEVICE_TYPE] }),
+    ]);
+    return { folder, ...(await sticks.make(folder, 'DEMO-MIXED')) };
+  }
+
+  private async startDaemon(device: AbDevice, config: string): Promise<void> {
+    // The optional USB addon reports USB devices, and the demo's sticks are loop devices: left out.
+    const daemon = device.spawn('node', [BIN, 'daemon', '-c', config, '--usb-module', 'usb-detection-not-installed']);
+    this.daemon = daemon;
+    this.follower = new LogFollower(daemon, (line) => {
+      const text = describeDaemonLine(line, this.stickName);
+      if (text !== null) this.say(text);
+    });
+    await this.waitFor('that it follows media', (l) => outcomeOf(l) === 'ready');
+  }
+
+  private async stopDaemon(): Promise<void> {
+    const daemon = this.daemon;
+    this.daemon = null;
+    if (daemon === null) return;
+    await daemon.kill('SIGTERM').catch(() => undefined);
+    await daemon.exited.catch(() => undefined);
+    this.follower?.stop();
+  }
+
+  private waitFor(what: string, match: (line: LogLine) => boolean): Promise<LogLine> {
+    if (this.follower === null) throw new Error('the daemon is not running');
+    return this.follower.next(what, match, WAIT_MS);
+  }
+
+  /**
+   * `usb-updater check` in the device on what a stick will hold (its folder under /tmp, which the
+   * device shares): the daemon's own policy and device facts, each file's verdict explained.
+   */
+  private async explainChoice(device: AbDevice, config: string, folder: string): Promise<void> {
+    const { json } = await cliJson<{ candidates: { path: string; verdict: string; selected: boolean; reasons: { code: string }[] }[] }>(device, ['check', '-c', config, folder]);
+    const verdicts = json.candidates.map((c) => `${basename(c.path)} ${c.verdict.toUpperCase()}${c.selected ? ' (will be installed)' : ''}${c.reasons.map((r) => ` ${r.code}`).join('')}`);
+    this.say(`${this.stickName} holds (usb-updater check): ${verdicts.join(', ')}`);
+  }
+
+  /** `status --json` and the bootloader, narrated; returns a fingerprint to compare later. */
+  private async deviceState(device: AbDevice, config: string): Promise<string> {
+    const { json } = await cliJson<StatusJson>(device, ['status', '-c', config]);
+    const env = await device.env();
+    const state = `partition ${device.activePartition()}, upgrade_available=${env.upgrade_available ?? '?'}, deployment ${json.journal ? `${json.journal.artifactName} ${json.journal.state}` : 'none'}, ${json.history.length} ledger entries`;
+    this.say(`status: ${state}`);
+    return state;
+  }
+}
+
+function describeHealth(health: HealthJson): string {
+  const journal = health.journal;
+  if (journal === undefined) return health.status;
+  const checks = journal.health?.results.map((r) => `${r.name} ${r.passed ? 'passed' : `failed (${r.message})`}`).join(', ') ?? 'no checks run';
+  return `${journal.classification ?? 'boot'}, ${checks} -> ${health.status} ${journal.artifactName}`;
+}
+
+/** The demo from the checks on; resolves with its exit code (0 ok, 1 failed or a tool missing, 2 not root). */
+export async function main(argv: readonly string[], out: Sink, resources = new Resources()): Promise<number> {
+  const narrator = new Narrator(out);
+  const say = (text: string): void => narrator.say(text);
+  if (process.getuid?.() !== 0) {
+    out.write('npm run demo needs root: it attaches loop devices and mounts them in namespaces of their own (run: sudo npm run demo)\n');
+    return 2;
+  }
+  const missing = missingTools((tool) => onPath(tool, process.env.PATH));
+  if (missing.aptLine !== null) {
+    out.write(`npm run demo needs tools that are not installed:\n${missing.tools.map((t) => `  ${t.tool} (Debian package ${t.pkg})`).join('\n')}\nInstall them with:\n  ${missing.aptLine}\n`);
+    return 1;
+  }
+  const workIndex = argv.indexOf('--work-dir');
+  const workDir = workIndex >= 0 ? argv[workIndex + 1] ?? tmpdir() : tmpdir();
+  const demo = new Demo(say, resources, workDir);
+  try {
+    const summary = await demo.run();
+    say(`demo: OK (${summary})`);
+    return 0;
+  } catch (error) {
+    say(`demo: FAILED (${error instanceof Error ? error.message : String(error)})`);
+    return 1;
+  } finally {
+    await resources.cleanUp();
+    say('cleaned up: device, loop devices, mounts and temp files removed');
+  }
+}
+
+/** Ctrl-C or SIGTERM: remove everything, then exit 130 (143). */
+function onSignals(resources: Resources, out: Sink): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      out.write(`\n${signal}: cleaning up\n`);
+      void resources.cleanUp().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1] ?? ''}`) {
+  const resources = new Resources();
+  onSignals(resources, process.stdout);
+  // Exit at once: everything of ours is gone by now, and nothing else may hold the demo up.
+  process.exit(await main(process.argv.slice(2), process.stdout, resources));
+}
+
