@@ -4,11 +4,11 @@
 // artifact for another device type and an unsigned one: nothing installed, the reasons shown. Every
 // line about the device quotes the daemon's log, `health --json` or `status --json`; the demo only
 // plugs sticks in and reboots when the daemon asks. Everything made is removed, also on Ctrl-C.
-// Options: --work-dir DIR (where the temp folder goes; the default is the OS temp folder).
+// Options: --work-dir DIR (where the temp folder goes: /tmp, or a folder under it, since the
+// simulated device shares the host's /tmp and reads the sticks' files there).
 
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { createAbDevice, type AbDevice, type BootProcess } from '../support/ab-device.js';
 import { BIN, KEYS, keyPem } from '../support/fixtures.js';
 import { writeRootfsArtifact } from '../support/rootfs-image.js';
@@ -19,6 +19,8 @@ import { Narrator, describeDaemonLine, outcomeOf, type LogLine, type Sink } from
 import { missingTools, onPath } from './required-tools.js';
 
 const DEVICE_TYPE = 'demo-device';
+/** The host folder the simulated device shares (ab-boot.ts binds it), whatever TMPDIR says. */
+const SHARED_TMP = '/tmp';
 const MEDIA_ROOT = '/run/usb-updater/media';
 /** Generous bounds for each wait: they only turn a hang into a failure, they time nothing. */
 const WAIT_MS = 90_000;
@@ -55,6 +57,8 @@ interface Stick {
 
 /** What the demo made, undone in reverse by cleanUp(), once, whatever happened. */
 class Resources {
+  /** The signal that stopped the demo, if one did. */
+  interrupted: 'SIGINT' | 'SIGTERM' | null = null;
   device: AbDevice | null = null;
   sticks: DemoSticks | null = null;
   dir: string | null = null;
@@ -229,27 +233,39 @@ export async function main(argv: readonly string[], out: Sink, resources = new R
     return 1;
   }
   const workIndex = argv.indexOf('--work-dir');
-  const workDir = workIndex >= 0 ? argv[workIndex + 1] ?? tmpdir() : tmpdir();
+  const workDir = resolve(workIndex >= 0 ? argv[workIndex + 1] ?? '' : SHARED_TMP);
+  if (workDir !== SHARED_TMP && !workDir.startsWith(`${SHARED_TMP}/`)) {
+    out.write(`--work-dir must be ${SHARED_TMP} or a folder under it (the simulated device shares only the host's ${SHARED_TMP})\n`);
+    return 2;
+  }
   const demo = new Demo(say, resources, workDir);
   try {
     const summary = await demo.run();
     say(`demo: OK (${summary})`);
     return 0;
   } catch (error) {
-    say(`demo: FAILED (${error instanceof Error ? error.message : String(error)})`);
+    // A step cut short by Ctrl-C fails too: that is the interruption, not a failure of the demo.
+    if (resources.interrupted === null) say(`demo: FAILED (${error instanceof Error ? error.message : String(error)})`);
     return 1;
   } finally {
     await resources.cleanUp();
-    say('cleaned up: device, loop devices, mounts and temp files removed');
+    say(CLEANED_UP);
   }
 }
 
-/** Ctrl-C or SIGTERM: remove everything, then exit 130 (143). */
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+const CLEANED_UP = 'cleaned up: device, loop devices, mounts and temp files removed';
+
+/** Ctrl-C or SIGTERM: remove everything, then exit 130 (143), whatever the steps still running do. */
 function onSignals(resources: Resources, out: Sink): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
-      out.write(`\n${signal}: cleaning up\n`);
-      void resources.cleanUp().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+      resources.interrupted = signal;
+      out.write(`\n${signal}: stopping the demo and cleaning up\n`);
+      void resources
+        .cleanUp()
+        .then(() => out.write(`${CLEANED_UP}\n`))
+        .finally(() => process.exit(SIGNAL_EXIT[signal]));
     });
   }
 }
@@ -258,6 +274,7 @@ if (import.meta.url === `file://${process.argv[1] ?? ''}`) {
   const resources = new Resources();
   onSignals(resources, process.stdout);
   // Exit at once: everything of ours is gone by now, and nothing else may hold the demo up.
-  process.exit(await main(process.argv.slice(2), process.stdout, resources));
+  const code = await main(process.argv.slice(2), process.stdout, resources);
+  process.exit(resources.interrupted === null ? code : SIGNAL_EXIT[resources.interrupted]);
 }
 

@@ -20,7 +20,7 @@ export class Narrator {
   say(text: string): void {
     const seconds = ((this.now() - this.start) / 1000).toFixed(1).padStart(4);
     const [first, ...rest] = text.split('\n');
-    const indent = ' '.repeat(seconds.length + 3);
+    const indent = ' '.repeat(seconds.length + 4);
     this.sink.write([`[${seconds}s] ${first ?? ''}`, ...rest.map((line) => `${indent}${line}`)].join('\n') + '\n');
   }
 }
