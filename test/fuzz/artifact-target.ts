@@ -3,10 +3,9 @@
 // a time. Beyond the oracle's rule, the reads must agree: a full read that succeeds implies a
 // header-only read that gives the same model, and byte-at-a-time reading changes nothing.
 
-import { createHash } from 'node:crypto';
 import { parsePublicKey, readArtifact, type ArtifactInfo, type ReadOptions } from '../../src/artifact/index.js';
 import { artifact, FIXTURE_NAMES, keyPem } from '../support/fixtures.js';
-import { listMembers } from '../support/tar-tools.js';
+import { repairArtifact } from './artifact-repair.js';
 import { regressionInputs } from './corpus-files.js';
 import { Finding, outcomeOf, requireSameOutcome, label, type Outcome } from './oracle.js';
 import type { FuzzTarget } from './target.js';
@@ -39,54 +38,6 @@ function asHeaderOnly(info: ArtifactInfo): ArtifactInfo {
   };
 }
 
-const sha256hex = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
-const MANIFEST_LINE = /^([0-9a-f]{64}) {2}(.+)$/;
-
-/**
- * Rewrites, in place, the digests in `manifest` and `manifest-augment` to those of the members (and,
- * for an uncompressed `data/NNNN.tar`, of its files) as they are now: a mutation inside a header
- * then reaches the header parser instead of stopping at the checksum.
- */
-function repairChecksums(input: Buffer): Buffer | null {
-  let members;
-  try {
-    members = listMembers(input);
-  } catch {
-    return null;
-  }
-  const actual = new Map<string, string>();
-  for (const m of members) {
-    if (!Number.isSafeInteger(m.size) || m.size < 0 || m.data + m.size > input.length) return null;
-    const body = input.subarray(m.data, m.data + m.size);
-    actual.set(m.name, sha256hex(body));
-    const plainData = /^data\/(\d{4})\.tar$/.exec(m.name);
-    if (plainData) {
-      try {
-        for (const f of listMembers(body)) {
-          if (f.data + f.size <= body.length) actual.set(`data/${plainData[1]}/${f.name}`, sha256hex(body.subarray(f.data, f.data + f.size)));
-        }
-      } catch {
-        // not a tar any more: its files keep their listed digests
-      }
-    }
-  }
-  const output = Buffer.from(input);
-  let changed = false;
-  for (const m of members.filter((x) => x.name === 'manifest' || x.name === 'manifest-augment')) {
-    let offset = m.data;
-    for (const line of input.subarray(m.data, m.data + m.size).toString('latin1').split('\n')) {
-      const match = MANIFEST_LINE.exec(line);
-      const digest = match ? actual.get(match[2] as string) : undefined;
-      if (digest !== undefined && digest !== match?.[1]) {
-        output.write(digest, offset, 'latin1');
-        changed = true;
-      }
-      offset += line.length + 1;
-    }
-  }
-  return changed ? output : null;
-}
-
 const TOKENS = [
   'version', 'manifest', 'manifest.sig', 'manifest-augment', 'header.tar', 'header.tar.gz', 'header.tar.xz', 'header.tar.zst',
   'header-augment.tar.gz', 'data/0000.tar', 'data/0000.tar.gz', 'data/0001.tar.xz', 'data/0000/', 'header-info',
@@ -103,7 +54,7 @@ export const artifactTarget: FuzzTarget = {
   dictionary: [...TOKENS.map((t) => Buffer.from(t, 'latin1')), ...MAGIC],
   maxLength: 64 * 1024,
   covers: (url) => url.includes('/dist/src/artifact/') || /\/node_modules\/(tar-stream|streamx|xz-decompress|b4a|fast-fifo)\//.test(url),
-  repair: repairChecksums,
+  repair: repairArtifact,
   async run(input, exec) {
     const header = await outcomeOf(() => readArtifact([input], HEADER), 'header-only read');
     const full = await outcomeOf(() => readArtifact([input], FULL), 'full read');

@@ -29,7 +29,7 @@ export type WorkerMessage =
   | { type: 'progress'; exec: number; blocks: number; corpus: number }
   | { type: 'done'; exec: number; blocks: number; corpus: number; outcomes: Record<string, number> };
 
-const REPAIR_ONE_IN = 3;
+const REPAIR_ONE_IN = 2;
 const PROGRESS_MS = 2000;
 
 const data = workerData as WorkerInput;
