@@ -48,7 +48,7 @@ const TOKENS = [
 ];
 const MAGIC = [Buffer.from([0x1f, 0x8b, 0x08, 0x00]), Buffer.from('\xfd7zXZ\x00', 'latin1'), Buffer.from([0x28, 0xb5, 0x2f, 0xfd])];
 
-export const artifactTarget: FuzzTarget = {
+const artifactTarget: FuzzTarget = {
   name: 'artifact',
   seeds: () => [...FIXTURE_NAMES.map((name) => artifact(name)), ...regressionInputs('artifact').map((r) => r.bytes)],
   dictionary: [...TOKENS.map((t) => Buffer.from(t, 'latin1')), ...MAGIC],
@@ -71,3 +71,5 @@ export const artifactTarget: FuzzTarget = {
     return `header ${label(header)}, full ${label(full)}${bytewiseNote}`;
   },
 };
+
+export default artifactTarget;

@@ -42,7 +42,7 @@ function checkProblems(result: LoadResult, text: string): string {
 /** Every key the schema knows, as YAML keys, for the dictionary. */
 function schemaKeys(node: unknown, into: Set<string>): Set<string> {
   if (node === null || typeof node !== 'object') return into;
-  for (const [key, value] of Object.entries(node)) {
+  for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
     if (key === 'properties' && value !== null && typeof value === 'object') for (const name of Object.keys(value)) into.add(`${name}: `);
     schemaKeys(value, into);
   }
@@ -57,7 +57,7 @@ const YAML_TOKENS = [
   '*.mender', '../x', '/abs', '0781', 'vfat',
 ];
 
-export const configTarget: FuzzTarget = {
+const configTarget: FuzzTarget = {
   name: 'config',
   seeds: () => [
     ...readFolder(`${REPO}config/`, '.yaml').map((f) => f.bytes),
@@ -73,3 +73,5 @@ export const configTarget: FuzzTarget = {
     return result.ok ? checkProblems(result.value, text) : result.code;
   },
 };
+
+export default configTarget;

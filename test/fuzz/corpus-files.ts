@@ -2,10 +2,9 @@
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { REPO } from '../support/fixtures.js';
-import type { TargetName } from './target.js';
 
 /** Committed inputs that once crashed, hung, disagreed or grew memory; replayed by `npm test`. */
-export const regressionDir = (target: TargetName): string => `${REPO}test/fuzz/regressions/${target}/`;
+export const regressionDir = (target: string): string => `${REPO}test/fuzz/regressions/${target}/`;
 
 /** Every regular file in `dir` (sorted by name), or none when the folder does not exist. */
 export function readFolder(dir: string, suffix = ''): Array<{ name: string; bytes: Buffer }> {
@@ -18,5 +17,5 @@ export function readFolder(dir: string, suffix = ''): Array<{ name: string; byte
 }
 
 /** Regression inputs are named `<kind>-<hash>` by the runner; other files there (notes) are not inputs. */
-export const regressionInputs = (target: TargetName): Array<{ name: string; bytes: Buffer }> =>
+export const regressionInputs = (target: string): Array<{ name: string; bytes: Buffer }> =>
   readFolder(regressionDir(target)).filter((f) => /^(crash|inconsistent|hang|memory)-/.test(f.name));

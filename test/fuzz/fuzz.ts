@@ -5,8 +5,7 @@
 import { parseArgs } from 'node:util';
 import { regressionDir } from './corpus-files.js';
 import { runFuzz, type FuzzSummary } from './run-fuzz.js';
-import type { TargetName } from './target.js';
-import { TARGET_NAMES } from './targets.js';
+import { TARGET_NAMES, targetModule, type TargetName } from './targets.js';
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -48,7 +47,7 @@ async function main(): Promise<number> {
   let found = 0;
   for (const target of targets) {
     const summary = await runFuzz({
-      target,
+      targetModule: targetModule(target),
       seconds: number('seconds', values.seconds, 60),
       runs: number('runs', values.runs, Number.POSITIVE_INFINITY),
       seed,

@@ -8,12 +8,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { FindingKind } from './oracle.js';
 import { SharedInput } from './shared-input.js';
-import type { TargetName } from './target.js';
-import { TARGETS } from './targets.js';
+import { loadTarget } from './targets.js';
 import type { WorkerInput, WorkerMessage } from './worker.js';
 
 export interface FuzzOptions {
-  target: TargetName;
+  /** The target's module (see targets.ts). */
+  targetModule: string;
   /** Stop after this long (the seeds always run). */
   seconds: number;
   /** Stop after this many executions (with a fixed seed, the run is then reproducible). */
@@ -41,7 +41,7 @@ export interface FindingRecord {
 }
 
 export interface FuzzSummary {
-  target: TargetName;
+  target: string;
   seed: number;
   executions: number;
   seconds: number;
@@ -65,7 +65,7 @@ interface WorkerEnd {
 }
 
 export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
-  const target = TARGETS[options.target];
+  const target = await loadTarget(options.targetModule);
   const started = Date.now();
   const deadline = started + options.seconds * 1000;
   const corpus: Buffer[] = target.seeds();
@@ -85,7 +85,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
       writeFileSync(file, input);
     }
     findings.push({ kind, message, exec, input, file });
-    options.log(`${options.target}: FINDING (${kind}) at execution ${exec}: ${message}${file ? ` → ${file}` : ''}`);
+    options.log(`${target.name}: FINDING (${kind}) at execution ${exec}: ${message}${file ? ` → ${file}` : ''}`);
     // An input that fails every time must not be replayed as a seed after a restart.
     const index = corpus.findIndex((c) => c.equals(input));
     if (index >= 0) corpus.splice(index, 1);
@@ -95,7 +95,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
     new Promise((resolve) => {
       const shared = new SharedInput(target.maxLength);
       const input: WorkerInput = {
-        target: options.target, seed: options.seed, firstExec, runs: options.runs, deadline,
+        targetModule: options.targetModule, seed: options.seed, firstExec, runs: options.runs, deadline,
         corpus: corpus.map((c) => new Uint8Array(c)), shared: shared.buffer,
       };
       const worker = new Worker(new URL('./worker.js', import.meta.url), {
@@ -136,7 +136,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
             break;
           case 'progress':
             blocks = message.blocks;
-            options.log(`${options.target}: ${message.exec} executions, ${message.blocks} blocks, corpus ${message.corpus}`);
+            options.log(`${target.name}: ${message.exec} executions, ${message.blocks} blocks, corpus ${message.corpus}`);
             break;
           case 'done':
             blocks = message.blocks;
@@ -164,10 +164,10 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
     const end = await runWorker(firstExec);
     firstExec = end.exec;
     if (end.done || firstExec >= options.runs || Date.now() >= deadline || restarts >= MAX_RESTARTS) break;
-    options.log(`${options.target}: restarting the worker at execution ${firstExec}`);
+    options.log(`${target.name}: restarting the worker at execution ${firstExec}`);
   }
   return {
-    target: options.target, seed: options.seed, executions: firstExec, seconds: (Date.now() - started) / 1000,
+    target: target.name, seed: options.seed, executions: firstExec, seconds: (Date.now() - started) / 1000,
     blocks, corpus: corpus.length, outcomes, findings,
   };
 }

@@ -1,10 +1,10 @@
 // What the fuzz runner needs from a target: seeds from the real corpus, format tokens, a size bound,
 // which scripts count for coverage, an optional repair step, and one execution under the oracle.
-
-export type TargetName = 'artifact' | 'config';
+// A target is a module whose default export is a FuzzTarget, so the runner's worker can load it.
 
 export interface FuzzTarget {
-  name: TargetName;
+  /** Names the target in output and its regression folder. */
+  name: string;
   seeds(): Buffer[];
   dictionary: readonly Buffer[];
   maxLength: number;

@@ -7,11 +7,11 @@ import { BlockCoverage } from './coverage.js';
 import { mutate, Random } from './mutate.js';
 import { Finding } from './oracle.js';
 import { SharedInput } from './shared-input.js';
-import type { TargetName } from './target.js';
-import { TARGETS } from './targets.js';
+import { loadTarget } from './targets.js';
 
 export interface WorkerInput {
-  target: TargetName;
+  /** The target's module (its default export is the FuzzTarget). */
+  targetModule: string;
   seed: number;
   /** Index of the first execution (after a restart, where the previous worker stopped). */
   firstExec: number;
@@ -35,7 +35,7 @@ const PROGRESS_MS = 2000;
 const data = workerData as WorkerInput;
 const port = parentPort;
 if (port === null) throw new Error('worker.ts runs as a worker thread of run-fuzz.ts');
-const target = TARGETS[data.target];
+const target = await loadTarget(data.targetModule);
 const shared = new SharedInput(data.shared);
 const random = new Random(data.seed + data.firstExec);
 const coverage = new BlockCoverage((url) => target.covers(url));
