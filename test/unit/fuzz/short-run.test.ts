@@ -8,13 +8,13 @@ import { runFuzz } from '../../fuzz/run-fuzz.js';
 import { loadTarget, targetModule, TARGET_NAMES } from '../../fuzz/targets.js';
 
 const SEED = 20_261_127;
-const RUNS = 500;
+const RUNS = 400;
 
 describe('short fuzz run', () => {
   for (const target of TARGET_NAMES) {
     it(`${target}: ${RUNS} executions from seed ${SEED} find nothing`, { timeout: 300_000 }, async () => {
       const summary = await runFuzz({
-        targetModule: targetModule(target), seconds: 240, runs: RUNS, seed: SEED, timeoutMs: 10_000, maxRssMb: 1536, maxHeapMb: 512, saveDir: null, log: () => undefined,
+        targetModule: targetModule(target), seconds: 240, runs: RUNS, seed: SEED, timeoutMs: 20_000, maxRssMb: 1536, maxHeapMb: 512, saveDir: null, log: () => undefined,
       });
       const found = summary.findings.map((f) => `${f.kind}: ${f.message}\n  input (base64): ${f.input.toString('base64')}`);
       assert.deepEqual(found, [], `reproduce with: npm run fuzz -- --target ${target} --seed ${SEED} --runs ${RUNS}`);
