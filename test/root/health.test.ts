@@ -110,6 +110,10 @@ describe('usb-updater health in the A/B simulator', { skip }, () => {
       assert.match(stickAgain.output, /ALREADY_INSTALLED/);
       const parsed = await status(device, gate, config);
       assert.deepEqual(parsed.history.map((e) => [e.outcome, e.artifactName]), [['committed', 'release-2.0'], ['installed', 'release-2.0']]);
+      // For people: the boot's case with its facts, and each check with its attempts and time.
+      const text = await cli(device, gate, ['status', '-c', config]);
+      assert.match(text.stdout, /boot after the install: trial-boot \(trial boot of the new image \(running partition 3, installed from 2 to 3; upgrade_available=1 mender_boot_part=3\)\)/);
+      assert.match(text.stdout, /health checks passed in \d+\.\d s\n {4}PASS app \(command, 1 attempt, \d+\.\d s\): /);
     });
   });
 
