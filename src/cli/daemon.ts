@@ -8,8 +8,7 @@ import type { MediaEvent } from '../media/index.js';
 import type { LoadedConfig } from '../policy/index.js';
 import { DEFAULT_CONFIG_PATH, jsonLinesLogger, type Logger } from '../system/index.js';
 import type { Io } from './io.js';
-import { addMediaFlags, followMediaUntilSignal, type MediaFlags } from './media-command.js';
-import { StickHandler } from './stick-handler.js';
+import { addMediaFlags, type MediaFlags } from './media-flags.js';
 import type { CommandRunner } from './watch.js';
 
 /** One log line per event; the untrusted identity goes in fields, never in the message. */
@@ -42,6 +41,8 @@ export function registerDaemon(program: Command, io: Io, run: CommandRunner): vo
     )
     .exitOverride()
     .action(async (options: MediaFlags) => {
+      // Loaded here, not at start-up: the install pipeline and the media machinery are this command's.
+      const [{ followMediaUntilSignal }, { StickHandler }] = await Promise.all([import('./media-command.js'), import('./stick-handler.js')]);
       const logger = jsonLinesLogger(io.stderr);
       const config = options.config ?? (existsSync(DEFAULT_CONFIG_PATH) ? DEFAULT_CONFIG_PATH : undefined);
       if (config === undefined) logger.warn('no config file: detecting sticks only, nothing will be installed', { expected: DEFAULT_CONFIG_PATH });

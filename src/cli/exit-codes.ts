@@ -5,6 +5,10 @@
 import type { ErrorCode } from '../errors/index.js';
 
 export const EXIT = { OK: 0, INVALID: 1, USAGE: 2, IO: 3 } as const;
+/** check's exit codes: 0 selected, 3 nothing to install, 1 any error, 2 usage. */
+export const CHECK_EXIT = { SELECTED: 0, ERROR: 1, USAGE: 2, NOTHING: 3 } as const;
+/** install's exit codes: 0 installed, 3 nothing to install, 1 failed or refused, 2 usage. */
+export const INSTALL_EXIT = { INSTALLED: 0, FAILED: 1, USAGE: 2, NOTHING: 3 } as const;
 
 export function exitCodeFor(code: ErrorCode): number {
   // Command-line mistakes are reported by the parser (commander) and exit USAGE too.

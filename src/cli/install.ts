@@ -9,12 +9,10 @@ import { decide, type Decision, type DeviceFacts, type LoadedConfig, type MediaF
 import { Journal, Ledger, type JournalRecord, type LedgerEntry, type StateDeps } from '../state/index.js';
 import { acquireDeploymentLock, assertStandalone, deviceProvides, fileStateStore, readBootEnv, readBootId, readDeviceType, realStickFs, runCommand } from '../system/index.js';
 import { loadPolicy, searchOptions } from './config.js';
+import { INSTALL_EXIT } from './exit-codes.js';
 import type { Io } from './io.js';
 import { clearProgress, progressLine } from './progress.js';
 import { printable } from './printable.js';
-
-/** install's exit codes: 0 installed, 3 nothing to install, 1 failed or refused, 2 usage. */
-export const INSTALL_EXIT = { INSTALLED: 0, FAILED: 1, USAGE: 2, NOTHING: 3 } as const;
 
 async function stateDeps(dir: string): Promise<StateDeps> {
   return { store: fileStateStore(dir), now: () => new Date().toISOString(), bootId: await readBootId(), newId: randomUUID };
