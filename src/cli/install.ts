@@ -14,6 +14,12 @@ import type { Io } from './io.js';
 import { clearProgress, progressLine } from './progress.js';
 import { printable } from './printable.js';
 
+/** `promise`, marked as handled: it is awaited later, or not at all when an earlier step failed. */
+function settledLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
 async function stateDeps(dir: string): Promise<StateDeps> {
   return { store: fileStateStore(dir), now: () => new Date().toISOString(), bootId: await readBootId(), newId: randomUUID };
 }
@@ -60,14 +66,29 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
     // The Mender daemon (managed mode) drives the same store and bootloader: never beside it.
     await assertStandalone();
     const history = await ledger.read();
-    const device: DeviceFacts = { deviceType: await readDeviceType(config.device.device_type_file), provides: await deviceProvides(), failedArtifacts: history.failedArtifacts() };
-    const { candidates, files } = await collectCandidates(request.paths, realStickFs, searchOptions(request.loaded));
+    // The device's facts, the client's detection and the stick's search are independent and only
+    // read: they run at once (each client query is a process, 0.1-0.3 s on a busy device). Their
+    // results, and so which error wins, are still taken in the order the checks always had.
+    const deviceType = settledLater(readDeviceType(config.device.device_type_file));
+    const provides = settledLater(deviceProvides());
+    const clientDetected = settledLater(detectClient(runCommand));
+    const collecting = settledLater(collectCandidates(request.paths, realStickFs, searchOptions(request.loaded)));
+    let device: DeviceFacts;
+    try {
+      device = { deviceType: await deviceType, provides: await provides, failedArtifacts: history.failedArtifacts() };
+    } catch (err) {
+      // The search may have opened the stick's files meanwhile: never leave them open.
+      const opened = await collecting.catch(() => null);
+      await Promise.allSettled([...(opened?.files.values() ?? [])].map((f) => f.artifact.close()));
+      throw err;
+    }
+    const { candidates, files } = await collecting;
     try {
       const decision = decide(candidates, device, config, request.media);
       const chosen = decision.selected === null ? undefined : files.get(decision.selected);
       const name = decision.candidates.find((c) => c.selected)?.artifactName;
       if (chosen === undefined || name === undefined || name === null) return { kind: 'nothing', decision };
-      const client = await detectClient(runCommand);
+      const client = await clientDetected;
       const outcome = await deploy(
         { file: chosen, artifactName: name, stick: request.stick, reboot: config.reboot, ...(request.onProgress ? { onProgress: request.onProgress } : {}) },
         {

@@ -23,20 +23,19 @@ const OPEN_TIMEOUT_MS = 60_000;
 const WRITE_AHEAD = 1024 * 1024;
 
 /**
- * Waits until the command has opened the FIFO for reading: until then a non-blocking open for
- * writing fails with ENXIO (a blocking one would wait in the thread pool with no way to give up).
- * False when the command exited without opening it.
+ * A non-blocking writer, once the command has opened the FIFO for reading: until then that open fails
+ * with ENXIO (a blocking one would wait in the thread pool with no way to give up). Null when the
+ * command exited without opening it.
  */
-async function untilReaderOpened(fifo: string, exited: () => boolean): Promise<boolean> {
+async function untilReaderOpened(fifo: string, exited: () => boolean): Promise<number | null> {
   const deadline = Date.now() + OPEN_TIMEOUT_MS;
   for (;;) {
     try {
-      await closeRaw(await openRaw(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
-      return true;
+      return await openRaw(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENXIO') throw err;
     }
-    if (exited()) return false;
+    if (exited()) return null;
     if (Date.now() > deadline) throw new Error(`${fifo}: the command did not open its input within ${OPEN_TIMEOUT_MS / 1000} s`);
     await sleep(5);
   }
@@ -50,7 +49,18 @@ async function untilReaderOpened(fifo: string, exited: () => boolean): Promise<b
  * as cat's does, on a thread-pool thread.
  */
 async function openWriter(fifo: string, exited: () => boolean): Promise<FileHandle | null> {
-  if (!(await untilReaderOpened(fifo, exited))) return null;
+  const probe = await untilReaderOpened(fifo, exited);
+  if (probe === null) return null;
+  try {
+    return await openBlocking(fifo, exited);
+  } finally {
+    // Closed only now: a FIFO without any writer reads as the end of the input, and the command may
+    // already be reading (the Mender client then fails with "can not read version file: EOF").
+    await closeRaw(probe);
+  }
+}
+
+async function openBlocking(fifo: string, exited: () => boolean): Promise<FileHandle> {
   let settled = false;
   const opening = open(fifo, constants.O_WRONLY).finally(() => {
     settled = true;

@@ -258,11 +258,11 @@ function report(cases: readonly Case[], results: readonly Summary[], runs: numbe
 async function main(): Promise<void> {
   const skip = needsAbDevice();
   if (skip) throw new Error(`bench:install: ${skip}`);
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, 'size-mib': { type: 'string', default: '512' } } });
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, 'size-mib': { type: 'string', default: '512' }, baseline: { type: 'string' } } });
   const runs = Number(values.runs);
   const sizeMiB = Number(values['size-mib']);
   if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(sizeMiB) || sizeMiB < 32) {
-    throw new Error('usage: bench:install [--runs 3] [--size-mib 512] (at least 32)');
+    throw new Error('usage: bench:install [--runs 3] [--size-mib 512] (at least 32) [--baseline DIR]');
   }
   // Under /tmp: the device sees the host's /tmp at the same path.
   const dir = mkdtempSync(join(tmpdir(), 'usb-updater-bench-install-'));
@@ -300,6 +300,9 @@ async function main(): Promise<void> {
       },
       { name: '`usb-updater check -c CONFIG STICK` (no install)', argv: ['node', BIN, 'check', '-c', config, stick], expect: 0, installs: false },
       { name: '`node -e 0`', argv: ['node', '-e', '0'], expect: 0, installs: false },
+      // Another build of usb-updater (a copy of the repository under /tmp, which the device sees), in
+      // the same rounds: before/after figures of a change under the same load.
+      ...(values.baseline === undefined ? [] : [{ name: `\`usb-updater install\` of ${values.baseline}`, argv: ['node', join(values.baseline, 'dist/src/cli/bin.js'), 'install', '-c', config, stick] as const, expect: 0, installs: true, journal: true }]),
     ];
     const timeFile = join(dir, 'time.txt');
     const samples: Sample[][] = cases.map(() => []);

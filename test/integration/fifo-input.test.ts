@@ -28,6 +28,15 @@ describe('runWithFifoInput', () => {
     assert.equal(result.code, 5);
   });
 
+  it('a command that reads its input the moment it opened it never sees it end early', async () => {
+    // The shell's own `read` opens and reads at once (the Mender client does too): the FIFO must
+    // never be without a writer of ours from the moment the command's open returned.
+    for (let i = 0; i < 20; i++) {
+      const result = await runWithFifoInput('sh', (path) => ['-c', 'read -r line < "$0" && echo "got $line"', path], [Buffer.from(`line ${i}\n`)]);
+      assert.equal(result.stdout, `got line ${i}\n`, result.output);
+    }
+  });
+
   it('a command that opens its input and exits at once, before our writer is open, ends the feeding (no hang)', async () => {
     // `: < FIFO` opens the FIFO, which lets our probe see a reader, then closes it and exits: the
     // blocking open for writing that follows finds no reader. Repeated, so the race is met both ways.
