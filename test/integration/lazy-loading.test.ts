@@ -14,7 +14,7 @@ import { withTempDir } from '../support/temp.js';
 
 /** The packages (under node_modules) that `usb-updater ARGS` resolved, by name. */
 async function packagesLoaded(args: string[]): Promise<{ status: number | null; packages: Set<string> }> {
-  return withTempDir(async (dir) => {
+  return withTempDir((dir) => {
     const log = join(dir, 'resolved.txt');
     const hooks = join(dir, 'hooks.mjs');
     const register = join(dir, 'register.mjs');
@@ -30,7 +30,7 @@ async function packagesLoaded(args: string[]): Promise<{ status: number | null; 
     writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
     const run = spawnSync(process.execPath, ['--import', pathToFileURL(register).href, BIN, ...args], { encoding: 'utf8' });
     const packages = new Set([...readFileSync(log, 'utf8').matchAll(/\/node_modules\/((?:@[^/]+\/)?[^/]+)\//g)].map((m) => m[1] ?? ''));
-    return { status: run.status, packages };
+    return Promise.resolve({ status: run.status, packages });
   });
 }
 
