@@ -66,12 +66,12 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
     // The Mender daemon (managed mode) drives the same store and bootloader: never beside it.
     await assertStandalone();
     const history = await ledger.read();
-    // The device's facts, the client's detection and the stick's search are independent and only
-    // read: they run at once (each client query is a process, 0.1-0.3 s on a busy device). Their
-    // results, and so which error wins, are still taken in the order the checks always had.
+    // The device's facts and the stick's search are independent and only read: they run at once
+    // (show-provides is a client process, 0.1-0.3 s on a busy device). Their results, and so which
+    // error wins, are still taken in the order the checks always had. The client is detected after
+    // the decision, as before: only when there is something to install.
     const deviceType = settledLater(readDeviceType(config.device.device_type_file));
     const provides = settledLater(deviceProvides());
-    const clientDetected = settledLater(detectClient(runCommand));
     const collecting = settledLater(collectCandidates(request.paths, realStickFs, searchOptions(request.loaded)));
     let device: DeviceFacts;
     try {
@@ -88,7 +88,7 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
       const chosen = decision.selected === null ? undefined : files.get(decision.selected);
       const name = decision.candidates.find((c) => c.selected)?.artifactName;
       if (chosen === undefined || name === undefined || name === null) return { kind: 'nothing', decision };
-      const client = await clientDetected;
+      const client = await detectClient(runCommand);
       const outcome = await deploy(
         { file: chosen, artifactName: name, stick: request.stick, reboot: config.reboot, ...(request.onProgress ? { onProgress: request.onProgress } : {}) },
         {
