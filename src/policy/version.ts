@@ -1,7 +1,7 @@
 // Versions of artifacts: found in a name or a provide with the configured pattern, compared by the
 // configured scheme. A version that cannot be found or parsed is null, never a guess.
 
-// The two functions only: the whole semver package costs 6.6 MiB more to load (issue 5's 100 MiB).
+// The two functions only, not the whole package (about 50 modules more to load on every install).
 import compare from 'semver/functions/compare.js';
 import valid from 'semver/functions/valid.js';
 import type { Config } from './config-schema.js';
