@@ -7,6 +7,7 @@ import { collectCandidates } from '../media/index.js';
 import { decide, type Decision, type DeviceFacts, type LoadedConfig } from '../policy/index.js';
 import { readDeviceType, realStickFs, deviceProvides } from '../system/index.js';
 import { loadPolicy, searchOptions } from './config.js';
+import { CHECK_EXIT } from './exit-codes.js';
 import type { Io } from './io.js';
 import { printable } from './printable.js';
 
@@ -16,9 +17,6 @@ export interface CheckOptions {
   provides: string[];
   json: boolean;
 }
-
-/** check's exit codes: a script can tell "something to install" from "nothing" from failure. */
-export const CHECK_EXIT = { SELECTED: 0, ERROR: 1, USAGE: 2, NOTHING: 3 } as const;
 
 function parseProvidesFlags(flags: readonly string[]): Record<string, string> {
   const provides: Record<string, string> = {};

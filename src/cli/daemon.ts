@@ -8,10 +8,8 @@ import { isUpdaterError } from '../errors/index.js';
 import type { MediaEvent } from '../media/index.js';
 import type { LoadedConfig } from '../policy/index.js';
 import { DEFAULT_CONFIG_PATH, jsonLinesLogger, type Logger } from '../system/index.js';
-import { describeStartup, runBootCheck } from './health.js';
 import type { Io } from './io.js';
-import { addMediaFlags, followMediaUntilSignal, type MediaFlags } from './media-command.js';
-import { StickHandler } from './stick-handler.js';
+import { addMediaFlags, type MediaFlags } from './media-flags.js';
 import type { CommandRunner } from './watch.js';
 
 /** One log line per event; the untrusted identity goes in fields, never in the message. */
@@ -38,6 +36,7 @@ function logEvent(logger: Logger, event: MediaEvent): void {
 /** The boot-time check the daemon runs at start (usb-updater health); logged, never fatal. */
 async function bootCheck(loaded: LoadedConfig, logger: Logger): Promise<void> {
   try {
+    const { describeStartup, runBootCheck } = await import('./health.js');
     const result = await runBootCheck(loaded, (message, fields) => logger.info(message, fields));
     logger.info(`boot check: ${describeStartup(result)}`, { status: result.status });
   } catch (err) {
@@ -54,6 +53,8 @@ export function registerDaemon(program: Command, io: Io, run: CommandRunner): vo
     )
     .exitOverride()
     .action(async (options: MediaFlags) => {
+      // Loaded here, not at start-up: the install pipeline and the media machinery are this command's.
+      const [{ followMediaUntilSignal }, { StickHandler }] = await Promise.all([import('./media-command.js'), import('./stick-handler.js')]);
       const logger = jsonLinesLogger(io.stderr);
       const config = options.config ?? (existsSync(DEFAULT_CONFIG_PATH) ? DEFAULT_CONFIG_PATH : undefined);
       if (config === undefined) logger.warn('no config file: detecting sticks only, nothing will be installed', { expected: DEFAULT_CONFIG_PATH });

@@ -9,16 +9,10 @@ import { Journal, Ledger } from '../state/index.js';
 import { acquireDeploymentLock } from '../system/index.js';
 import { loadPolicy } from './config.js';
 import { finishDeps, stateDeps } from './deployment-deps.js';
+import { HEALTH_EXIT } from './exit-codes.js';
 import type { Io } from './io.js';
 import { printable } from './printable.js';
 
-/**
- * 0 this boot is good (committed, nothing pending, or the install's reboot not done yet); 1 an
- * error, or the deployment failed; 2 usage; 3 rolled back, the old image runs (a good boot: the
- * unit lists 3 in SuccessExitStatus); 4 the new image failed its checks and the device is going
- * back to the old one (this boot is not good).
- */
-export const HEALTH_EXIT = { OK: 0, FAILED: 1, USAGE: 2, ROLLED_BACK: 3, ROLLING_BACK: 4 } as const;
 
 /** The boot-time recovery under the deployment lock. */
 export async function runBootCheck(loaded: LoadedConfig, log: FinishDeps['log']): Promise<StartupResult> {

@@ -9,12 +9,16 @@ import { Journal, Ledger, type JournalRecord, type LedgerEntry } from '../state/
 import { acquireDeploymentLock, assertStandalone, deviceProvides, readBootFacts, readDeviceType, realStickFs } from '../system/index.js';
 import { loadPolicy, searchOptions } from './config.js';
 import { finishDeps, rebootCommand, stateDeps } from './deployment-deps.js';
+import { INSTALL_EXIT } from './exit-codes.js';
 import type { Io } from './io.js';
 import { clearProgress, progressLine } from './progress.js';
 import { printable } from './printable.js';
 
-/** install's exit codes: 0 installed, 3 nothing to install, 1 failed or refused, 2 usage. */
-export const INSTALL_EXIT = { INSTALLED: 0, FAILED: 1, USAGE: 2, NOTHING: 3 } as const;
+/** `promise`, marked as handled: it is awaited later, or not at all when an earlier step failed. */
+function settledLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
 
 function reportDecision(decision: Decision, io: Io): void {
   for (const c of decision.candidates.filter((v) => v.verdict !== 'accept' || !v.selected)) {
@@ -61,8 +65,23 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
     // The Mender daemon (managed mode) drives the same store and bootloader: never beside it.
     await assertStandalone();
     const history = await ledger.read();
-    const device: DeviceFacts = { deviceType: await readDeviceType(config.device.device_type_file), provides: await deviceProvides(), failedArtifacts: history.failedArtifacts() };
-    const { candidates, files } = await collectCandidates(request.paths, realStickFs, searchOptions(request.loaded));
+    // The device's facts and the stick's search are independent and only read: they run at once
+    // (show-provides is a client process, 0.1-0.3 s on a busy device). Their results, and so which
+    // error wins, are still taken in the order the checks always had. The client is detected after
+    // the decision, as before: only when there is something to install.
+    const deviceType = settledLater(readDeviceType(config.device.device_type_file));
+    const provides = settledLater(deviceProvides());
+    const collecting = settledLater(collectCandidates(request.paths, realStickFs, searchOptions(request.loaded)));
+    let device: DeviceFacts;
+    try {
+      device = { deviceType: await deviceType, provides: await provides, failedArtifacts: history.failedArtifacts() };
+    } catch (err) {
+      // The search may have opened the stick's files meanwhile: never leave them open.
+      const opened = await collecting.catch(() => null);
+      await Promise.allSettled([...(opened?.files.values() ?? [])].map((f) => f.artifact.close()));
+      throw err;
+    }
+    const { candidates, files } = await collecting;
     try {
       const decision = decide(candidates, device, config, request.media);
       const chosen = decision.selected === null ? undefined : files.get(decision.selected);

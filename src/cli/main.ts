@@ -1,18 +1,14 @@
 // The composition root of the CLI: parses the command line with commander, runs the command and
-// turns its outcome into an exit code. Everything a command touches is passed in (Io).
+// turns its outcome into an exit code. Everything a command touches is passed in (Io). Each command's
+// module is imported when that command runs: start-up (--version, and the time before install's
+// first byte) pays only for commander and the command that was asked for.
 
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { isUpdaterError, type ErrorCode } from '../errors/index.js';
-import { configJsonSchema } from '../policy/index.js';
 import { DEFAULT_CONFIG_PATH } from '../system/index.js';
-import { check, CHECK_EXIT } from './check.js';
-import { configCheck } from './config.js';
 import { registerDaemon } from './daemon.js';
-import { EXIT, exitCodeFor } from './exit-codes.js';
-import { HEALTH_EXIT, healthCommand } from './health.js';
-import { inspect } from './inspect.js';
-import { INSTALL_EXIT, installCommand, statusCommand } from './install.js';
+import { CHECK_EXIT, EXIT, HEALTH_EXIT, INSTALL_EXIT, exitCodeFor } from './exit-codes.js';
 import type { Io } from './io.js';
 import { printable } from './printable.js';
 import { registerWatch } from './watch.js';
@@ -48,7 +44,7 @@ function buildProgram(io: Io, run: Run): Command {
     .addHelpText('after', '\nExit codes: 0 valid, 1 invalid or unverifiable artifact, 2 usage error or unusable key, 3 file not readable.')
     .exitOverride()
     .action(async (file: string, options: { verify: boolean; key: string[]; json: boolean }) => {
-      await run(() => inspect(file, options, io), options.json);
+      await run(async () => (await import('./inspect.js')).inspect(file, options, io), options.json);
     });
 
   program
@@ -66,7 +62,7 @@ function buildProgram(io: Io, run: Run): Command {
     )
     .exitOverride()
     .action(async (paths: string[], options: { config: string; deviceType?: string; provides: string[]; json: boolean }) => {
-      await run(() => check(paths, options, io), options.json, checkExitFor);
+      await run(async () => (await import('./check.js')).check(paths, options, io), options.json, checkExitFor);
     });
 
   program
@@ -82,7 +78,7 @@ function buildProgram(io: Io, run: Run): Command {
     )
     .exitOverride()
     .action(async (paths: string[], options: { config: string; json: boolean }) => {
-      await run(() => installCommand(paths, options, io), options.json, (code) => (code === 'USAGE_ERROR' ? INSTALL_EXIT.USAGE : INSTALL_EXIT.FAILED));
+      await run(async () => (await import('./install.js')).installCommand(paths, options, io), options.json, (code) => (code === 'USAGE_ERROR' ? INSTALL_EXIT.USAGE : INSTALL_EXIT.FAILED));
     });
 
   program
@@ -94,7 +90,7 @@ function buildProgram(io: Io, run: Run): Command {
     .addHelpText('after', '\nExit codes: 0 shown, 1 the state cannot be read, 2 usage error, 3 a file not readable.')
     .exitOverride()
     .action(async (options: { config: string; json: boolean; limit: number }) => {
-      await run(() => statusCommand(options, io), options.json);
+      await run(async () => (await import('./install.js')).statusCommand(options, io), options.json);
     });
 
   program
@@ -111,7 +107,7 @@ function buildProgram(io: Io, run: Run): Command {
     )
     .exitOverride()
     .action(async (options: { config: string; json: boolean }) => {
-      await run(() => healthCommand(options, io), options.json, (code) => (code === 'USAGE_ERROR' ? HEALTH_EXIT.USAGE : HEALTH_EXIT.FAILED));
+      await run(async () => (await import('./health.js')).healthCommand(options, io), options.json, (code) => (code === 'USAGE_ERROR' ? HEALTH_EXIT.USAGE : HEALTH_EXIT.FAILED));
     });
 
   const config = program.command('config').description('Work with the config file.').exitOverride();
@@ -123,14 +119,15 @@ function buildProgram(io: Io, run: Run): Command {
     .addHelpText('after', '\nExit codes: 0 valid, 1 invalid, 2 usage error, 3 file not readable.')
     .exitOverride()
     .action(async (file: string, options: { json: boolean }) => {
-      await run(() => configCheck(file, options, io), options.json);
+      await run(async () => (await import('./config.js')).configCheck(file, options, io), options.json);
     });
 
   config
     .command('schema')
     .description('Print the JSON Schema of the config file (the committed copy is config/config.schema.json).')
     .exitOverride()
-    .action(() => {
+    .action(async () => {
+      const { configJsonSchema } = await import('../policy/index.js');
       io.stdout.write(JSON.stringify(configJsonSchema(), null, 2) + '\n');
     });
   registerWatch(program, io, run);

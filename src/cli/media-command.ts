@@ -3,31 +3,11 @@
 // reported and the last good one kept), and following media events until SIGTERM or SIGINT, with
 // everything stopped before returning.
 
-import { Option, type Command } from 'commander';
 import { UpdaterError } from '../errors/index.js';
 import { checkMediaOptions, DEFAULT_MEDIA_OPTIONS, followConfig, watchMedia, type FollowedConfig, type MediaEvent, type MediaOptions, type MediaWatch } from '../media/index.js';
 import { formatProblem, type LoadedConfig } from '../policy/index.js';
 import { readConfigFile, realMediaSystem, startUsbMonitor, untilSignal, watchFile, type Logger } from '../system/index.js';
-
-export interface MediaFlags {
-  mediaRoot: string[];
-  filesystem: string[];
-  allowLoop: boolean;
-  usbModule: string;
-  config?: string;
-}
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
-export function addMediaFlags(command: Command): Command {
-  return command
-    .option('-c, --config <file>', 'the config file: its media section gives the options below, and it is reloaded when it changes (without it: the flags and the defaults)')
-    .addOption(new Option('--media-root <dir>', `mount points at or under DIR count as media (repeatable; default ${DEFAULT_MEDIA_OPTIONS.roots.join(', ')})`).argParser(collect).default([]))
-    .addOption(new Option('--filesystem <type>', `filesystem type a stick may carry (repeatable; default ${DEFAULT_MEDIA_OPTIONS.filesystems.join(', ')})`).argParser(collect).default([]))
-    .option('--allow-loop', 'accept loop devices under a media root (tests and demos)', false)
-    // For tests: the module the USB monitor loads, to run as if usb-detection were not installed.
-    .addOption(new Option('--usb-module <name>').default('usb-detection').hideHelp());
-}
+import type { MediaFlags } from './media-flags.js';
 
 /** The media options: explicit flags first, then the config's `media` section, then the defaults. */
 export function mediaOptionsFrom(flags: MediaFlags, config?: LoadedConfig['config']): MediaOptions {

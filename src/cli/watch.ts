@@ -3,8 +3,8 @@
 
 import type { Command } from 'commander';
 import type { Io } from './io.js';
-import { addMediaFlags, followMediaUntilSignal, type MediaFlags } from './media-command.js';
 import { formatMediaEvent } from './format-media.js';
+import { addMediaFlags, type MediaFlags } from './media-flags.js';
 import { jsonLinesLogger, untilOutputClosed } from '../system/index.js';
 
 export type CommandRunner = (work: () => Promise<unknown>, json: boolean) => Promise<void>;
@@ -16,6 +16,8 @@ export function registerWatch(program: Command, io: Io, run: CommandRunner): voi
     .addHelpText('after', '\nThe mounts present at start are reported first (marked initial), then "ready". Log lines go to stderr as JSON.\nExit codes: 0 stopped by a signal, 2 usage error, 3 the mount table cannot be read.')
     .exitOverride()
     .action(async (options: MediaFlags & { json: boolean }) => {
+      // Loaded here, not at start-up: only this command needs the media machinery.
+      const { followMediaUntilSignal } = await import('./media-command.js');
       const print = (event: Parameters<typeof formatMediaEvent>[0]): void => {
         io.stdout.write(options.json ? JSON.stringify(event) + '\n' : formatMediaEvent(event));
       };

@@ -18,23 +18,20 @@
 // same state files. The untimed first round also pays for the first writes into partition B's
 // sparse image file (about 4x slower than the later ones).
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { REBOOT_COMMAND, createAbDevice, mender, needsAbDevice, type AbDevice } from '../support/ab-device.js';
+import { createAbDevice, mender, needsAbDevice, type AbDevice } from '../support/ab-device.js';
 import { BIN, KEYS, keyPem } from '../support/fixtures.js';
 import { runProcess } from '../support/process.js';
 import { writeRootfsArtifact } from '../support/rootfs-image.js';
-import { GNU_TIME, imageBlock, median } from './measure.js';
+import { GNU_TIME, median } from './measure.js';
+import { BENCH_DEVICE_TYPE, STATE_DIR, payloadFiles, writeInstallConfig } from './install-setup.js';
 
-const TYPE = 'bench-dev';
 const MIB = 1024 * 1024;
 const RATIO_TARGET = 1.1;
 const RSS_TARGET_MIB = 100;
-const STATE_DIR = '/data/usb-updater';
-/** The payload files in the image: this many MiB each. */
-const FILE_MIB = 16;
 const SAMPLE_MS = 100;
 const COMMAND_TIMEOUT_MS = 10 * 60_000;
 
@@ -168,34 +165,6 @@ async function reset(device: AbDevice, after: string): Promise<void> {
   if (synced.code !== 0) throw new Error(`sync: ${synced.output}`);
 }
 
-/** The image's files: `sizeMiB` * 7/8 of mixed blocks (ext4's own metadata and free space fill the rest). */
-function payloadFiles(sizeMiB: number): Record<string, Buffer> {
-  const files: Record<string, Buffer> = {};
-  const total = Math.floor((sizeMiB * 7) / 8);
-  for (let first = 0, n = 0; first < total; first += FILE_MIB, n++) {
-    const blocks = Array.from({ length: Math.min(FILE_MIB, total - first) }, (_, i) => imageBlock(first + i));
-    files[`/opt/bench/blob-${String(n).padStart(3, '0')}.bin`] = Buffer.concat(blocks);
-  }
-  return files;
-}
-
-function writeConfig(path: string): void {
-  writeFileSync(
-    path,
-    [
-      'device:',
-      '  device_type_file: /data/mender/device_type',
-      'signature:',
-      `  keys: [${KEYS}rsa3072.pub]`,
-      'state:',
-      `  dir: ${STATE_DIR}`,
-      'reboot:',
-      `  command: [${REBOOT_COMMAND}]`,
-      '',
-    ].join('\n'),
-  );
-}
-
 interface Summary {
   seconds: number;
   /** The fastest run: the least disturbed by whatever else the machine was doing. */
@@ -289,11 +258,11 @@ function report(cases: readonly Case[], results: readonly Summary[], runs: numbe
 async function main(): Promise<void> {
   const skip = needsAbDevice();
   if (skip) throw new Error(`bench:install: ${skip}`);
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, 'size-mib': { type: 'string', default: '512' } } });
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, 'size-mib': { type: 'string', default: '512' }, baseline: { type: 'string' } } });
   const runs = Number(values.runs);
   const sizeMiB = Number(values['size-mib']);
   if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(sizeMiB) || sizeMiB < 32) {
-    throw new Error('usage: bench:install [--runs 3] [--size-mib 512] (at least 32)');
+    throw new Error('usage: bench:install [--runs 3] [--size-mib 512] (at least 32) [--baseline DIR]');
   }
   // Under /tmp: the device sees the host's /tmp at the same path.
   const dir = mkdtempSync(join(tmpdir(), 'usb-updater-bench-install-'));
@@ -307,17 +276,17 @@ async function main(): Promise<void> {
     mkdirSync(stick);
     const artifact = join(stick, 'release-2.0.mender');
     const config = join(dir, 'config.yaml');
-    writeConfig(config);
+    writeInstallConfig(config);
     say(`writing a ${sizeMiB} MiB rootfs image and its signed gzip artifact`);
     let started = Date.now();
     await writeRootfsArtifact({
-      output: artifact, name: 'release-2.0', deviceTypes: [TYPE], imageMiB: sizeMiB,
+      output: artifact, name: 'release-2.0', deviceTypes: [BENCH_DEVICE_TYPE], imageMiB: sizeMiB,
       signKey: `${KEYS}rsa3072.key`, files: payloadFiles(sizeMiB),
     });
     const artifactBytes = statSync(artifact).size;
     say(`  ${(artifactBytes / MIB).toFixed(1)} MiB in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     started = Date.now();
-    device = await createAbDevice({ deviceType: TYPE, artifactName: 'release-1.0', partitionMiB: sizeMiB + 32, verifyKeyPem: keyPem('rsa3072.pub') });
+    device = await createAbDevice({ deviceType: BENCH_DEVICE_TYPE, artifactName: 'release-1.0', partitionMiB: sizeMiB + 32, verifyKeyPem: keyPem('rsa3072.pub') });
     say(`device up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const client = `mender ${(await mender(device, ['--version'])).output.trim().split(/\s+/)[0] ?? '?'}`;
     const cases: Case[] = [
@@ -331,6 +300,9 @@ async function main(): Promise<void> {
       },
       { name: '`usb-updater check -c CONFIG STICK` (no install)', argv: ['node', BIN, 'check', '-c', config, stick], expect: 0, installs: false },
       { name: '`node -e 0`', argv: ['node', '-e', '0'], expect: 0, installs: false },
+      // Another build of usb-updater (a copy of the repository under /tmp, which the device sees), in
+      // the same rounds: before/after figures of a change under the same load.
+      ...(values.baseline === undefined ? [] : [{ name: `\`usb-updater install\` of ${values.baseline}`, argv: ['node', join(values.baseline, 'dist/src/cli/bin.js'), 'install', '-c', config, stick] as const, expect: 0, installs: true, journal: true }]),
     ];
     const timeFile = join(dir, 'time.txt');
     const samples: Sample[][] = cases.map(() => []);

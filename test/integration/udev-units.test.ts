@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { after, describe, it } from 'node:test';
-import { HEALTH_EXIT } from '../../src/cli/health.js';
+import { HEALTH_EXIT } from '../../src/cli/exit-codes.js';
 import { REPO, needsTool } from '../support/fixtures.js';
 
 const UDEV = `${REPO}udev/`;

@@ -56,7 +56,9 @@ async function load(text: string): Promise<Config> {
 
 /** The loaded config as a file again: durations back to text (the schema takes them only as text). */
 function dump(config: Config): string {
-  return stringify({ ...config, search: { ...config.search, timeout: `${config.search.timeout}ms` }, reboot: { ...config.reboot, delay: `${config.reboot.delay}ms` } });
+  const ms = (value: number): string => `${value}ms`;
+  const health = { deadline: ms(config.health.deadline), checks: config.health.checks.map((c) => ({ ...c, timeout: ms(c.timeout), interval: ms(c.interval) })) };
+  return stringify({ ...config, search: { ...config.search, timeout: ms(config.search.timeout) }, reboot: { ...config.reboot, delay: ms(config.reboot.delay) }, health });
 }
 
 const DURATION_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 };

@@ -1,0 +1,25 @@
+// The command-line flags `watch` and `daemon` share (media roots, filesystems, loop devices, the
+// config file). Registering them loads nothing heavy: the media machinery loads when a command runs.
+
+import { Option, type Command } from 'commander';
+import { DEFAULT_MEDIA_OPTIONS } from '../media/index.js';
+
+export interface MediaFlags {
+  mediaRoot: string[];
+  filesystem: string[];
+  allowLoop: boolean;
+  usbModule: string;
+  config?: string;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+export function addMediaFlags(command: Command): Command {
+  return command
+    .option('-c, --config <file>', 'the config file: its media section gives the options below, and it is reloaded when it changes (without it: the flags and the defaults)')
+    .addOption(new Option('--media-root <dir>', `mount points at or under DIR count as media (repeatable; default ${DEFAULT_MEDIA_OPTIONS.roots.join(', ')})`).argParser(collect).default([]))
+    .addOption(new Option('--filesystem <type>', `filesystem type a stick may carry (repeatable; default ${DEFAULT_MEDIA_OPTIONS.filesystems.join(', ')})`).argParser(collect).default([]))
+    .option('--allow-loop', 'accept loop devices under a media root (tests and demos)', false)
+    // For tests: the module the USB monitor loads, to run as if usb-detection were not installed.
+    .addOption(new Option('--usb-module <name>').default('usb-detection').hideHelp());
+}
