@@ -7,11 +7,13 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { loopBackingFile } from '../demo/demo-sticks.js';
+import { REQUIRED_TOOLS } from '../demo/required-tools.js';
 import { needsAbDevice } from '../support/ab-device.js';
-import { REPO } from '../support/fixtures.js';
+import { REPO, needsTool } from '../support/fixtures.js';
 import { runProcess } from '../support/process.js';
 
-const skip = needsAbDevice();
+// The simulator's needs, then the demo's own tools: each missing one skips here and fails in CI.
+const skip = needsAbDevice() || REQUIRED_TOOLS.map(([tool, pkg]) => needsTool(tool, pkg)).find((reason) => reason !== false) || false;
 const DEMO = `${REPO}dist/test/demo/demo.js`;
 
 /** The phases a viewer must see, in this order (each one a line of the narration). */
