@@ -120,7 +120,7 @@ class Demo {
     this.stickName = `stick 1 (${good.label})`;
     await this.explainChoice(device, config, good.folder);
     this.say(`${this.stickName} plugged in`);
-    const installed = this.waitFor('an install outcome', (l) => ['installed', 'failed', 'nothing'].includes(outcomeOf(l) ?? ''));
+    const installed = this.waitFor('the outcome of stick 1', (l) => ['installed', 'failed', 'nothing'].includes(outcomeOf(l) ?? ''));
     await sticks.plug(device, good);
     const outcome = await installed;
     if (outcomeOf(outcome) !== 'installed') throw new Error(`stick 1 was not installed: ${JSON.stringify(outcome)}`);
@@ -171,11 +171,11 @@ class Demo {
     // The optional USB addon reports USB devices, and the demo's sticks are loop devices: left out.
     const daemon = device.spawn('node', [BIN, 'daemon', '-c', config, '--usb-module', 'usb-detection-not-installed']);
     this.daemon = daemon;
-    this.follower = new LogFollower(daemon, (line) => {
+    this.follower = new LogFollower(() => daemon.output().stderr, (line) => {
       const text = describeDaemonLine(line, this.stickName);
       if (text !== null) this.say(text);
     });
-    await this.waitFor('that it follows media', (l) => outcomeOf(l) === 'ready');
+    await this.waitFor('that the daemon follows media', (l) => outcomeOf(l) === 'ready');
   }
 
   private async stopDaemon(): Promise<void> {

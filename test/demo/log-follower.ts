@@ -1,8 +1,7 @@
-// Follows the JSON log lines a process in the simulator writes on stderr: each complete line is
-// parsed once, handed to a listener (the narration) and offered to whoever waits for a line of a
-// given kind. A line that is not JSON is kept as a message, so nothing the daemon says is lost.
+// Follows lines as a text grows (the daemon's stderr in the simulator, a file it appends to): each
+// complete line is parsed once, handed to a listener (the narration) and offered to whoever waits
+// for a line of a given kind. A line that is not JSON is kept as a message: nothing said is lost.
 
-import type { BootProcess } from '../support/ab-device.js';
 import type { LogLine } from './narration.js';
 
 /** How often stderr is looked at for new lines: the narration lags the daemon by at most this. */
@@ -19,7 +18,8 @@ export class LogFollower {
   private readonly waiters = new Set<Waiter>();
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly process: BootProcess, private readonly listener: (line: LogLine) => void) {
+  /** `read`: the whole text so far (it only ever grows). */
+  constructor(private readonly read: () => string, private readonly listener: (line: LogLine) => void) {
     this.timer = setInterval(() => this.poll(), POLL_MS);
   }
 
@@ -32,7 +32,7 @@ export class LogFollower {
       };
       const timer = setTimeout(() => {
         end();
-        reject(new Error(`the daemon did not log ${what} within ${ms / 1000} s; its log:\n${this.process.output().stderr}`));
+        reject(new Error(`no line said ${what} within ${ms / 1000} s; the text:\n${this.read()}`));
       }, ms);
       const waiter: Waiter = {
         match,
@@ -60,10 +60,10 @@ export class LogFollower {
   }
 
   private poll(): void {
-    const stderr = this.process.output().stderr;
-    const end = stderr.lastIndexOf('\n') + 1;
+    const text = this.read();
+    const end = text.lastIndexOf('\n') + 1;
     if (end <= this.consumed) return;
-    const lines = stderr.slice(this.consumed, end).split('\n').filter((l) => l !== '');
+    const lines = text.slice(this.consumed, end).split('\n').filter((l) => l !== '');
     this.consumed = end;
     for (const raw of lines) {
       const line = parse(raw);
