@@ -7,6 +7,8 @@ export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+  /** Detail for troubleshooting (progress steps); optional so that small test loggers can skip it. */
+  debug?(message: string, fields?: Record<string, unknown>): void;
 }
 
 export function jsonLinesLogger(out: { write(text: string): unknown }, now: () => Date = () => new Date()): Logger {

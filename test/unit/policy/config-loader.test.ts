@@ -168,6 +168,8 @@ const DEFAULTS: Omit<Config, 'signature'> = {
   media: { roots: ['/run/usb-updater/media'], filesystems: ['vfat', 'exfat', 'ext4', 'ext3', 'ext2', 'ntfs3', 'iso9660', 'udf'], allow_loop_devices: false, labels: [], uuids: [], usb: [] },
   state: { dir: '/data/usb-updater' },
   reboot: { mode: 'immediate', delay: 10000, command: ['systemctl', 'reboot'] },
+  feedback: { sysfs_root: '/sys/class/leds', leds: [], hooks: [], console: null },
+  logging: { format: 'auto', level: 'info', file: null },
 };
 
 async function loaded(text: string, file = FILE): Promise<Extract<LoadResult, { ok: true }>['loaded']> {

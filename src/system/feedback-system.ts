@@ -1,0 +1,72 @@
+// The system side of feedback on the device: sysfs and console writes, hook processes, the clock.
+// Hooks run in a process group of their own so that a timeout kills the whole group (a shell
+// script's `sleep` included), and a run ends when the hook exits, not when every descendant has
+// closed its output.
+
+import { spawn } from 'node:child_process';
+import { constants } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import type { FeedbackSystem, HookRun } from '../feedback/index.js';
+
+/** The tail of a hook's stderr kept for the log line when it fails. */
+const STDERR_TAIL = 500;
+
+/**
+ * Writes through a descriptor opened without O_CREAT: a missing LED or console is an error, never a
+ * new file. O_NOCTTY: a service is a session leader, and opening a terminal (/dev/tty1) without it
+ * would make that terminal its controlling one, and its hangup our SIGHUP.
+ */
+async function writeExisting(path: string, text: string, flags: number): Promise<void> {
+  const handle = await open(path, constants.O_WRONLY | constants.O_NOCTTY | flags);
+  try {
+    await handle.write(text);
+  } finally {
+    await handle.close();
+  }
+}
+
+function runHook(argv: readonly string[], env: Record<string, string>, timeoutMs: number): Promise<HookRun> {
+  const [command, ...args] = argv;
+  return new Promise((resolve) => {
+    let stderr = '';
+    let timedOut = false;
+    const child = spawn(command ?? '', args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env }, detached: true });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_TAIL);
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        // The negative pid: the hook's whole process group.
+        process.kill(-(child.pid ?? 0), 'SIGKILL');
+      } catch {
+        // Already gone between the timeout and the kill.
+      }
+    }, timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      resolve({ kind: 'not-started', message: err.message });
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      // A descendant still holding stderr must not keep this run (or the daemon) waiting.
+      child.stderr.destroy();
+      resolve(timedOut ? { kind: 'timed-out', stderr: stderr.trim() } : { kind: 'exited', code, signal, stderr: stderr.trim() });
+    });
+  });
+}
+
+export const realFeedbackSystem: FeedbackSystem = {
+  writeFile: (path, text) => writeExisting(path, text, constants.O_TRUNC),
+  appendFile: (path, text) => writeExisting(path, text, constants.O_APPEND),
+  readFile: (path) => readFile(path, 'utf8'),
+  runHook,
+  now: () => performance.now(),
+  setTimer: (fn, ms) => {
+    const timer = setTimeout(fn, ms);
+    // Feedback never keeps the daemon from stopping.
+    timer.unref();
+    return { cancel: () => clearTimeout(timer) };
+  },
+};
