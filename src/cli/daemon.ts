@@ -1,13 +1,16 @@
 // `usb-updater daemon`: the long-running service that systemd starts. With a config, each stick
-// mounted goes through the install pipeline (the same as `usb-updater install`); without one it only
-// detects and logs. Exits 0 within two seconds of SIGTERM.
+// mounted goes through the install pipeline (the same as `usb-updater install`), its phases shown
+// on the device as the config's feedback section says; without one it only detects and logs.
+// Exits 0 within two seconds of SIGTERM.
 
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import type { MediaEvent } from '../media/index.js';
 import type { LoadedConfig } from '../policy/index.js';
-import { DEFAULT_CONFIG_PATH, jsonLinesLogger, type Logger } from '../system/index.js';
+import { createFeedback, NO_FEEDBACK, type Feedback } from '../feedback/index.js';
+import { DEFAULT_CONFIG_PATH, realFeedbackSystem, stderrEnvironment, type Logger } from '../system/index.js';
 import type { Io } from './io.js';
+import { switchableLogger } from './log-setup.js';
 import { addMediaFlags, followMediaUntilSignal, type MediaFlags } from './media-command.js';
 import { StickHandler } from './stick-handler.js';
 import type { CommandRunner } from './watch.js';
@@ -33,26 +36,45 @@ function logEvent(logger: Logger, event: MediaEvent): void {
   }
 }
 
+/** How long hooks still running at SIGTERM (or a config change) may go on before they are killed. */
+const SHUTDOWN_FEEDBACK_MS = 500;
+
 export function registerDaemon(program: Command, io: Io, run: CommandRunner): void {
   addMediaFlags(program.command('daemon'))
     .description('Run the service: detect USB sticks as they are mounted and install, through the Mender client, the artifact the policy selects on each (one stick at a time). Without a config file it only detects and logs.')
     .addHelpText(
       'after',
-      `\nThe config is --config, else ${DEFAULT_CONFIG_PATH} when it exists. Logs one JSON object per line on stderr. Stops cleanly on SIGTERM or SIGINT (exit 0).\nExit codes: 0 stopped by a signal, 1 invalid config, 2 usage error, 3 the mount table cannot be read.`,
+      `\nThe config is --config, else ${DEFAULT_CONFIG_PATH} when it exists. Logs on stderr as --log-format or the config's logging section say (auto: journal under systemd, colours on a terminal, else one JSON object a line). Stops cleanly on SIGTERM or SIGINT (exit 0).\nExit codes: 0 stopped by a signal, 1 invalid config, 2 usage error, 3 the mount table cannot be read.`,
     )
     .exitOverride()
     .action(async (options: MediaFlags) => {
-      const logger = jsonLinesLogger(io.stderr);
+      const logger = switchableLogger(options.logFormat, stderrEnvironment(io.stderr));
       const config = options.config ?? (existsSync(DEFAULT_CONFIG_PATH) ? DEFAULT_CONFIG_PATH : undefined);
       if (config === undefined) logger.warn('no config file: detecting sticks only, nothing will be installed', { expected: DEFAULT_CONFIG_PATH });
       let loaded: LoadedConfig | undefined;
-      const handler = new StickHandler(logger, () => loaded as LoadedConfig);
+      let feedback: Feedback = NO_FEEDBACK;
+      const onConfig = (value: LoadedConfig): void => {
+        const changed = JSON.stringify(value.config.feedback) !== JSON.stringify(loaded?.config.feedback);
+        loaded = value;
+        logger.configure(value.config.logging);
+        if (!changed) return;
+        // The old channels get what they were asked to show; a hook still running is cut short.
+        void feedback.close(SHUTDOWN_FEEDBACK_MS);
+        feedback = createFeedback(value.config.feedback, realFeedbackSystem, logger);
+      };
+      const handler = new StickHandler(logger, () => loaded as LoadedConfig, undefined, () => feedback);
       const onEvent = (event: MediaEvent): void => {
         logEvent(logger, event);
         if (event.type === 'mounted' && loaded !== undefined) handler.mounted(event.session, event.stick);
         if (event.type === 'session-ended') handler.ended(event.session.id);
       };
       const flags: MediaFlags = config === undefined ? options : { ...options, config };
-      await run(() => followMediaUntilSignal(flags, logger, onEvent, undefined, (value) => { loaded = value; }), false);
+      try {
+        await run(() => followMediaUntilSignal(flags, logger, onEvent, undefined, onConfig), false);
+      } finally {
+        // Bounded well inside the 2 s systemd is promised between SIGTERM and the exit.
+        await feedback.close(SHUTDOWN_FEEDBACK_MS);
+        await logger.close();
+      }
     });
 }

@@ -40,6 +40,7 @@ class Hook {
     private readonly config: HookConfig,
     private readonly system: FeedbackSystem,
     private readonly log: Logger,
+    private readonly signal: AbortSignal,
   ) {
     this.offer = progressGate(system, (phase, info) => this.enqueue(phase, info));
   }
@@ -53,6 +54,7 @@ class Hook {
   }
 
   private enqueue(phase: Phase, info: PhaseInfo): void {
+    if (this.signal.aborted) return;
     const last = this.waiting.at(-1);
     if (last?.phase === phase) last.info = info;
     else this.waiting.push({ phase, info });
@@ -63,9 +65,9 @@ class Hook {
   private async drain(): Promise<void> {
     this.busy = true;
     try {
-      for (let next = this.waiting.shift(); next !== undefined; next = this.waiting.shift()) {
+      for (let next = this.waiting.shift(); next !== undefined && !this.signal.aborted; next = this.waiting.shift()) {
         const fields = { hook: this.config.command.join(' '), phase: next.phase };
-        const run = await this.system.runHook(this.config.command, hookEnvironment(next.phase, next.info), this.config.timeout).catch((err: unknown) => ({ kind: 'not-started' as const, message: String(err) }));
+        const run = await this.system.runHook(this.config.command, hookEnvironment(next.phase, next.info), this.config.timeout, this.signal).catch((err: unknown) => ({ kind: 'not-started' as const, message: String(err) }));
         if (run.kind === 'not-started') this.log.warn('feedback hook could not be started', { ...fields, error: run.message });
         else if (run.kind === 'timed-out') this.log.warn('feedback hook timed out and was killed', { ...fields, timeoutMs: this.config.timeout, stderr: run.stderr });
         else if (run.code !== 0) this.log.warn('feedback hook failed', { ...fields, exitCode: run.code, signal: run.signal, stderr: run.stderr });
@@ -81,14 +83,18 @@ export interface HookChannel {
   run(phase: Phase, info: PhaseInfo): void;
   /** Resolves once every hook run started or waiting so far is over. */
   idle(): Promise<void>;
+  /** Kills the runs still going and drops those waiting; later phases run nothing. */
+  stop(): void;
 }
 
 export function hookChannel(hooks: readonly HookConfig[], system: FeedbackSystem, log: Logger): HookChannel {
-  const all = hooks.map((config) => new Hook(config, system, log));
+  const stopped = new AbortController();
+  const all = hooks.map((config) => new Hook(config, system, log, stopped.signal));
   return {
     run: (phase, info) => all.filter((hook) => hook.wants(phase)).forEach((hook) => hook.offer(phase, info)),
     idle: async () => {
       await Promise.all(all.map((hook) => hook.idle()));
     },
+    stop: () => stopped.abort(),
   };
 }

@@ -19,7 +19,7 @@ export type { FeedbackSystem, HookRun } from './system.js';
 export interface Feedback {
   /** Shows a phase on every channel. Never throws, never waits for a channel. */
   phase(phase: Phase, info?: PhaseInfo): void;
-  /** Waits for the channels' writes and hook runs, at most `limitMs` (default 2 s). */
+  /** Waits for the channels' writes and hook runs, at most `limitMs` (default 2 s); kills hooks still running then. */
   close(limitMs?: number): Promise<void>;
 }
 
@@ -61,6 +61,9 @@ export function createFeedback(config: Config['feedback'], system: FeedbackSyste
       const limit = new Promise<void>((resolve) => (timer = system.setTimer(resolve, limitMs)));
       await Promise.race([Promise.all([leds.idle(), hooks.idle(), screen?.idle()]), limit]);
       timer?.cancel();
+      // Nothing outlives the feedback: a hook still running now would only hold the process up.
+      hooks.stop();
+      await hooks.idle();
     },
   };
 }

@@ -15,8 +15,11 @@ export interface FeedbackSystem {
   appendFile(path: string, text: string): Promise<void>;
   /** Reads a small file (max_brightness); rejects when it cannot. */
   readFile(path: string): Promise<string>;
-  /** Runs `argv` with these extra environment variables; kills it (and its children) at the timeout. */
-  runHook(argv: readonly string[], env: Record<string, string>, timeoutMs: number): Promise<HookRun>;
+  /**
+   * Runs `argv` with these extra environment variables; kills it and its children at the timeout,
+   * or when `signal` aborts (then the run counts as timed out).
+   */
+  runHook(argv: readonly string[], env: Record<string, string>, timeoutMs: number, signal: AbortSignal): Promise<HookRun>;
   /** Milliseconds on a monotonic clock. */
   now(): number;
   /** Calls `fn` after `ms`; the timer must not keep the process alive. */

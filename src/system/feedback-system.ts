@@ -26,7 +26,7 @@ async function writeExisting(path: string, text: string, flags: number): Promise
   }
 }
 
-function runHook(argv: readonly string[], env: Record<string, string>, timeoutMs: number): Promise<HookRun> {
+function runHook(argv: readonly string[], env: Record<string, string>, timeoutMs: number, signal: AbortSignal): Promise<HookRun> {
   const [command, ...args] = argv;
   return new Promise((resolve) => {
     let stderr = '';
@@ -35,24 +35,30 @@ function runHook(argv: readonly string[], env: Record<string, string>, timeoutMs
     child.stderr.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_TAIL);
     });
-    const timer = setTimeout(() => {
+    const kill = (): void => {
       timedOut = true;
       try {
         // The negative pid: the hook's whole process group.
-        process.kill(-(child.pid ?? 0), 'SIGKILL');
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
       } catch {
         // Already gone between the timeout and the kill.
       }
-    }, timeoutMs);
-    child.on('error', (err) => {
+    };
+    const timer = setTimeout(kill, timeoutMs);
+    signal.addEventListener('abort', kill, { once: true });
+    const done = (): void => {
       clearTimeout(timer);
+      signal.removeEventListener('abort', kill);
+    };
+    child.on('error', (err) => {
+      done();
       resolve({ kind: 'not-started', message: err.message });
     });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
+    child.on('exit', (code, exitSignal) => {
+      done();
       // A descendant still holding stderr must not keep this run (or the daemon) waiting.
       child.stderr.destroy();
-      resolve(timedOut ? { kind: 'timed-out', stderr: stderr.trim() } : { kind: 'exited', code, signal, stderr: stderr.trim() });
+      resolve(timedOut ? { kind: 'timed-out', stderr: stderr.trim() } : { kind: 'exited', code, signal: exitSignal, stderr: stderr.trim() });
     });
   });
 }
