@@ -207,7 +207,7 @@ const led = z.strictObject({
     .describe('The LED\'s folder name under `sysfs_root` (e.g. status or green:status).'),
   patterns: z
     .partialRecord(phase, ledPattern)
-    .default({})
+    .prefault({})
     .describe('Pattern per phase, replacing the default for that phase; a phase left out keeps its default.'),
 });
 
@@ -220,15 +220,15 @@ const hook = z.strictObject({
 const feedback = z
   .strictObject({
     sysfs_root: absolutePath.default('/sys/class/leds').describe('Where the LED folders are (tests point it at a fake tree).'),
-    leds: z.array(led).default([]).describe('LEDs that show the phase; each entry names one LED and may change its patterns.'),
+    leds: z.array(led).prefault([]).describe('LEDs that show the phase; each entry names one LED and may change its patterns.'),
     hooks: z
       .array(hook)
-      .default([])
+      .prefault([])
       .describe('Commands run at each phase with the phase, artifact, progress and error in USB_UPDATER_* environment variables. Never waited for: a hook that hangs or fails never holds up or fails an update.'),
     console: z
       .strictObject({ path: absolutePath.describe('The console written to (/dev/console, /dev/tty1).') })
       .nullable()
-      .default(null)
+      .prefault(null)
       .describe('One short line per phase on a console the technician sees; null for none.'),
   })
   .describe('What a technician sees on the device: LEDs, hook commands, a console line.');
@@ -238,7 +238,7 @@ const logging = z
     format: z
       .enum(['auto', 'journal', 'human', 'json'])
       .default('auto')
-      .describe('auto: journal under systemd (JOURNAL_STREAM names stderr), human on a terminal, else json. journal: <N> syslog prefixes, key=value fields, no colours or times. human: time, colours. json: one object a line.'),
+      .describe('auto: journal under systemd (JOURNAL_STREAM names stderr), human on a terminal, else json. journal: a syslog priority prefix per line (sd-daemon(3)), key=value fields, no colours or times. human: time, colours. json: one object a line.'),
     level: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('The least severe level written.'),
     file: z
       .strictObject({
@@ -247,7 +247,7 @@ const logging = z
         max_files: z.number().int().min(1).max(100).default(3).describe('How many files are kept, the current one included.'),
       })
       .nullable()
-      .default(null)
+      .prefault(null)
       .describe('Also log to a rotating file, as JSON lines; null for none.'),
   })
   .describe('Where and how the daemon logs.');

@@ -44,7 +44,7 @@ const ROWS: Row[] = [
   {
     name: 'unknown top-level key far from any known one: the known keys are listed',
     text: `${UNSIGNED}colour: blue\n`,
-    problems: [`${FILE}:2:1 colour: unknown key "colour": known keys here: version, device, signature, artifacts, versioning, selection, search, media, state, reboot`],
+    problems: [`${FILE}:2:1 colour: unknown key "colour": known keys here: version, device, signature, artifacts, versioning, selection, search, media, state, reboot, feedback, logging`],
   },
   {
     name: 'unknown nested key far from any known one',
