@@ -11,6 +11,8 @@ import type { FeedbackSystem, HookRun } from '../feedback/index.js';
 
 /** The tail of a hook's stderr kept for the log line when it fails. */
 const STDERR_TAIL = 500;
+/** How long after a hook exits its stderr may stay open before it is cut. */
+const STDERR_GRACE_MS = 200;
 
 /**
  * Writes through a descriptor opened without O_CREAT: a missing LED or console is an error, never a
@@ -56,9 +58,17 @@ function runHook(argv: readonly string[], env: Record<string, string>, timeoutMs
     });
     child.on('exit', (code, exitSignal) => {
       done();
-      // A descendant still holding stderr must not keep this run (or the daemon) waiting.
-      child.stderr.destroy();
-      resolve(timedOut ? { kind: 'timed-out', stderr: stderr.trim() } : { kind: 'exited', code, signal: exitSignal, stderr: stderr.trim() });
+      const result: HookRun = timedOut ? { kind: 'timed-out', stderr: '' } : { kind: 'exited', code, signal: exitSignal, stderr: '' };
+      const finish = (): void => {
+        clearTimeout(grace);
+        child.stderr.destroy();
+        resolve({ ...result, stderr: stderr.trim() });
+      };
+      // Its last words may still be in the pipe; a descendant still holding stderr must not keep
+      // this run (or the daemon) waiting past the grace.
+      const grace = setTimeout(finish, STDERR_GRACE_MS);
+      if (child.stderr.closed) finish();
+      else child.stderr.once('close', finish);
     });
   });
 }
