@@ -244,7 +244,7 @@ const logging = z
       .strictObject({
         path: absolutePath.describe('The log file (JSON lines).'),
         max_size: size.prefault('1MiB').describe('Size at which the file is rotated.'),
-        max_files: z.number().int().min(1).max(100).default(3).describe('How many files are kept, the current one included.'),
+        max_files: z.number().int().min(2).max(100).default(3).describe('How many files are kept, the current one included (path, path.1, path.2…).'),
       })
       .nullable()
       .prefault(null)

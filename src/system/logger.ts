@@ -1,10 +1,13 @@
 // Logging for the daemon and the watcher, through winston: journald's format under systemd (a
 // `<N>` syslog prefix per line, no colours, no times: the journal adds its own), colours on a
-// terminal, JSON lines otherwise, and optionally a rotating JSON file. Untrusted text (labels, USB
-// strings, artifact names) is escaped in every format, so that it cannot forge a line.
+// terminal, JSON lines otherwise, and optionally a rotating JSON file (rotating-file-stream: winston's
+// own File transport drops lines when it rotates, winstonjs/winston#1655). Untrusted text (labels,
+// USB strings, artifact names) is escaped in every format, so that it cannot forge a line.
 
 import { fstatSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { Writable } from 'node:stream';
+import { createStream, type RotatingFileStream } from 'rotating-file-stream';
 import winston from 'winston';
 import { printable } from './printable.js';
 
@@ -97,11 +100,16 @@ interface Entry {
   time: string;
 }
 
+const ENTRY_KEYS = new Set(['time', 'level', 'message']);
+
 const entryOf = (info: winston.Logform.TransformableInfo): Entry => info as unknown as Entry;
 
 const jsonLine = winston.format.printf((info) => {
   const { time, level, message, fields } = entryOf(info);
-  return JSON.stringify({ time, level, message, ...fields });
+  // The entry's own keys come first; a field of the same name is kept under _name, never replaces them.
+  const line: Record<string, unknown> = { time, level, message };
+  for (const [key, value] of Object.entries(fields)) line[ENTRY_KEYS.has(key) ? `_${key}` : key] = value;
+  return JSON.stringify(line);
 });
 
 const journalLine = winston.format.printf((info) => {
@@ -134,16 +142,10 @@ export function createLogger(options: LoggerOptions, env: LogEnvironment = stder
   const format = resolveFormat(options.format, env);
   const colour = format === 'human' && env.out.isTTY === true && (env.vars['NO_COLOR'] ?? '') === '';
   const lineFormat = format === 'json' ? jsonLine : format === 'journal' ? journalLine : humanLine(colour);
-  const transports: winston.transport[] = [new winston.transports.Stream({ stream: writableOf(env.out), format: lineFormat })];
-  const file = options.file === null ? null : new winston.transports.File({
-    filename: options.file.path,
-    maxsize: options.file.max_size,
-    maxFiles: options.file.max_files,
-    // The newest lines are always in `path`; older files are path1, path2…
-    tailable: true,
-    format: jsonLine,
-  });
-  if (file !== null) transports.push(file);
+  const output = writableOf(env.out);
+  const transports: winston.transport[] = [new winston.transports.Stream({ stream: output, format: lineFormat })];
+  const file = options.file === null ? null : rotatingFile(options.file, output);
+  if (file !== null) transports.push(new winston.transports.Stream({ stream: file, format: jsonLine }));
   // The lines are formatted per output, by each transport: the logger's own format passes entries on.
   const logger = winston.createLogger({ level: options.level, format: winston.format((info) => info)(), transports });
   const now = env.now ?? ((): Date => new Date());
@@ -158,15 +160,31 @@ export function createLogger(options: LoggerOptions, env: LogEnvironment = stder
     debug: line('debug'),
     close: () =>
       new Promise<void>((resolve) => {
-        if (file === null) {
+        if (file === null || file.closed) {
           resolve();
           return;
         }
-        // The file transport has written everything once it finishes, not when the logger does.
-        file.once('finish', () => resolve());
+        // Every line has reached the file once the stream behind the transport has closed.
+        file.once('close', () => resolve());
+        logger.once('finish', () => file.end());
         logger.end();
       }),
   };
+}
+
+/**
+ * The log file: `path` while it is under `max_size`, then renamed path.1 (path.1 to path.2…) as
+ * logrotate does, `max_files` files in all. A file that cannot be written is said once on the main
+ * output; logging there goes on.
+ */
+function rotatingFile(file: NonNullable<LoggerOptions['file']>, output: Writable): RotatingFileStream {
+  const stream = createStream(basename(file.path), { path: dirname(file.path), size: `${file.max_size}B`, rotate: file.max_files - 1 });
+  let reported = false;
+  stream.on('error', (err) => {
+    if (!reported) output.write(`${JSON.stringify({ level: 'error', message: 'the log file cannot be written', path: file.path, error: err.message })}\n`);
+    reported = true;
+  });
+  return stream;
 }
 
 /** A logger of JSON lines on `out`: for commands that log but have no logging config (watch). */

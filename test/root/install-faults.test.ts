@@ -366,8 +366,8 @@ describe('usb-updater install: fault cases in the A/B simulator', { skip }, () =
         const logged = (text: string): Promise<void> => until(`the daemon's ${text}`, () => daemon.output().stderr.includes(text), daemon.exited);
         await logged('"following media"');
         await plug(device, stickFolder('pending', made.other).folder, `${MEDIA}/pending`, 16);
-        await logged('"stick not handled"');
-        assert.match(daemon.output().stderr, /"stick not handled".*"code":"INSTALL_PENDING_UPDATE".*still pending \(ArtifactReboot\)/);
+        await logged('"usb-updater: failed INSTALL_PENDING_UPDATE"');
+        assert.match(daemon.output().stderr, /"usb-updater: failed INSTALL_PENDING_UPDATE","session":"[^"]+","stage":"stick".*"code":"INSTALL_PENDING_UPDATE".*still pending \(ArtifactReboot\)/);
       } finally {
         await daemon.kill('SIGTERM');
         assert.equal((await daemon.exited).code, 0, daemon.output().stderr);

@@ -8,9 +8,10 @@ import { KEYS } from './fixtures.js';
 
 /**
  * Writes the config to `path`. With `mediaRoot`, ext4 sticks mounted under it count as media,
- * loop devices included: the test sticks are images on loop devices (tests only).
+ * loop devices included: the test sticks are images on loop devices (tests only). `extra` lines
+ * are appended as they are (top-level sections such as feedback).
  */
-export function writeSimConfig(path: string, options: { mediaRoot?: string } = {}): void {
+export function writeSimConfig(path: string, options: { mediaRoot?: string; extra?: readonly string[] } = {}): void {
   const media = options.mediaRoot === undefined ? [] : ['media:', `  roots: [${options.mediaRoot}]`, '  filesystems: [ext4]', '  allow_loop_devices: true'];
   const lines = [
     'device:',
@@ -22,6 +23,7 @@ export function writeSimConfig(path: string, options: { mediaRoot?: string } = {
     '  dir: /data/usb-updater',
     'reboot:',
     `  command: [${REBOOT_COMMAND}]`,
+    ...(options.extra ?? []),
   ];
   writeFileSync(path, `${lines.join('\n')}\n`);
 }
