@@ -104,7 +104,7 @@ describe('usb-updater daemon in the A/B simulator', { skip }, () => {
         assert.equal(env.mender_boot_part, '3');
 
         // The rebooting hook was started before the reboot was asked for; it may still be writing.
-        const phases = (): string[] => readFileSync(join(dir, 'phases'), 'utf8').trim().split('\n');
+        const phases = (): string[] => readFileSync(join(dir, 'phases'), 'utf8').split('\n').filter(Boolean);
         for (let tries = 0; tries < 200 && phases().at(-1) !== 'rebooting release-2.0 '; tries += 1) await new Promise((resolve) => setTimeout(resolve, 50));
         const seen = phases().map((line) => line.split(' ')[0]);
         // Progress runs coalesce while a run is going: some installing lines, in order, none at 100.
