@@ -10,7 +10,7 @@ export type LedPattern = 'on' | 'off' | 'heartbeat' | { on: number; off: number 
 
 export interface LedConfig {
   name: string;
-  patterns: Partial<Record<Phase, LedPattern>>;
+  patterns: { [P in Phase]?: LedPattern | undefined };
 }
 
 /**

@@ -205,8 +205,18 @@ const led = z.strictObject({
     .min(1)
     .refine((value) => !value.includes('/') && value !== '.' && value !== '..', 'must be an LED name under the sysfs root, without /')
     .describe('The LED\'s folder name under `sysfs_root` (e.g. status or green:status).'),
+  // An object rather than a record: a misspelt phase gets the list of phases and a suggestion.
   patterns: z
-    .partialRecord(phase, ledPattern)
+    .strictObject({
+      'stick-seen': ledPattern.optional(),
+      checking: ledPattern.optional(),
+      installing: ledPattern.optional(),
+      rebooting: ledPattern.optional(),
+      verifying: ledPattern.optional(),
+      success: ledPattern.optional(),
+      nothing: ledPattern.optional(),
+      failure: ledPattern.optional(),
+    })
     .prefault({})
     .describe('Pattern per phase, replacing the default for that phase; a phase left out keeps its default.'),
 });
