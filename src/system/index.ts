@@ -10,7 +10,7 @@ export { acquireDeploymentLock, isProcessAlive, isStaleHolder, type DeploymentLo
 export { DEFAULT_STATE_DIR, LOCK_FILE, fileStateStore, type FileOps } from './state-store.js';
 export { readBootEnv } from './boot-env.js';
 export { describeBlockDevice, decodeUdevString, parseKeyValueLines, type BlockDeviceOptions } from './block-devices.js';
-export { createLogger, jsonLinesLogger, resolveFormat, stderrEnvironment, type ClosableLogger, type LogEnvironment, type LogFormat, type Logger, type LoggerOptions, type LogLevel } from './logger.js';
+export { createLogger, resolveFormat, stderrEnvironment, type ClosableLogger, type LogEnvironment, type LogFormat, type Logger, type LoggerOptions, type LogLevel } from './logger.js';
 export { printable } from './printable.js';
 export { realFeedbackSystem } from './feedback-system.js';
 export { realMediaSystem } from './media-system.js';

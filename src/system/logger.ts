@@ -186,8 +186,3 @@ function rotatingFile(file: NonNullable<LoggerOptions['file']>, output: Writable
   });
   return stream;
 }
-
-/** A logger of JSON lines on `out`: for commands that log but have no logging config (watch). */
-export function jsonLinesLogger(out: { write(text: string): unknown }, now: () => Date = () => new Date()): Logger {
-  return createLogger({ format: 'json', level: 'info', file: null }, { vars: {}, out, outId: null, now });
-}
