@@ -314,8 +314,8 @@ describe('usb-updater install: fault cases in the A/B simulator', { skip }, () =
         await logged('boot check: release-3.0: installed: the new image starts at the next reboot');
         await logged('"following media"');
         await plug(device, stickFolder('pending', made.other).folder, `${MEDIA}/pending`, 16);
-        await logged('"stick not handled"');
-        assert.match(daemon.output().stderr, /"stick not handled".*"code":"INSTALL_PENDING_UPDATE".*still pending \(ArtifactReboot\)/);
+        await logged('"usb-updater: failed INSTALL_PENDING_UPDATE"');
+        assert.match(daemon.output().stderr, /"usb-updater: failed INSTALL_PENDING_UPDATE","session":"[^"]+","stage":"stick".*"code":"INSTALL_PENDING_UPDATE".*still pending \(ArtifactReboot\)/);
       } finally {
         await daemon.kill('SIGTERM');
         assert.equal((await daemon.exited).code, 0, daemon.output().stderr);
