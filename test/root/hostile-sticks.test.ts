@@ -142,6 +142,8 @@ function firstBlockOffset(image: string, path: string): { offset: number; blockS
 describe('hostile sticks: the daemon in the A/B simulator', { skip }, () => {
   let dir = '';
   let config = '';
+  /** The same policy with signature.allow_augmented. */
+  let augmentAllowed = '';
   let sticks: DeviceSticks;
   /** Artifacts made once, by name; sticks hold copies or links. */
   const made = {
@@ -189,6 +191,8 @@ describe('hostile sticks: the daemon in the A/B simulator', { skip }, () => {
     writeSimConfig(config, { mediaRoot: MEDIA });
     // Search every level the policy allows (search.max_depth, 2 by default), so depth is what bounds it.
     writeFileSync(config, `${readFileSync(config, 'utf8')}search:\n  paths: ['**/*.mender']\n`);
+    augmentAllowed = join(dir, 'augment-allowed.yaml');
+    writeFileSync(augmentAllowed, readFileSync(config, 'utf8').replace(/^signature:\n/m, 'signature:\n  allow_augmented: true\n'));
   });
 
   after(async () => {
@@ -215,8 +219,8 @@ describe('hostile sticks: the daemon in the A/B simulator', { skip }, () => {
   };
 
   /** What `usb-updater check` says of the one candidate on the stick at `mountPoint`. */
-  const checkReasons = async (device: AbDevice, mountPoint: string): Promise<string[]> => {
-    const result = await device.run('node', [BIN, 'check', '--json', '-c', config, mountPoint]);
+  const checkReasons = async (device: AbDevice, mountPoint: string, configFile = config): Promise<string[]> => {
+    const result = await device.run('node', [BIN, 'check', '--json', '-c', configFile, mountPoint]);
     assert.equal(result.code, 3, result.output);
     const candidates = (JSON.parse(result.stdout) as CheckJson).candidates;
     assert.equal(candidates.length, 1, result.stdout);
@@ -320,7 +324,7 @@ describe('hostile sticks: the daemon in the A/B simulator', { skip }, () => {
     },
     {
       id: 'augmented',
-      name: 'an augment section (written by mender-artifact) that depends on another device type: AUGMENTED_FIELDS',
+      name: 'an augment section (written by mender-artifact) that depends on another device type: AUGMENTED_FIELDS, and DEPENDS_CONFLICT where augments are allowed',
       stick: () => stickOf('augmented', (folder) => copyFileSync(made.augmented, join(folder, 'release-2.2.mender'))),
       expect: async (record, mountPoint, device) => {
         assert.equal(record.message, 'nothing to install');
@@ -328,6 +332,10 @@ describe('hostile sticks: the daemon in the A/B simulator', { skip }, () => {
         assert.deepEqual([path, verdict], ['release-2.2.mender', 'reject']);
         assert.ok(codes.split(' ').includes('AUGMENTED_FIELDS'), codes);
         assert.ok((await checkReasons(device, mountPoint)).some((r) => /^AUGMENTED_FIELDS: .*payload 0 depends device_type/.test(r)));
+        // Even where augmented fields are allowed, the claim is refused, as the client refuses it.
+        const allowed = await checkReasons(device, mountPoint, augmentAllowed);
+        assert.ok(!allowed.some((r) => r.startsWith('AUGMENTED_FIELDS')), allowed.join('\n'));
+        assert.ok(allowed.some((r) => r.startsWith('DEPENDS_CONFLICT: payload 0 (rootfs-image) and the header both depend on device_type')), allowed.join('\n'));
       },
     },
     {
