@@ -186,7 +186,9 @@ describe('usb-updater install: fault cases in the A/B simulator', { skip }, () =
 
   // gzip: the changed bytes no longer inflate; none: they do, and the payload's SHA-256 no longer
   // matches the manifest that was checked (measured messages of mender 3.4 below).
-  for (const [compression, clientSays] of [['gzip', /flate: corrupt input/], ['none', /checksum/i]] as const) {
+  // Random bytes over gzip data do not always break the deflate stream itself: when they happen to
+  // inflate, the gzip trailer's CRC catches them ("gzip: invalid checksum", seen in a full run).
+  for (const [compression, clientSays] of [['gzip', /flate: corrupt input|gzip: invalid checksum/], ['none', /checksum/i]] as const) {
     it(`a file rewritten in place while it streams (${compression}): the client refuses it, nothing is installed`, async () => {
       await withAbDevice(OPTIONS, async (device) => {
         const gate = new Gate(dir);
