@@ -1,14 +1,17 @@
 // `usb-updater daemon`: the long-running service that systemd starts. With a config, each stick
-// mounted goes through the install pipeline (the same as `usb-updater install`); without one it only
-// detects and logs. Exits 0 within two seconds of SIGTERM.
+// mounted goes through the install pipeline (the same as `usb-updater install`), its phases shown
+// on the device as the config's feedback section says; without one it only detects and logs.
+// Exits 0 within two seconds of SIGTERM.
 
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { isUpdaterError } from '../errors/index.js';
 import type { MediaEvent } from '../media/index.js';
 import type { LoadedConfig } from '../policy/index.js';
-import { DEFAULT_CONFIG_PATH, jsonLinesLogger, type Logger } from '../system/index.js';
+import { createFeedback, NO_FEEDBACK, type Feedback } from '../feedback/index.js';
+import { DEFAULT_CONFIG_PATH, realFeedbackSystem, stderrEnvironment, type Logger } from '../system/index.js';
 import type { Io } from './io.js';
+import { switchableLogger } from './log-setup.js';
 import { addMediaFlags, type MediaFlags } from './media-flags.js';
 import type { CommandRunner } from './watch.js';
 
@@ -33,12 +36,16 @@ function logEvent(logger: Logger, event: MediaEvent): void {
   }
 }
 
-/** The boot-time check the daemon runs at start (usb-updater health); logged, never fatal. */
-async function bootCheck(loaded: LoadedConfig, logger: Logger): Promise<void> {
+/** How long hooks still running at SIGTERM (or a config change) may go on before they are killed. */
+const SHUTDOWN_FEEDBACK_MS = 500;
+
+/** The boot-time check the daemon runs at start (usb-updater health); logged and shown, never fatal. */
+async function bootCheck(loaded: LoadedConfig, logger: Logger, feedback: () => Feedback): Promise<void> {
   try {
-    const { describeStartup, runBootCheck } = await import('./health.js');
-    const result = await runBootCheck(loaded, (message, fields) => logger.info(message, fields));
+    const { describeStartup, runBootCheck, showBootCheck } = await import('./health.js');
+    const result = await runBootCheck(loaded, (message, fields) => logger.info(message, fields), (journal) => feedback().phase('verifying', { deploymentId: journal.deploymentId, artifact: journal.artifactName }));
     logger.info(`boot check: ${describeStartup(result)}`, { status: result.status });
+    showBootCheck(result, feedback());
   } catch (err) {
     logger.error('boot check failed', { code: isUpdaterError(err) ? err.code : 'INTERNAL', error: err instanceof Error ? err.message : String(err) });
   }
@@ -49,21 +56,30 @@ export function registerDaemon(program: Command, io: Io, run: CommandRunner): vo
     .description('Run the service: detect USB sticks as they are mounted and install, through the Mender client, the artifact the policy selects on each (one stick at a time). Without a config file it only detects and logs.')
     .addHelpText(
       'after',
-      `\nThe config is --config, else ${DEFAULT_CONFIG_PATH} when it exists. Logs one JSON object per line on stderr. Stops cleanly on SIGTERM or SIGINT (exit 0).\nExit codes: 0 stopped by a signal, 1 invalid config, 2 usage error, 3 the mount table cannot be read.`,
+      `\nThe config is --config, else ${DEFAULT_CONFIG_PATH} when it exists. Logs on stderr as --log-format or the config's logging section say (auto: journal under systemd, colours on a terminal, else one JSON object a line). Stops cleanly on SIGTERM or SIGINT (exit 0).\nExit codes: 0 stopped by a signal, 1 invalid config, 2 usage error, 3 the mount table cannot be read.`,
     )
     .exitOverride()
     .action(async (options: MediaFlags) => {
       // Loaded here, not at start-up: the install pipeline and the media machinery are this command's.
       const [{ followMediaUntilSignal }, { StickHandler }] = await Promise.all([import('./media-command.js'), import('./stick-handler.js')]);
-      const logger = jsonLinesLogger(io.stderr);
+      const logger = switchableLogger(options.logFormat, stderrEnvironment(io.stderr));
       const config = options.config ?? (existsSync(DEFAULT_CONFIG_PATH) ? DEFAULT_CONFIG_PATH : undefined);
       if (config === undefined) logger.warn('no config file: detecting sticks only, nothing will be installed', { expected: DEFAULT_CONFIG_PATH });
       let loaded: LoadedConfig | undefined;
-      const handler = new StickHandler(logger, () => loaded as LoadedConfig);
+      let feedback: Feedback = NO_FEEDBACK;
+      const handler = new StickHandler(logger, () => loaded as LoadedConfig, undefined, () => feedback);
       const onConfig = (value: LoadedConfig): void => {
-        // The first config: finish any deployment the journal holds before serving sticks.
-        if (loaded === undefined) handler.first(bootCheck(value, logger));
+        const first = loaded === undefined;
+        const changed = JSON.stringify(value.config.feedback) !== JSON.stringify(loaded?.config.feedback);
         loaded = value;
+        logger.configure(value.config.logging);
+        if (changed) {
+          // The old channels get what they were asked to show; a hook still running is cut short.
+          void feedback.close(SHUTDOWN_FEEDBACK_MS);
+          feedback = createFeedback(value.config.feedback, realFeedbackSystem, logger);
+        }
+        // The first config: finish any deployment the journal holds before serving sticks.
+        if (first) handler.first(bootCheck(value, logger, () => feedback));
       };
       const onEvent = (event: MediaEvent): void => {
         logEvent(logger, event);
@@ -71,6 +87,12 @@ export function registerDaemon(program: Command, io: Io, run: CommandRunner): vo
         if (event.type === 'session-ended') handler.ended(event.session.id);
       };
       const flags: MediaFlags = config === undefined ? options : { ...options, config };
-      await run(() => followMediaUntilSignal(flags, logger, onEvent, undefined, onConfig), false);
+      try {
+        await run(() => followMediaUntilSignal(flags, logger, onEvent, undefined, onConfig), false);
+      } finally {
+        // Bounded well inside the 2 s systemd is promised between SIGTERM and the exit.
+        await feedback.close(SHUTDOWN_FEEDBACK_MS);
+        await logger.close();
+      }
     });
 }

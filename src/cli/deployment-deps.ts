@@ -33,7 +33,7 @@ function healthChecker(loaded: LoadedConfig, log: FinishDeps['log']): () => Prom
 }
 
 /** What finishing a deployment needs, from the config. The client is detected on first use, once. */
-export function finishDeps(loaded: LoadedConfig, log: (message: string, fields?: Record<string, unknown>) => void): FinishDeps {
+export function finishDeps(loaded: LoadedConfig, log: FinishDeps['log'], onChecking?: FinishDeps['onChecking']): FinishDeps {
   let client: Promise<MenderClient> | undefined;
   return {
     client: () => (client ??= detectClient(runCommand)),
@@ -42,6 +42,7 @@ export function finishDeps(loaded: LoadedConfig, log: (message: string, fields?:
     // A rollback reboot is not deferred to a delay or the stick's removal: the image that runs failed.
     reboot: loaded.config.reboot.mode === 'never' ? null : rebootCommand(loaded.config),
     log,
+    ...(onChecking ? { onChecking } : {}),
   };
 }
 

@@ -6,7 +6,8 @@
 import { recoverAtStartup, type FinishDeps, type FinishResult, type StartupResult } from '../install/index.js';
 import type { LoadedConfig } from '../policy/index.js';
 import { Journal, Ledger } from '../state/index.js';
-import { acquireDeploymentLock } from '../system/index.js';
+import { createFeedback, type Feedback } from '../feedback/index.js';
+import { acquireDeploymentLock, realFeedbackSystem, type Logger } from '../system/index.js';
 import { loadPolicy } from './config.js';
 import { finishDeps, stateDeps } from './deployment-deps.js';
 import { HEALTH_EXIT } from './exit-codes.js';
@@ -15,11 +16,11 @@ import { printable } from './printable.js';
 
 
 /** The boot-time recovery under the deployment lock. */
-export async function runBootCheck(loaded: LoadedConfig, log: FinishDeps['log']): Promise<StartupResult> {
+export async function runBootCheck(loaded: LoadedConfig, log: FinishDeps['log'], onChecking?: FinishDeps['onChecking']): Promise<StartupResult> {
   const deps = await stateDeps(loaded.config.state.dir);
   const lock = await acquireDeploymentLock(loaded.config.state.dir, { bootId: deps.bootId, now: deps.now() });
   try {
-    return await recoverAtStartup(new Journal(deps, new Ledger(deps)), finishDeps(loaded, log));
+    return await recoverAtStartup(new Journal(deps, new Ledger(deps)), finishDeps(loaded, log, onChecking));
   } finally {
     await lock.release();
   }
@@ -62,10 +63,33 @@ function describeFinish(result: FinishResult): string {
   return text === '' ? '' : ` (${text})`;
 }
 
+/** What the device shows once the boot-time check is done: nothing when there was nothing to do. */
+export function showBootCheck(result: StartupResult, feedback: Feedback): void {
+  if (result.status === 'nothing-pending' || result.status === 'journal-set-aside') return;
+  const info = { deploymentId: result.journal.deploymentId, artifact: result.journal.artifactName };
+  const error = result.journal.lastError ?? { code: 'HEALTH_CHECK_FAILED', message: 'the update was not kept' };
+  if (result.status === 'committed') feedback.phase('success', info);
+  else if (result.status === 'awaiting-reboot' && result.journal.state === 'ArtifactReboot') return;
+  else if (result.status === 'awaiting-reboot') feedback.phase('rebooting', { ...info, reboot: result.rebooting ? 'now' : 'manual' });
+  else feedback.phase('failure', { ...info, error });
+}
+
 /** `usb-updater health [--config FILE] [--json]`. */
 export async function healthCommand(options: { config: string; json: boolean }, io: Io): Promise<number> {
   const loaded = await loadPolicy(options.config, io);
-  const result = await runBootCheck(loaded, (message) => io.stderr.write(`${printable(message)}\n`));
+  const log = (message: string): void => {
+    io.stderr.write(`${printable(message)}\n`);
+  };
+  const logger: Logger = { info: log, warn: log, error: log };
+  const feedback = createFeedback(loaded.config.feedback, realFeedbackSystem, logger);
+  let result: StartupResult;
+  try {
+    result = await runBootCheck(loaded, log, (journal) => feedback.phase('verifying', { deploymentId: journal.deploymentId, artifact: journal.artifactName }));
+    showBootCheck(result, feedback);
+  } finally {
+    // Hooks get a moment to show the outcome; one still running then is cut short.
+    await feedback.close(2000);
+  }
   if (options.json) io.stdout.write(JSON.stringify(result, null, 2) + '\n');
   else io.stdout.write(`${printable(describeStartup(result))}\n`);
   return healthExitCode(result);

@@ -46,6 +46,10 @@ export interface SessionRequest {
   stick: Record<string, string>;
   log: (message: string) => void;
   onProgress?: (bytes: number, total: number | null) => void;
+  /** The deployment is in the journal: see DeployRequest. */
+  onStarted?: (record: JournalRecord) => void;
+  /** The reboot is about to be waited for or requested: see DeployRequest. */
+  onRebooting?: () => void;
 }
 
 /**
@@ -89,7 +93,15 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
       if (chosen === undefined || name === undefined || name === null) return { kind: 'nothing', decision };
       const finish = finishDeps(request.loaded, request.log);
       const outcome = await deploy(
-        { file: chosen, artifactName: name, stick: request.stick, reboot: config.reboot, ...(request.onProgress ? { onProgress: request.onProgress } : {}) },
+        {
+          file: chosen,
+          artifactName: name,
+          stick: request.stick,
+          reboot: config.reboot,
+          ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+          ...(request.onStarted ? { onStarted: request.onStarted } : {}),
+          ...(request.onRebooting ? { onRebooting: request.onRebooting } : {}),
+        },
         {
           client: await finish.client(),
           journal,

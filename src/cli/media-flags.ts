@@ -3,6 +3,8 @@
 
 import { Option, type Command } from 'commander';
 import { DEFAULT_MEDIA_OPTIONS } from '../media/index.js';
+import type { LogFormat } from '../system/index.js';
+import { LOG_FORMATS } from './log-setup.js';
 
 export interface MediaFlags {
   mediaRoot: string[];
@@ -10,6 +12,7 @@ export interface MediaFlags {
   allowLoop: boolean;
   usbModule: string;
   config?: string;
+  logFormat?: LogFormat;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -20,6 +23,9 @@ export function addMediaFlags(command: Command): Command {
     .addOption(new Option('--media-root <dir>', `mount points at or under DIR count as media (repeatable; default ${DEFAULT_MEDIA_OPTIONS.roots.join(', ')})`).argParser(collect).default([]))
     .addOption(new Option('--filesystem <type>', `filesystem type a stick may carry (repeatable; default ${DEFAULT_MEDIA_OPTIONS.filesystems.join(', ')})`).argParser(collect).default([]))
     .option('--allow-loop', 'accept loop devices under a media root (tests and demos)', false)
+    .addOption(
+      new Option('--log-format <format>', 'log lines on stderr: journal (syslog prefixes, for systemd), human (colours on a terminal), json (one object a line); default: logging.format of the config, else auto (journal under systemd, human on a terminal, else json)').choices(LOG_FORMATS),
+    )
     // For tests: the module the USB monitor loads, to run as if usb-detection were not installed.
     .addOption(new Option('--usb-module <name>').default('usb-detection').hideHelp());
 }

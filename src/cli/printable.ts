@@ -1,9 +1,3 @@
-// Text bound for a terminal. Artifact names, keys and messages quoting them come from an untrusted
-// stick: control characters are shown escaped, never sent to the terminal, where they could rewrite
-// what the technician sees, or forge a line of their own (a newline). Every line the CLI prints as
-// text goes through here; JSON needs nothing.
-
-export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
+// The CLI's terminal escaping lives with the logger's, in src/system/printable.ts; re-exported here
+// for the commands that import it from their own folder.
+export { printable } from '../system/index.js';

@@ -1,15 +1,28 @@
 // What the daemon does with a mounted stick: one at a time through the install pipeline, with the
 // stick's identity as media facts and audit record; a stick that arrives while another is being
-// handled is reported and ignored. Every outcome is one log line with a stable message.
+// handled is reported and ignored. Each phase is shown on the device (src/feedback) and every
+// outcome is one log line with a stable message (OUTCOME below, listed in the README).
 
 import { isUpdaterError } from '../errors/index.js';
+import { NO_FEEDBACK, type Feedback, type PhaseInfo } from '../feedback/index.js';
 import type { DeployOutcome } from '../install/index.js';
+import type { JournalRecord } from '../state/index.js';
 import type { StickIdentity } from '../media/index.js';
 import type { LoadedConfig, MediaFacts } from '../policy/index.js';
 import type { Logger } from '../system/index.js';
 import { runSession } from './install.js';
 
 const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** The stable messages an integrator can grep for, one per outcome (the artifact or code follows). */
+export const OUTCOME = {
+  installed: 'usb-updater: installed',
+  nothing: 'usb-updater: nothing to install',
+  failed: 'usb-updater: failed',
+} as const;
+
+/** Percent of the bytes streamed, never 100: the last percent is the client's own work. */
+export const installPercent = (bytes: number, total: number | null): number | undefined => (total ? Math.min(99, Math.floor((bytes / total) * 100)) : undefined);
 
 function mediaFacts(stick: StickIdentity): MediaFacts {
   return { fsType: stick.fsType, label: stick.label, uuid: stick.uuid, usb: stick.usb };
@@ -44,6 +57,8 @@ export class StickHandler {
     private readonly config: () => LoadedConfig,
     /** The pipeline; injected so tests can hold a stick in it. */
     private readonly session: typeof runSession = runSession,
+    /** What the technician sees; the current one, as the config may change. */
+    private readonly feedback: () => Feedback = () => NO_FEEDBACK,
   ) {}
 
   /** Handles a newly mounted stick, unless another one is being handled. */
@@ -53,6 +68,7 @@ export class StickHandler {
       return;
     }
     this.busy = session;
+    this.feedback().phase('stick-seen');
     this.current = this.handle(session, stick).finally(() => {
       this.busy = null;
     });
@@ -66,10 +82,10 @@ export class StickHandler {
     this.current = this.current.then(async () => {
       try {
         const outcome = await reboot();
-        if (outcome.status === 'installed') this.logger.info('stick removed; rebooting', { session, artifact: outcome.journal.artifactName });
-        else this.logger.error('stick removed; the reboot failed and the install was rolled back', { session, code: outcome.error.code, error: outcome.error.message });
+        if (outcome.status === 'installed') this.logger.info('stick removed; rebooting', { session, artifact: outcome.journal.artifactName, deployment: outcome.journal.deploymentId });
+        else this.failed(session, { code: outcome.error.code, message: outcome.error.message }, outcome.journal, 'reboot on removal (rolled back)');
       } catch (err) {
-        this.logger.error('stick removed; the reboot could not be handled', { session, error: describe(err) });
+        this.failed(session, { code: isUpdaterError(err) ? err.code : 'INTERNAL', message: describe(err) }, undefined, 'reboot on removal');
       }
     });
   }
@@ -87,21 +103,54 @@ export class StickHandler {
   private async handle(session: string, stick: StickIdentity): Promise<void> {
     const log = (message: string): void => this.logger.info(message, { session });
     await this.ready;
+    const feedback = this.feedback();
+    let started: PhaseInfo = {};
     try {
-      const result = await this.session({ paths: [stick.mountPoint], loaded: this.config(), media: mediaFacts(stick), stick: auditIdentity(stick), log });
+      feedback.phase('checking');
+      const result = await this.session({
+        paths: [stick.mountPoint],
+        loaded: this.config(),
+        media: mediaFacts(stick),
+        stick: auditIdentity(stick),
+        log,
+        onStarted: (record) => {
+          started = { deploymentId: record.deploymentId, artifact: record.artifactName };
+          feedback.phase('installing', { ...started, percent: 0 });
+        },
+        onProgress: (bytes, total) => {
+          const percent = installPercent(bytes, total);
+          feedback.phase('installing', { ...started, ...(percent === undefined ? {} : { percent }) });
+        },
+        onRebooting: () => feedback.phase('rebooting', { ...started, reboot: 'now' }),
+      });
       if (result.kind === 'nothing') {
         const reasons = result.decision.candidates.map((c) => ({ path: c.path, verdict: c.verdict, reasons: c.reasons.map((r) => r.code) }));
-        this.logger.info('nothing to install', { session, summary: result.decision.summary, candidates: reasons, mediaReasons: result.decision.mediaReasons.map((r) => r.code) });
+        this.logger.info(OUTCOME.nothing, { session, summary: result.decision.summary, candidates: reasons, mediaReasons: result.decision.mediaReasons.map((r) => r.code) });
+        feedback.phase('nothing');
       } else if (result.outcome.status === 'installed') {
         const { journal, rebooting, rebootLater } = result.outcome;
         if (rebootLater) this.rebootOnRemoval.set(session, rebootLater);
-        this.logger.info('installed', { session, artifact: journal.artifactName, deployment: journal.deploymentId, rebooting, rebootOnRemoval: rebootLater !== undefined });
+        this.logger.info(`${OUTCOME.installed} ${journal.artifactName}`, { session, artifact: journal.artifactName, deployment: journal.deploymentId, rebooting, rebootOnRemoval: rebootLater !== undefined });
+        // An immediate or delayed reboot was announced by onRebooting; the others are shown here.
+        if (rebootLater) feedback.phase('rebooting', { ...started, reboot: 'on-removal' });
+        else if (!rebooting && journal.state === 'ArtifactReboot') feedback.phase('rebooting', { ...started, reboot: 'manual' });
+        else if (!rebooting) feedback.phase('success', started);
       } else {
-        this.logger.error('install failed', { session, artifact: result.outcome.journal.artifactName, code: result.outcome.error.code, error: result.outcome.error.message });
+        this.failed(session, { code: result.outcome.error.code, message: result.outcome.error.message }, result.outcome.journal);
       }
     } catch (err) {
       // The daemon serves the next stick whatever went wrong with this one: log, never crash.
-      this.logger.error('stick not handled', { session, code: isUpdaterError(err) ? err.code : 'INTERNAL', error: describe(err) });
+      this.failed(session, { code: isUpdaterError(err) ? err.code : 'INTERNAL', message: describe(err) }, undefined, 'stick');
     }
+  }
+
+  /**
+   * The failure line and phase. `stage`: install (the client or the reboot failed), stick (the stick
+   * could not be handled: search, lock, pending deployment…), or the reboot once the stick was removed.
+   */
+  private failed(session: string, error: { code: string; message: string }, journal?: JournalRecord, stage = 'install'): void {
+    const fields = { session, stage, artifact: journal?.artifactName, deployment: journal?.deploymentId, code: error.code, error: error.message };
+    this.logger.error(`${OUTCOME.failed} ${error.code}`, fields);
+    this.feedback().phase('failure', { ...(journal ? { artifact: journal.artifactName, deploymentId: journal.deploymentId } : {}), error });
   }
 }

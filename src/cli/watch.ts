@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import type { Io } from './io.js';
 import { formatMediaEvent } from './format-media.js';
 import { addMediaFlags, type MediaFlags } from './media-flags.js';
-import { jsonLinesLogger, untilOutputClosed } from '../system/index.js';
+import { stderrEnvironment, untilOutputClosed } from '../system/index.js';
+import { switchableLogger } from './log-setup.js';
 
 export type CommandRunner = (work: () => Promise<unknown>, json: boolean) => Promise<void>;
 
@@ -13,7 +14,7 @@ export function registerWatch(program: Command, io: Io, run: CommandRunner): voi
   addMediaFlags(program.command('watch'))
     .description('Print media events (sticks mounted and unmounted, sessions, refused mounts, USB attach) as they happen, until SIGTERM or SIGINT.')
     .option('--json', 'one JSON object per line (the event as is) instead of text', false)
-    .addHelpText('after', '\nThe mounts present at start are reported first (marked initial), then "ready". Log lines go to stderr as JSON.\nExit codes: 0 stopped by a signal, 2 usage error, 3 the mount table cannot be read.')
+    .addHelpText('after', '\nThe mounts present at start are reported first (marked initial), then "ready". Log lines go to stderr (--log-format; JSON when stderr is neither the journal nor a terminal).\nExit codes: 0 stopped by a signal, 2 usage error, 3 the mount table cannot be read.')
     .exitOverride()
     .action(async (options: MediaFlags & { json: boolean }) => {
       // Loaded here, not at start-up: only this command needs the media machinery.
@@ -21,6 +22,11 @@ export function registerWatch(program: Command, io: Io, run: CommandRunner): voi
       const print = (event: Parameters<typeof formatMediaEvent>[0]): void => {
         io.stdout.write(options.json ? JSON.stringify(event) + '\n' : formatMediaEvent(event));
       };
-      await run(() => followMediaUntilSignal(options, jsonLinesLogger(io.stderr), print, untilOutputClosed(io.stdout)), options.json);
+      const logger = switchableLogger(options.logFormat, stderrEnvironment(io.stderr));
+      try {
+        await run(() => followMediaUntilSignal(options, logger, print, untilOutputClosed(io.stdout)), options.json);
+      } finally {
+        await logger.close();
+      }
     });
 }

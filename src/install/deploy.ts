@@ -34,6 +34,10 @@ export interface DeployRequest {
   stick: Record<string, string>;
   reboot: RebootPolicy;
   onProgress?: (bytes: number, total: number | null) => void;
+  /** Called once the deployment is in the journal (it has its id), before any byte is streamed. */
+  onStarted?: (record: JournalRecord) => void;
+  /** Called just before the reboot is waited for (reboot.delay) or requested: feedback's last chance. */
+  onRebooting?: () => void;
   signal?: AbortSignal;
 }
 
@@ -81,14 +85,17 @@ async function rebootAsConfigured(deployment: Deployment, request: DeployRequest
     return { status: 'installed', journal: deployment.record, deployment, rebooting: false, rebootLater: () => requestReboot(deployment, request, deps) };
   }
   if (request.reboot.mode === 'delay') {
+    request.onRebooting?.();
     deps.log(`installed ${request.artifactName}; rebooting in ${request.reboot.delay / 1000} s`);
     await deps.sleep(request.reboot.delay);
+    return requestReboot(deployment, request, deps, true);
   }
   return requestReboot(deployment, request, deps);
 }
 
 /** Runs the reboot command; one that fails rolls the install back rather than leave it pending. */
-async function requestReboot(deployment: Deployment, request: DeployRequest, deps: DeployDeps): Promise<DeployOutcome> {
+async function requestReboot(deployment: Deployment, request: DeployRequest, deps: DeployDeps, announced = false): Promise<DeployOutcome> {
+  if (!announced) request.onRebooting?.();
   try {
     await deps.reboot();
   } catch (err) {
@@ -109,6 +116,7 @@ async function requestReboot(deployment: Deployment, request: DeployRequest, dep
 export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<DeployOutcome> {
   const partitionBefore = await assertBootloaderIdle(deps);
   const deployment = await deps.journal.begin({ artifactName: request.artifactName, sourcePath: request.file.path, stick: request.stick, size: request.file.size, partitionBefore });
+  request.onStarted?.(deployment.record);
   const total = request.file.size;
   const { stream, totals, verify } = exactBytes(request.file, { chunkBytes: INSTALL_CHUNK, ...(request.onProgress ? { onProgress: (bytes) => request.onProgress?.(bytes, total) } : {}) });
   let installed;

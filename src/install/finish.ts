@@ -17,6 +17,8 @@ export interface FinishDeps {
   readBootFacts(): Promise<BootFacts>;
   /** Runs the configured health checks; bounded by their own deadline. */
   checkHealth(): Promise<HealthSummary>;
+  /** Told when the checks of a trial boot (or of an update without reboot) start: the device shows it. */
+  onChecking?: (journal: JournalRecord) => void;
   /** Asks the system to reboot (resolves once asked); null when reboots are not ours (reboot.mode never). */
   reboot: (() => Promise<void>) | null;
   log(message: string, fields?: Record<string, unknown>): void;
@@ -62,6 +64,7 @@ async function verify(journal: JournalRecord, deps: FinishDeps): Promise<Step> {
     // Never commit what is not the trial boot of the new image; roll back whatever is pending.
     return { event: 'checks-failed', patch: { ...recorded, lastError: { code: 'UNEXPECTED_BOOT', message: bootFacts } } };
   }
+  deps.onChecking?.(journal);
   const health = await deps.checkHealth();
   for (const warning of health.warnings) deps.log(`wanted health check failed (not fatal): ${warning}`);
   if (health.passed) return { event: 'checks-passed', patch: { ...recorded, health } };

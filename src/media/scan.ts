@@ -104,6 +104,12 @@ class Search {
   }
 
   private async entry(path: string, entry: StickEntry, depth: number): Promise<void> {
+    // A folder whose name is not valid UTF-8 cannot be named again by its decoded name (listing it
+    // would fail as if the stick had gone away), and one with control characters is as suspect as
+    // such a file: neither is searched, and the skip says why what is inside was not found.
+    if (entry.kind === 'directory' && BAD_NAME.test(entry.name)) {
+      return this.skip(path, 'BAD_NAME', 'a folder whose name holds control characters or is not valid UTF-8 (not searched)');
+    }
     if (entry.kind === 'directory' && depth < this.options.maxDepth) {
       const { dev, isDirectory } = await this.fs.device(joinPath(this.root, path));
       // Another filesystem mounted inside the stick is not part of it.

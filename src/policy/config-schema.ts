@@ -289,6 +289,81 @@ const health = z
       .describe('Checks run together at the first boot of a new image: systemd-unit, http, tcp, command, file. None: the boot passes once it reaches user space.'),
   })
   .describe('Health checks that decide whether a new image is committed or rolled back.');
+/** The phases a technician can be shown (src/feedback/phases.ts keeps the same list). */
+const phase = z.enum(['stick-seen', 'checking', 'installing', 'rebooting', 'verifying', 'success', 'nothing', 'failure']);
+
+const ledPattern = z
+  .union([
+    z.enum(['on', 'off', 'heartbeat']),
+    z.strictObject({
+      on: duration.describe('How long the LED is lit in each blink (100ms).'),
+      off: duration.describe('How long it is dark between blinks (900ms).'),
+    }),
+  ])
+  .describe('on, off, heartbeat (the kernel heartbeat trigger), or a blink {on: 100ms, off: 900ms} (the kernel timer trigger).');
+
+const led = z.strictObject({
+  name: z
+    .string()
+    .min(1)
+    .refine((value) => !value.includes('/') && value !== '.' && value !== '..', 'must be an LED name under the sysfs root, without /')
+    .describe('The LED\'s folder name under `sysfs_root` (e.g. status or green:status).'),
+  // An object rather than a record: a misspelt phase gets the list of phases and a suggestion.
+  patterns: z
+    .strictObject({
+      'stick-seen': ledPattern.optional(),
+      checking: ledPattern.optional(),
+      installing: ledPattern.optional(),
+      rebooting: ledPattern.optional(),
+      verifying: ledPattern.optional(),
+      success: ledPattern.optional(),
+      nothing: ledPattern.optional(),
+      failure: ledPattern.optional(),
+    })
+    .prefault({})
+    .describe('Pattern per phase, replacing the default for that phase; a phase left out keeps its default.'),
+});
+
+const hook = z.strictObject({
+  command: z.array(z.string().min(1)).min(1, 'must name the command').describe('The command and its arguments (no shell).'),
+  phases: z.array(phase).min(1, 'must list at least one phase').optional().describe('The phases it runs for; all when left out.'),
+  timeout: duration.pipe(z.number().min(100, 'must be at least 100ms')).prefault('10s').describe('How long one run may take before it is killed.'),
+});
+
+const feedback = z
+  .strictObject({
+    sysfs_root: absolutePath.default('/sys/class/leds').describe('Where the LED folders are (tests point it at a fake tree).'),
+    leds: z.array(led).prefault([]).describe('LEDs that show the phase; each entry names one LED and may change its patterns.'),
+    hooks: z
+      .array(hook)
+      .prefault([])
+      .describe('Commands run at each phase with the phase, artifact, progress and error in USB_UPDATER_* environment variables. Never waited for: a hook that hangs or fails never holds up or fails an update.'),
+    console: z
+      .strictObject({ path: absolutePath.describe('The console written to (/dev/console, /dev/tty1).') })
+      .nullable()
+      .prefault(null)
+      .describe('One short line per phase on a console the technician sees; null for none.'),
+  })
+  .describe('What a technician sees on the device: LEDs, hook commands, a console line.');
+
+const logging = z
+  .strictObject({
+    format: z
+      .enum(['auto', 'journal', 'human', 'json'])
+      .default('auto')
+      .describe('auto: journal under systemd (JOURNAL_STREAM names stderr), human on a terminal, else json. journal: a syslog priority prefix per line (sd-daemon(3)), key=value fields, no colours or times. human: time, colours. json: one object a line.'),
+    level: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('The least severe level written.'),
+    file: z
+      .strictObject({
+        path: absolutePath.describe('The log file (JSON lines).'),
+        max_size: size.prefault('1MiB').describe('Size at which the file is rotated.'),
+        max_files: z.number().int().min(2).max(100).default(3).describe('How many files are kept, the current one included (path, path.1, path.2…).'),
+      })
+      .nullable()
+      .prefault(null)
+      .describe('Also log to a rotating file, as JSON lines; null for none.'),
+  })
+  .describe('Where and how the daemon logs.');
 
 export const configSchema = z
   .strictObject({
@@ -303,6 +378,8 @@ export const configSchema = z
     state: state.prefault({}),
     reboot: reboot.prefault({}),
     health: health.prefault({}),
+    feedback: feedback.prefault({}),
+    logging: logging.prefault({}),
   })
   .superRefine((config, ctx) => {
     if (config.signature.required && config.signature.keys.length === 0) {

@@ -11,7 +11,9 @@ export { DEFAULT_STATE_DIR, LOCK_FILE, fileStateStore, type FileOps } from './st
 export { readBootEnv } from './boot-env.js';
 export { MENDER_CONF_PATHS, partitionNumber, readActivePartition, readBootFacts } from './active-partition.js';
 export { describeBlockDevice, decodeUdevString, parseKeyValueLines, type BlockDeviceOptions } from './block-devices.js';
-export { jsonLinesLogger, type Logger } from './logger.js';
+export { createLogger, resolveFormat, stderrEnvironment, type ClosableLogger, type LogEnvironment, type LogFormat, type Logger, type LoggerOptions, type LogLevel } from './logger.js';
+export { printable } from './printable.js';
+export { realFeedbackSystem } from './feedback-system.js';
 export { realMediaSystem } from './media-system.js';
 export { followMountTable, readMountTable, type FollowOptions } from './mount-table.js';
 export { untilOutputClosed, untilSignal } from './signals.js';

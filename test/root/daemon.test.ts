@@ -1,10 +1,11 @@
 // The daemon in the A/B simulator: a stick mounted under the media root is detected, its artifact
 // checked and installed through the real client, and the reboot requested; a second stick during
 // the install is reported and ignored; a stick with nothing acceptable is logged with its reasons.
+// Each phase reaches a recording hook, a fake sysfs LED and a console file (issue 7).
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -46,6 +47,7 @@ async function plug(device: AbDevice, folder: string, name: string): Promise<voi
 describe('usb-updater daemon in the A/B simulator', { skip }, () => {
   let dir = '';
   let config = '';
+  let led = '';
   const sticks = { good: '', rejected: '' };
 
   before(async () => {
@@ -60,7 +62,20 @@ describe('usb-updater daemon in the A/B simulator', { skip }, () => {
       writeRootfsArtifact({ output: join(sticks.rejected, 'release-3.0.mender'), name: 'release-3.0', deviceTypes: ['other-dev'], ...sign }),
     ]);
     config = join(dir, 'config.yaml');
-    writeSimConfig(config, { mediaRoot: MEDIA });
+    led = join(dir, 'leds', 'status');
+    mkdirSync(led, { recursive: true });
+    for (const file of ['trigger', 'brightness', 'delay_on', 'delay_off', 'max_brightness']) writeFileSync(join(led, file), file === 'max_brightness' ? '1' : '0');
+    writeFileSync(join(dir, 'console'), '');
+    writeSimConfig(config, {
+      mediaRoot: MEDIA,
+      extra: [
+        'feedback:',
+        `  sysfs_root: ${join(dir, 'leds')}`,
+        '  leds: [{ name: status }]',
+        `  hooks: [{ command: [sh, -c, 'echo "$USB_UPDATER_PHASE $USB_UPDATER_ARTIFACT $USB_UPDATER_PROGRESS" >> ${join(dir, 'phases')}'] }]`,
+        `  console: { path: ${join(dir, 'console')} }`,
+      ],
+    });
   });
 
   after(() => {
@@ -75,18 +90,31 @@ describe('usb-updater daemon in the A/B simulator', { skip }, () => {
       try {
         await waitFor(daemon, '"following media"');
         await plug(device, sticks.rejected, 'other');
-        await waitFor(daemon, '"nothing to install"');
-        assert.match(daemon.output().stderr, /"nothing to install".*"DEVICE_TYPE_MISMATCH"/);
+        await waitFor(daemon, '"usb-updater: nothing to install"');
+        assert.match(daemon.output().stderr, /"usb-updater: nothing to install".*"DEVICE_TYPE_MISMATCH"/);
         assert.equal((await device.env()).upgrade_available, '0');
 
         const reboot = device.rebootRequested();
         await plug(device, sticks.good, 'good');
         await reboot;
-        await waitFor(daemon, '"installed"');
-        assert.match(daemon.output().stderr, /"installed","session":"[^"]+","artifact":"release-2\.0"/);
+        await waitFor(daemon, '"usb-updater: installed release-2.0"');
+        assert.match(daemon.output().stderr, /"usb-updater: installed release-2\.0","session":"[^"]+","artifact":"release-2\.0","deployment":"[^"]+"/);
         const env = await device.env();
         assert.equal(env.upgrade_available, '1');
         assert.equal(env.mender_boot_part, '3');
+
+        // The rebooting hook was started before the reboot was asked for; it may still be writing.
+        const phases = (): string[] => readFileSync(join(dir, 'phases'), 'utf8').split('\n').filter(Boolean);
+        for (let tries = 0; tries < 200 && phases().at(-1) !== 'rebooting release-2.0 '; tries += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+        const seen = phases().map((line) => line.split(' ')[0]);
+        // Progress runs coalesce while a run is going: some installing lines, in order, none at 100.
+        assert.deepEqual([...new Set(seen)], ['stick-seen', 'checking', 'nothing', 'installing', 'rebooting']);
+        assert.ok(phases().every((line) => !line.endsWith(' 100')), phases().join('\n'));
+        assert.equal(phases().at(-1), 'rebooting release-2.0 ');
+        assert.deepEqual([readFileSync(join(led, 'trigger'), 'utf8'), readFileSync(join(led, 'brightness'), 'utf8')], ['none', '1']);
+        assert.match(readFileSync(join(dir, 'console'), 'utf8'), /^usb-updater: nothing to install on this stick$/m);
+        assert.match(readFileSync(join(dir, 'console'), 'utf8'), /usb-updater: installed release-2\.0; rebooting\n$/);
+        assert.match(daemon.output().stderr, /"usb-updater: phase installing","deployment":"[^"]+","artifact":"release-2\.0","percent":0/);
       } finally {
         await daemon.kill('SIGTERM');
         const result = await daemon.exited;

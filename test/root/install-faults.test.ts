@@ -15,14 +15,14 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, copyFileSync, createReadStream, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { pipeline } from 'node:stream/promises';
 import { needsAbDevice, withAbDevice, type AbDevice, type BootProcess } from '../support/ab-device.js';
 import { Gate, until } from '../support/client-gate.js';
+import { backingFile, imageChecksum, sha256Of } from '../support/device-sticks.js';
 import { BIN, KEYS, keyPem } from '../support/fixtures.js';
 import { RELEASE_FILE, writeRootfsArtifact } from '../support/rootfs-image.js';
 import { writeSimConfig } from '../support/sim-config.js';
@@ -39,20 +39,6 @@ const MEDIA = '/run/usb-updater/media';
 interface StatusJson {
   journal: { state: string; artifactName: string; sha256: string | null; lastError: { code: string; message: string } | null } | null;
   history: { outcome: string; artifactName: string; cause: string | null; error: { code: string } | null }[];
-}
-
-async function sha256Of(path: string, bytes?: number): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(path, bytes === undefined ? {} : { end: bytes - 1 }), hash);
-  return hash.digest('hex');
-}
-
-/** The manifest's checksum of the artifact's one payload file: the image's SHA-256. */
-function imageChecksum(artifact: string): string {
-  const manifest = execFileSync('tar', ['-xOf', artifact, 'manifest'], { encoding: 'utf8' });
-  const line = manifest.split('\n').find((l) => l.includes('data/0000/'));
-  assert.ok(line, manifest);
-  return line.split(/\s+/)[0] ?? '';
 }
 
 describe('usb-updater install: fault cases in the A/B simulator', { skip }, () => {
@@ -200,7 +186,9 @@ describe('usb-updater install: fault cases in the A/B simulator', { skip }, () =
 
   // gzip: the changed bytes no longer inflate; none: they do, and the payload's SHA-256 no longer
   // matches the manifest that was checked (measured messages of mender 3.4 below).
-  for (const [compression, clientSays] of [['gzip', /flate: corrupt input/], ['none', /checksum/i]] as const) {
+  // Random bytes over gzip data do not always break the deflate stream itself: when they happen to
+  // inflate, the gzip trailer's CRC catches them ("gzip: invalid checksum", seen in a full run).
+  for (const [compression, clientSays] of [['gzip', /flate: corrupt input|gzip: invalid checksum/], ['none', /checksum/i]] as const) {
     it(`a file rewritten in place while it streams (${compression}): the client refuses it, nothing is installed`, async () => {
       await withAbDevice(OPTIONS, async (device) => {
         const gate = new Gate(dir);
@@ -314,8 +302,8 @@ describe('usb-updater install: fault cases in the A/B simulator', { skip }, () =
         await logged('boot check: release-3.0: installed: the new image starts at the next reboot');
         await logged('"following media"');
         await plug(device, stickFolder('pending', made.other).folder, `${MEDIA}/pending`, 16);
-        await logged('"stick not handled"');
-        assert.match(daemon.output().stderr, /"stick not handled".*"code":"INSTALL_PENDING_UPDATE".*still pending \(ArtifactReboot\)/);
+        await logged('"usb-updater: failed INSTALL_PENDING_UPDATE"');
+        assert.match(daemon.output().stderr, /"usb-updater: failed INSTALL_PENDING_UPDATE","session":"[^"]+","stage":"stick".*"code":"INSTALL_PENDING_UPDATE".*still pending \(ArtifactReboot\)/);
       } finally {
         await daemon.kill('SIGTERM');
         assert.equal((await daemon.exited).code, 0, daemon.output().stderr);
@@ -351,13 +339,3 @@ describe('usb-updater install: fault cases in the A/B simulator', { skip }, () =
 function attachedUnder(folder: string): string[] {
   return execFileSync('losetup', ['-a'], { encoding: 'utf8' }).split('\n').filter((line) => line.includes(`(${folder}/`));
 }
-
-/** The file a loop device reads from; null once it is detached. */
-function backingFile(loop: string): string | null {
-  try {
-    return readFileSync(`/sys/block/${loop.replace('/dev/', '')}/loop/backing_file`, 'utf8').trim();
-  } catch {
-    return null;
-  }
-}
-

@@ -37,6 +37,10 @@ describe('the stick search on real mounted sticks', { skip }, () => {
   }
 
   function detach(loop: string, mountPoint: string): void {
+    // Read-only first: that commits the journal and marks the filesystem clean. A plain umount
+    // leaves it dirty whenever an A/B simulator boot (`unshare --mount`, in a test running beside
+    // this one) copied the mount meanwhile and keeps it alive; the read-only mount then fails.
+    execFileSync('mount', ['-o', 'remount,ro', mountPoint]);
     execFileSync('umount', [mountPoint]);
     mounts.splice(mounts.indexOf(mountPoint), 1);
     execFileSync('losetup', ['-d', loop]);

@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { StickHandler } from '../../../src/cli/stick-handler.js';
 import type { SessionRequest, SessionResult } from '../../../src/cli/install.js';
 import { UpdaterError } from '../../../src/errors/index.js';
+import type { Feedback, Phase, PhaseInfo } from '../../../src/feedback/index.js';
 import type { DeployOutcome } from '../../../src/install/index.js';
 import type { StickIdentity } from '../../../src/media/index.js';
 import type { LoadedConfig } from '../../../src/policy/index.js';
@@ -56,7 +57,7 @@ describe('StickHandler', () => {
     assert.deepEqual(requests[0]?.stick, { device: '/dev/sdb1', mountPoint: '/run/usb-updater/media/sdb1', fsType: 'vfat', label: 'UPDATE', bus: 'usb', vendorId: '0781', productId: '5581', serial: 'S1' });
     assert.deepEqual(lines.map(([level, message]) => [level, message]), [
       ['warn', 'stick ignored: another stick is being handled'],
-      ['info', 'installed'],
+      ['info', 'usb-updater: installed release-2.0'],
     ]);
     // Free again: the next stick is handled.
     handler.mounted('sdc#2', stick('sdc'));
@@ -76,8 +77,8 @@ describe('StickHandler', () => {
     handler.mounted('sdb#2', stick('sdb'));
     await handler.idle();
     assert.deepEqual(lines.map(([level, message, fields]) => [level, message, fields['code']]), [
-      ['error', 'stick not handled', 'MEDIA_GONE'],
-      ['error', 'stick not handled', 'INTERNAL'],
+      ['error', 'usb-updater: failed MEDIA_GONE', 'MEDIA_GONE'],
+      ['error', 'usb-updater: failed INTERNAL', 'INTERNAL'],
     ]);
   });
 
@@ -100,6 +101,70 @@ describe('StickHandler', () => {
     handler.ended('sdb#1');
     await handler.idle();
     assert.equal(reboots, 1, 'once');
-    assert.deepEqual(lines.map(([, message]) => message), ['installed', 'stick removed; rebooting']);
+    assert.deepEqual(lines.map(([, message]) => message), ['usb-updater: installed release-2.0', 'stick removed; rebooting']);
+  });
+});
+
+/** A Feedback that records the phases it is shown. */
+function recordingFeedback(): { phases: [Phase, PhaseInfo][]; feedback: () => Feedback } {
+  const phases: [Phase, PhaseInfo][] = [];
+  const feedback: Feedback = { phase: (phase, info = {}) => void phases.push([phase, info]), close: () => Promise.resolve() };
+  return { phases, feedback: () => feedback };
+}
+
+describe('StickHandler feedback (issue 7)', () => {
+  it('shows stick-seen, checking, installing with a capped percent and the deployment, then rebooting', async () => {
+    const { logger } = recorder();
+    const { phases, feedback } = recordingFeedback();
+    const handler = new StickHandler(logger, () => ({}) as LoadedConfig, (request) => {
+      request.onStarted?.(journal);
+      request.onProgress?.(512, 1024);
+      request.onProgress?.(1024, 1024);
+      request.onRebooting?.();
+      return Promise.resolve(installed());
+    }, feedback);
+    handler.mounted('sdb#1', stick('sdb'));
+    handler.mounted('sdc#1', stick('sdc'));
+    await handler.idle();
+    const started = { deploymentId: 'dep-1', artifact: 'release-2.0' };
+    assert.deepEqual(phases, [
+      ['stick-seen', {}],
+      ['checking', {}],
+      ['installing', { ...started, percent: 0 }],
+      ['installing', { ...started, percent: 50 }],
+      // Every byte streamed is not the end of the install: the client still has work to do.
+      ['installing', { ...started, percent: 99 }],
+      ['rebooting', { ...started, reboot: 'now' }],
+    ]);
+  });
+
+  it('shows nothing, failure with its code, success without a reboot, and on-removal or manual reboots', async () => {
+    const cases: { result: () => Promise<SessionResult>; want: [Phase, PhaseInfo] }[] = [
+      {
+        result: () => Promise.resolve({ kind: 'nothing', decision: { outcome: 'nothing', selected: null, summary: 's', mediaReasons: [], running: { artifactName: null, version: null }, candidates: [] } }),
+        want: ['nothing', {}],
+      },
+      { result: () => Promise.reject(new UpdaterError('MEDIA_GONE', 'gone')), want: ['failure', { error: { code: 'MEDIA_GONE', message: 'gone' } }] },
+      {
+        result: () => Promise.resolve({ ...installed(), outcome: { status: 'failed', journal, error: new UpdaterError('INSTALL_FAILED', 'client said no') } } as SessionResult),
+        want: ['failure', { artifact: 'release-2.0', deploymentId: 'dep-1', error: { code: 'INSTALL_FAILED', message: 'client said no' } }],
+      },
+      {
+        result: () => Promise.resolve({ ...installed(), outcome: { status: 'installed', journal: { ...journal, state: 'ArtifactVerifyReboot' }, rebooting: false } } as SessionResult),
+        want: ['success', {}],
+      },
+      {
+        result: () => Promise.resolve({ ...installed(), outcome: { status: 'installed', journal: { ...journal, state: 'ArtifactReboot' }, rebooting: false } } as SessionResult),
+        want: ['rebooting', { reboot: 'manual' }],
+      },
+      { result: () => Promise.resolve(installed(() => Promise.resolve({ status: 'installed', journal, deployment, rebooting: true }))), want: ['rebooting', { reboot: 'on-removal' }] },
+    ];
+    for (const { result, want } of cases) {
+      const { phases, feedback } = recordingFeedback();
+      const handler = new StickHandler(recorder().logger, () => ({}) as LoadedConfig, result, feedback);
+      handler.mounted('sdb#1', stick('sdb'));
+      await handler.idle();
+      assert.deepEqual(phases.at(-1), want);
+    }
   });
 });

@@ -63,6 +63,16 @@ describe('scanStick', () => {
     assert.deepEqual(summary(shallow).files, []);
   });
 
+  // Hostile sticks (issue 8): a folder named with invalid UTF-8 reads back as U+FFFD, a name that
+  // lists nothing (ENOENT, as on a real stick); it used to end the whole search as MEDIA_GONE.
+  it('does not search a folder with a bad name, and still finds the rest of the stick', async () => {
+    const tree: FakeTree = { 'good.mender': bytes(5), '\ufffd': { 'a.mender': bytes(5) }, 'tab\tdir': { 'b.mender': bytes(5) } };
+    const stick = fakeStick('/s', tree, { '/s/\ufffd': 'ENOENT' });
+    const result = await scanStick('/s', stick, options({ paths: ['**/*.mender'] }));
+    assert.deepEqual(summary(result), { files: ['good.mender'], skipped: [['tab\tdir', 'BAD_NAME'], ['\ufffd', 'BAD_NAME']] });
+    await Promise.all(result.files.map((f) => f.artifact.close()));
+  });
+
   it('refuses a stick with more entries than max_entries rather than half-searching it', async () => {
     const tree: FakeTree = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`f${i}.txt`, bytes(1)]));
     await assert.rejects(scanStick('/s', fakeStick('/s', tree), options({ max_entries: 49 })), { code: 'MEDIA_TOO_MANY_ENTRIES' });

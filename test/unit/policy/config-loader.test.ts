@@ -44,7 +44,7 @@ const ROWS: Row[] = [
   {
     name: 'unknown top-level key far from any known one: the known keys are listed',
     text: `${UNSIGNED}colour: blue\n`,
-    problems: [`${FILE}:2:1 colour: unknown key "colour": known keys here: version, device, signature, artifacts, versioning, selection, search, media, state, reboot, health`],
+    problems: [`${FILE}:2:1 colour: unknown key "colour": known keys here: version, device, signature, artifacts, versioning, selection, search, media, state, reboot, health, feedback, logging`],
   },
   {
     name: 'unknown nested key far from any known one',
@@ -169,6 +169,8 @@ const DEFAULTS: Omit<Config, 'signature'> = {
   state: { dir: '/data/usb-updater' },
   reboot: { mode: 'immediate', delay: 10000, command: ['systemctl', 'reboot'] },
   health: { deadline: 300000, checks: [] },
+  feedback: { sysfs_root: '/sys/class/leds', leds: [], hooks: [], console: null },
+  logging: { format: 'auto', level: 'info', file: null },
 };
 
 async function loaded(text: string, file = FILE): Promise<Extract<LoadResult, { ok: true }>['loaded']> {

@@ -1,9 +1,9 @@
-// usb-detection's device objects (no USB bus here, so shaped after its documentation) to ours, and
-// the JSON-lines logger that keeps untrusted text from forging a log line.
+// usb-detection's device objects (no USB bus here, so shaped after its documentation) to ours.
+// (The logger that keeps untrusted text from forging a line is tested in logger.test.ts.)
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { jsonLinesLogger, toUsbDevice } from '../../../src/system/index.js';
+import { toUsbDevice } from '../../../src/system/index.js';
 
 describe('toUsbDevice', () => {
   it('maps ids to four hex digits and keeps the strings the device reports', () => {
@@ -14,15 +14,5 @@ describe('toUsbDevice', () => {
   it('drops what is missing, empty or of the wrong type', () => {
     assert.deepEqual(toUsbDevice({ vendorId: 'x', deviceName: '', serialNumber: 42 }), {});
     assert.deepEqual(toUsbDevice(null), {});
-  });
-});
-
-describe('jsonLinesLogger', () => {
-  it('writes one JSON object per line, newlines in fields escaped', () => {
-    let out = '';
-    const logger = jsonLinesLogger({ write: (text: string) => (out += text) }, () => new Date(0));
-    logger.warn('mount refused as media', { label: 'A\n{"level":"error"}' });
-    assert.equal(out.split('\n').length, 2);
-    assert.deepEqual(JSON.parse(out), { time: '1970-01-01T00:00:00.000Z', level: 'warn', message: 'mount refused as media', label: 'A\n{"level":"error"}' });
   });
 });
