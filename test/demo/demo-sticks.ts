@@ -32,10 +32,10 @@ export class DemoSticks {
 
   constructor(private readonly mediaRoot: string) {}
 
-  /** An ext4 image of `folder` (16 MiB) labelled `label`, on a new loop device. */
-  async make(folder: string, label: string): Promise<{ label: string; loop: string }> {
+  /** An ext4 image of `folder` (`sizeMiB`) labelled `label`, on a new loop device. */
+  async make(folder: string, label: string, sizeMiB: number): Promise<{ label: string; loop: string }> {
     const image = `${folder}.img`;
-    await execFileAsync('mkfs.ext4', ['-q', '-F', '-d', folder, '-L', label, image, '16M']);
+    await execFileAsync('mkfs.ext4', ['-q', '-F', '-d', folder, '-L', label, image, `${sizeMiB}M`]);
     const { stdout } = await execFileAsync('losetup', ['--find', '--show', image]);
     const loop = stdout.trim();
     this.loops.push({ loop, image });

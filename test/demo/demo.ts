@@ -7,7 +7,9 @@
 // Options: --work-dir DIR (where the temp folder goes: /tmp, or a folder under it, since the
 // simulated device shares the host's /tmp and reads the sticks' files there).
 
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { createAbDevice, type AbDevice, type BootProcess } from '../support/ab-device.js';
 import { BIN, KEYS, keyPem } from '../support/fixtures.js';
@@ -15,12 +17,18 @@ import { writeRootfsArtifact } from '../support/rootfs-image.js';
 import { writeSimConfig } from '../support/sim-config.js';
 import { DemoSticks } from './demo-sticks.js';
 import { LogFollower } from './log-follower.js';
-import { Narrator, describeDaemonLine, outcomeOf, type LogLine, type Sink } from './narration.js';
+import { Narrator, describeConsoleLine, describeDaemonLine, outcomeOf, type LogLine, type Sink } from './narration.js';
 import { missingTools, onPath } from './required-tools.js';
 
 const DEVICE_TYPE = 'demo-device';
 /** The host folder the simulated device shares (ab-boot.ts binds it), whatever TMPDIR says. */
 const SHARED_TMP = '/tmp';
+/**
+ * Incompressible data in release-2.0, so that its install lasts long enough (a few seconds here)
+ * for the progress to show; the partitions are sized to hold it.
+ */
+const PAYLOAD_MIB = 40;
+const PARTITION_MIB = 64;
 const MEDIA_ROOT = '/run/usb-updater/media';
 /** Generous bounds for each wait: they only turn a hang into a failure, they time nothing. */
 const WAIT_MS = 90_000;
@@ -74,6 +82,15 @@ class Resources {
   }
 }
 
+/** The file's text, or nothing while it does not exist yet. */
+function readIfThere(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 /** Runs `usb-updater ARGS` in the device and parses its JSON output. */
 async function cliJson<T>(device: AbDevice, args: readonly string[]): Promise<{ code: number; json: T }> {
   const result = await device.run('node', [BIN, ...args, '--json'], { timeoutMs: WAIT_MS });
@@ -87,6 +104,8 @@ async function cliJson<T>(device: AbDevice, args: readonly string[]): Promise<{ 
 class Demo {
   private daemon: BootProcess | null = null;
   private follower: LogFollower | null = null;
+  /** The device's feedback console (a file): where the install's progress shows. */
+  private consoleLines: LogFollower | null = null;
   /** Who the daemon's stick lines are about, for the narration. */
   private stickName = 'stick';
 
@@ -97,6 +116,7 @@ class Demo {
       return await this.steps();
     } finally {
       await this.stopDaemon();
+      this.consoleLines?.stop();
     }
   }
 
@@ -108,8 +128,16 @@ class Demo {
     this.resources.sticks = sticks;
     this.say(`preparing: an A/B device (type ${DEVICE_TYPE}, running release-1.0) and two sticks, artifacts written by mender-artifact`);
     const [good, mixed] = await Promise.all([this.stickGood(dir, sticks), this.stickMixed(dir, sticks)]);
-    writeSimConfig(config, { mediaRoot: MEDIA_ROOT, health: HEALTH });
-    const device = await createAbDevice({ deviceType: DEVICE_TYPE, artifactName: 'release-1.0', workDir: dir, verifyKeyPem: keyPem('rsa3072.pub') });
+    // The feedback console goes to a file under /tmp, which the device shares: the install's progress.
+    // The daemon opens a console without O_CREAT (a missing console is an error, not a new file).
+    const consolePath = join(dir, 'console');
+    await writeFile(consolePath, '');
+    writeSimConfig(config, { mediaRoot: MEDIA_ROOT, health: HEALTH, extra: ['feedback:', '  console:', `    path: ${consolePath}`] });
+    this.consoleLines = new LogFollower(() => readIfThere(consolePath), (line) => {
+      const text = describeConsoleLine(String(line.message));
+      if (text !== null) this.say(text);
+    });
+    const device = await createAbDevice({ deviceType: DEVICE_TYPE, artifactName: 'release-1.0', workDir: dir, verifyKeyPem: keyPem('rsa3072.pub'), partitionMiB: PARTITION_MIB });
     this.resources.device = device;
     this.say(`boot 1: partition ${device.activePartition()}, release-1.0; config: signature required (1 key), 2 health checks`);
 
@@ -153,8 +181,15 @@ class Demo {
   private async stickGood(dir: string, sticks: DemoSticks): Promise<Stick> {
     const folder = join(dir, 'stick1');
     await mkdir(folder);
-    await writeRootfsArtifact({ output: join(folder, 'release-2.0.mender'), name: 'release-2.0', deviceTypes: [DEVICE_TYPE], signKey: `${KEYS}rsa3072.key` });
-    return { folder, ...(await sticks.make(folder, 'DEMO-GOOD')) };
+    await writeRootfsArtifact({
+      output: join(folder, 'release-2.0.mender'),
+      name: 'release-2.0',
+      deviceTypes: [DEVICE_TYPE],
+      signKey: `${KEYS}rsa3072.key`,
+      imageMiB: PAYLOAD_MIB + 16,
+      files: { '/opt/demo-app/data.bin': randomBytes(PAYLOAD_MIB * 1024 * 1024) },
+    });
+    return { folder, ...(await sticks.make(folder, 'DEMO-GOOD', PAYLOAD_MIB + 32)) };
   }
 
   private async stickMixed(dir: string, sticks: DemoSticks): Promise<Stick> {
@@ -164,12 +199,12 @@ class Demo {
       writeRootfsArtifact({ output: join(folder, 'release-9.0.mender'), name: 'release-9.0', deviceTypes: ['other-device'], signKey: `${KEYS}rsa3072.key` }),
       writeRootfsArtifact({ output: join(folder, 'release-3.0.mender'), name: 'release-3.0', deviceTypes: [DEVICE_TYPE] }),
     ]);
-    return { folder, ...(await sticks.make(folder, 'DEMO-MIXED')) };
+    return { folder, ...(await sticks.make(folder, 'DEMO-MIXED', 16)) };
   }
 
   private async startDaemon(device: AbDevice, config: string): Promise<void> {
     // The optional USB addon reports USB devices, and the demo's sticks are loop devices: left out.
-    const daemon = device.spawn('node', [BIN, 'daemon', '-c', config, '--usb-module', 'usb-detection-not-installed']);
+    const daemon = device.spawn('node', [BIN, 'daemon', '-c', config, '--log-format', 'json', '--usb-module', 'usb-detection-not-installed']);
     this.daemon = daemon;
     this.follower = new LogFollower(() => daemon.output().stderr, (line) => {
       const text = describeDaemonLine(line, this.stickName);

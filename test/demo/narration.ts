@@ -62,6 +62,16 @@ export function outcomeOf(line: LogLine): 'mounted' | 'installed' | 'nothing' | 
   return null;
 }
 
+/**
+ * The install's progress from a line of the device's console (the feedback console the demo's
+ * config points at a file): `installing release-2.0: 45%`; null for the console's other lines,
+ * which repeat what the daemon's log already says.
+ */
+export function describeConsoleLine(line: string): string | null {
+  const progress = /^usb-updater: installing (.+) (\d+)%; keep the stick in$/.exec(line);
+  return progress === null ? null : `installing ${progress[1] ?? ''}: ${progress[2] ?? ''}%`;
+}
+
 /** The narration for a daemon log line, or null for lines the demo does not narrate. */
 export function describeDaemonLine(line: LogLine, stick: string): string | null {
   switch (outcomeOf(line)) {

@@ -23,6 +23,7 @@ const PHASES: readonly [string, RegExp][] = [
   ['stick 1 is checked', /stick 1 \(DEMO-GOOD\) holds \(usb-updater check\): release-2\.0\.mender ACCEPT \(will be installed\)/],
   ['stick 1 is plugged in', /stick 1 \(DEMO-GOOD\) plugged in/],
   ['the daemon sees it', /stick 1 \(DEMO-GOOD\): mounted read-only at \/run\/usb-updater\/media\/loop\d+ \(ext4, label DEMO-GOOD\)/],
+  ['with progress', /installing release-2\.0: \d+%/],
   ['it is installed', /stick 1 \(DEMO-GOOD\): installed release-2\.0; the daemon asks for a reboot/],
   ['the device reboots', /rebooting/],
   ['into the new partition', /boot 2: partition B; bootloader: upgrade_available=1 bootcount=1/],

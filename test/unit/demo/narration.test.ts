@@ -3,7 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Narrator, describeCandidates, describeDaemonLine, outcomeOf } from '../../demo/narration.js';
+import { consoleLine } from '../../../src/feedback/console.js';
+import { Narrator, describeCandidates, describeConsoleLine, describeDaemonLine, outcomeOf } from '../../demo/narration.js';
 
 describe('demo narration', () => {
   it('stamps each line with the seconds since the start and indents continuation lines', () => {
@@ -51,5 +52,13 @@ describe('demo narration', () => {
     assert.equal(describeDaemonLine({ level: 'info', message: 'installed release-2.0; rebooting', session: 's#1' }, 'stick 1'), null);
     assert.equal(describeDaemonLine({ level: 'warn', message: 'USB monitor ended' }, 'stick 1'), null);
     assert.equal(describeDaemonLine({ level: 'error', message: 'reading the mount table failed' }, 'stick 1'), 'daemon error: reading the mount table failed');
+  });
+
+  it('takes the install progress from the device console lines, and nothing else', () => {
+    // The lines as the feedback console writes them, so that a change of wording shows here.
+    assert.equal(describeConsoleLine(consoleLine('installing', { artifact: 'release-2.0', percent: 45 })), 'installing release-2.0: 45%');
+    assert.equal(describeConsoleLine(consoleLine('installing', { artifact: 'release-2.0' })), null);
+    assert.equal(describeConsoleLine(consoleLine('rebooting', { artifact: 'release-2.0', reboot: 'now' })), null);
+    assert.equal(describeConsoleLine(consoleLine('checking', {})), null);
   });
 });
