@@ -289,6 +289,20 @@ const health = z
       .describe('Checks run together at the first boot of a new image: systemd-unit, http, tcp, command, file. None: the boot passes once it reaches user space.'),
   })
   .describe('Health checks that decide whether a new image is committed or rolled back.');
+/** One folder name at the root of the stick: no path, no leading dot, nothing a FAT stick refuses. */
+const folderName = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$/, 'must be one folder name of letters, digits, ".", "_" and "-" (at most 64, not starting with a dot)');
+
+const report = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe('Write a report (a text and a JSON file) to the stick after each stick handled, and after the health check if the stick is still in. The stick is made writable only for that moment.'),
+    folder: folderName.default('usb-updater-reports').describe('Folder at the root of the stick that receives the reports.'),
+  })
+  .describe('The report written back to the stick for the technician.');
 
 export const configSchema = z
   .strictObject({
@@ -303,6 +317,7 @@ export const configSchema = z
     state: state.prefault({}),
     reboot: reboot.prefault({}),
     health: health.prefault({}),
+    report: report.prefault({}),
   })
   .superRefine((config, ctx) => {
     if (config.signature.required && config.signature.keys.length === 0) {
