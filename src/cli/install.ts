@@ -42,6 +42,10 @@ export interface SessionRequest {
   stick: Record<string, string>;
   log: (message: string) => void;
   onProgress?: (bytes: number, total: number | null) => void;
+  /** Told the device's facts, then the decision, as they are known: a later step may still throw. */
+  observe?: (learned: { device: DeviceFacts; decision?: Decision }) => void;
+  /** Runs just before the reboot command (the report on the stick must be written before). */
+  beforeReboot?: () => Promise<void>;
 }
 
 /**
@@ -62,9 +66,11 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
     await assertStandalone();
     const history = await ledger.read();
     const device: DeviceFacts = { deviceType: await readDeviceType(config.device.device_type_file), provides: await deviceProvides(), failedArtifacts: history.failedArtifacts() };
+    request.observe?.({ device });
     const { candidates, files } = await collectCandidates(request.paths, realStickFs, searchOptions(request.loaded));
     try {
       const decision = decide(candidates, device, config, request.media);
+      request.observe?.({ device, decision });
       const chosen = decision.selected === null ? undefined : files.get(decision.selected);
       const name = decision.candidates.find((c) => c.selected)?.artifactName;
       if (chosen === undefined || name === undefined || name === null) return { kind: 'nothing', decision };
@@ -75,7 +81,10 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
           client: await finish.client(),
           journal,
           readBootFacts,
-          reboot: rebootCommand(config),
+          reboot: async () => {
+            await request.beforeReboot?.();
+            await rebootCommand(config)();
+          },
           sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
           log: request.log,
         },

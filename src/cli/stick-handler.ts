@@ -5,9 +5,10 @@
 import { isUpdaterError } from '../errors/index.js';
 import type { DeployOutcome } from '../install/index.js';
 import type { StickIdentity } from '../media/index.js';
-import type { LoadedConfig, MediaFacts } from '../policy/index.js';
+import type { Decision, DeviceFacts, LoadedConfig, MediaFacts } from '../policy/index.js';
 import type { Logger } from '../system/index.js';
 import { runSession } from './install.js';
+import { writeStickReport, type HandledStick, type StickReporter } from './stick-report.js';
 
 const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -44,6 +45,8 @@ export class StickHandler {
     private readonly config: () => LoadedConfig,
     /** The pipeline; injected so tests can hold a stick in it. */
     private readonly session: typeof runSession = runSession,
+    /** Writes the report back to the stick (report.enabled); injected so tests can record it. */
+    private readonly reporter: StickReporter = writeStickReport,
   ) {}
 
   /** Handles a newly mounted stick, unless another one is being handled. */
@@ -87,21 +90,59 @@ export class StickHandler {
   private async handle(session: string, stick: StickIdentity): Promise<void> {
     const log = (message: string): void => this.logger.info(message, { session });
     await this.ready;
+    const learned: { device: DeviceFacts | null; decision: Decision | null } = { device: null, decision: null };
+    const audit = auditIdentity(stick);
+    // One report per outcome: written before an immediate reboot, else once the outcome is known.
+    let reported = false;
+    const report = async (outcome: Omit<HandledStick, 'stick' | 'audit' | 'device' | 'decision'>): Promise<void> => {
+      if (reported) return;
+      reported = true;
+      await this.writeReport({ stick, audit, ...learned, ...outcome });
+    };
     try {
-      const result = await this.session({ paths: [stick.mountPoint], loaded: this.config(), media: mediaFacts(stick), stick: auditIdentity(stick), log });
+      const result = await this.session({
+        paths: [stick.mountPoint],
+        loaded: this.config(),
+        media: mediaFacts(stick),
+        stick: audit,
+        log,
+        observe: (facts) => {
+          learned.device = facts.device;
+          learned.decision = facts.decision ?? null;
+        },
+        beforeReboot: () => report({ outcome: 'installed', installed: learned.decision?.candidates.find((c) => c.selected)?.artifactName ?? '', reboot: 'now' }),
+      });
       if (result.kind === 'nothing') {
         const reasons = result.decision.candidates.map((c) => ({ path: c.path, verdict: c.verdict, reasons: c.reasons.map((r) => r.code) }));
         this.logger.info('nothing to install', { session, summary: result.decision.summary, candidates: reasons, mediaReasons: result.decision.mediaReasons.map((r) => r.code) });
+        await report({ outcome: 'nothing' });
       } else if (result.outcome.status === 'installed') {
         const { journal, rebooting, rebootLater } = result.outcome;
         if (rebootLater) this.rebootOnRemoval.set(session, rebootLater);
         this.logger.info('installed', { session, artifact: journal.artifactName, deployment: journal.deploymentId, rebooting, rebootOnRemoval: rebootLater !== undefined });
+        await report({ outcome: 'installed', installed: journal.artifactName, reboot: rebootLater ? 'on-removal' : rebooting ? 'now' : 'by-hand' });
       } else {
         this.logger.error('install failed', { session, artifact: result.outcome.journal.artifactName, code: result.outcome.error.code, error: result.outcome.error.message });
+        // A failed reboot comes after the "installed" report: this one must still say what is true.
+        reported = false;
+        await report({ outcome: 'failed', error: { code: result.outcome.error.code, message: result.outcome.error.message } });
       }
     } catch (err) {
       // The daemon serves the next stick whatever went wrong with this one: log, never crash.
-      this.logger.error('stick not handled', { session, code: isUpdaterError(err) ? err.code : 'INTERNAL', error: describe(err) });
+      const code = isUpdaterError(err) ? err.code : 'INTERNAL';
+      this.logger.error('stick not handled', { session, code, error: describe(err) });
+      reported = false;
+      await report({ outcome: 'not-handled', error: { code, message: describe(err) } });
+    }
+  }
+
+  /** The report on the stick, if enabled; whatever happens to it is logged, never thrown. */
+  private async writeReport(handled: HandledStick): Promise<void> {
+    try {
+      const settings = this.config().config.report;
+      if (settings.enabled) await this.reporter(handled, settings, this.logger);
+    } catch (err) {
+      this.logger.error('report not written to the stick', { mountPoint: handled.stick.mountPoint, error: describe(err) });
     }
   }
 }

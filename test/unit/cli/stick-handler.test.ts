@@ -26,6 +26,9 @@ function recorder(): { lines: [string, string, Record<string, unknown>][]; logge
   return { lines, logger: { info: at('info'), warn: at('warn'), error: at('error') } };
 }
 
+/** The report on the stick has its own tests (stick-report.test.ts): off here. */
+const NO_REPORT = (): LoadedConfig => ({ config: { report: { enabled: false, folder: 'usb-updater-reports' } } }) as LoadedConfig;
+
 const journal = { artifactName: 'release-2.0', deploymentId: 'dep-1' } as JournalRecord;
 // The handler never drives the deployment itself: a placeholder is enough.
 const deployment = {} as Deployment;
@@ -41,7 +44,7 @@ describe('StickHandler', () => {
     const requests: SessionRequest[] = [];
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));
-    const handler = new StickHandler(logger, () => ({}) as LoadedConfig, async (request) => {
+    const handler = new StickHandler(logger, NO_REPORT, async (request) => {
       requests.push(request);
       await held;
       return installed();
@@ -67,7 +70,7 @@ describe('StickHandler', () => {
   it('logs a stick that fails, with its code, and stays ready for the next', async () => {
     const { lines, logger } = recorder();
     let calls = 0;
-    const handler = new StickHandler(logger, () => ({}) as LoadedConfig, () => {
+    const handler = new StickHandler(logger, NO_REPORT, () => {
       calls += 1;
       return Promise.reject(calls === 1 ? new UpdaterError('MEDIA_GONE', '/run/usb-updater/media/sdb1: the stick went away during the search (EIO)') : new Error('bug'));
     });
@@ -88,7 +91,7 @@ describe('StickHandler', () => {
       reboots += 1;
       return Promise.resolve({ status: 'installed', journal, deployment, rebooting: true });
     };
-    const handler = new StickHandler(logger, () => ({}) as LoadedConfig, () => Promise.resolve(installed(later)));
+    const handler = new StickHandler(logger, NO_REPORT, () => Promise.resolve(installed(later)));
     handler.mounted('sdb#1', stick('sdb'));
     await handler.idle();
     handler.ended('sdc#1');
