@@ -44,7 +44,10 @@ export interface SessionRequest {
   onProgress?: (bytes: number, total: number | null) => void;
   /** Told the device's facts, then the decision, as they are known: a later step may still throw. */
   observe?: (learned: { device: DeviceFacts; decision?: Decision }) => void;
-  /** Runs just before the reboot command (the report on the stick must be written before). */
+  /**
+   * Runs once, before the reboot command or the wait of reboot.mode delay (the report on the
+   * stick must be written while the stick is surely still in).
+   */
   beforeReboot?: () => Promise<void>;
 }
 
@@ -75,6 +78,8 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
       const name = decision.candidates.find((c) => c.selected)?.artifactName;
       if (chosen === undefined || name === undefined || name === null) return { kind: 'nothing', decision };
       const finish = finishDeps(request.loaded, request.log);
+      let announced: Promise<void> | undefined;
+      const beforeReboot = (): Promise<void> => (announced ??= request.beforeReboot?.() ?? Promise.resolve());
       const outcome = await deploy(
         { file: chosen, artifactName: name, stick: request.stick, reboot: config.reboot, ...(request.onProgress ? { onProgress: request.onProgress } : {}) },
         {
@@ -82,10 +87,14 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
           journal,
           readBootFacts,
           reboot: async () => {
-            await request.beforeReboot?.();
+            await beforeReboot();
             await rebootCommand(config)();
           },
-          sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+          // deploy() sleeps only for reboot.mode delay.
+          sleep: async (ms) => {
+            await beforeReboot();
+            await new Promise((resolve) => setTimeout(resolve, ms));
+          },
           log: request.log,
         },
       );

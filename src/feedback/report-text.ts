@@ -7,7 +7,6 @@ import type { Report, ReportCandidate, ReportReason } from './report.js';
 
 /** Printable ASCII stays; anything else (controls, DEL, non-ASCII) becomes \uXXXX. */
 export function asciiSafe(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[^\x20-\x7e]/gu, (c) => {
     const point = c.codePointAt(0) ?? 0;
     return point > 0xffff ? `\\u{${point.toString(16)}}` : `\\u${point.toString(16).padStart(4, '0')}`;

@@ -60,10 +60,10 @@ describe('writeReportToStick without a stick', () => {
     let release: () => void = () => undefined;
     const hung = new Promise<void>((resolve) => (release = resolve));
     const { system, commands } = fakeSystem({
-      mkdir: (async () => {
+      mkdir: async () => {
         await hung;
         throw Object.assign(new Error('EIO'), { code: 'EIO' });
-      }) as StickReportSystem['fs']['mkdir'],
+      },
     });
     const { lines, logger } = recorder();
     const result = await writeReportToStick(MOUNT_POINT, '8:17', report, system, logger, { timeoutMs: 50 });
