@@ -12,10 +12,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildReport, type Report } from '../../src/feedback/index.js';
 import { parseMountInfo } from '../../src/media/index.js';
-import { readMountTable, realStickReportSystem, writeReportToStick, type Logger, type StickReportSystem } from '../../src/system/index.js';
+import { readMountTable, realStickReportSystem, writeReportToStick, type StickReportSystem } from '../../src/system/index.js';
 import { needsTool } from '../support/fixtures.js';
 import { LoopSticks } from '../support/loop-sticks.js';
 import { needsRoot } from '../support/media.js';
+import { recordingLogger } from '../support/recording-logger.js';
 
 const skip = needsRoot() || needsTool('mkfs.ext4', 'e2fsprogs') || needsTool('losetup', 'mount');
 const KERNEL_FILESYSTEMS = readFileSync('/proc/filesystems', 'utf8');
@@ -33,12 +34,6 @@ const report = (hostname = 'pump-07'): Report =>
     artifactAfter: 'release-1.0',
     error: { code: 'INSTALL_FAILED', message: 'the client said no' },
   });
-
-function recorder(): { lines: [string, string, Record<string, unknown>][]; logger: Logger } {
-  const lines: [string, string, Record<string, unknown>][] = [];
-  const at = (level: string) => (message: string, fields: Record<string, unknown> = {}): void => void lines.push([level, message, fields]);
-  return { lines, logger: { info: at('info'), warn: at('warn'), error: at('error') } };
-}
 
 async function mountOptions(mountPoint: string): Promise<string[] | null> {
   const entries = parseMountInfo(await readMountTable()).filter((m) => m.mountPoint === mountPoint);
@@ -90,7 +85,7 @@ describe('issue 7: the report written to a real stick', { skip }, () => {
       sticks.mount(loop, mountPoint);
       assert.equal(tryWrite(join(mountPoint, 'probe')), 'EROFS', 'the stick is read-only as mounted');
 
-      const { lines, logger } = recorder();
+      const { lines, logger } = recordingLogger();
       const first = await writeReportToStick(mountPoint, loop, report(), realStickReportSystem, logger);
       assert.equal(first.status, 'written', JSON.stringify(first));
       assert.equal(first.readOnlyAgain, true);
@@ -122,7 +117,7 @@ describe('issue 7: the report written to a real stick', { skip }, () => {
           assert.match(fill.stderr, /No space left/);
         }
       });
-      const { lines, logger } = recorder();
+      const { lines, logger } = recordingLogger();
       const result = await writeReportToStick(mountPoint, loop, report(), realStickReportSystem, logger);
       assert.equal(result.status, 'not-written');
       assert.equal(result.status === 'not-written' && result.reason, 'no-space', JSON.stringify(result));
@@ -138,7 +133,7 @@ describe('issue 7: the report written to a real stick', { skip }, () => {
     const loop = sticks.stick('ext4', 'LOCKED', { readOnly: true });
     const mountPoint = mountPointFor();
     sticks.mount(loop, mountPoint);
-    const { lines, logger } = recorder();
+    const { lines, logger } = recordingLogger();
     const result = await writeReportToStick(mountPoint, loop, report(), realStickReportSystem, logger);
     assert.equal(result.status === 'not-written' && result.reason, 'write-protected', JSON.stringify(result));
     assert.equal(result.readOnlyAgain, true);
@@ -151,7 +146,7 @@ describe('issue 7: the report written to a real stick', { skip }, () => {
     const mountPoint = mountPointFor();
     sticks.mount(loop, mountPoint);
     sticks.umount(mountPoint);
-    const { logger } = recorder();
+    const { logger } = recordingLogger();
     const result = await writeReportToStick(mountPoint, loop, report(), realStickReportSystem, logger);
     assert.equal(result.status === 'not-written' && result.reason, 'gone', JSON.stringify(result));
     assert.deepEqual(readdirSync(mountPoint), [], 'the folder underneath (on the root filesystem) is untouched');
@@ -172,7 +167,7 @@ describe('issue 7: the report written to a real stick', { skip }, () => {
         }) as StickReportSystem['fs']['readdir'],
       },
     };
-    const { logger } = recorder();
+    const { logger } = recordingLogger();
     const result = await writeReportToStick(mountPoint, loop, report(), pulling, logger);
     sticks.forget(mountPoint);
     assert.equal(result.status === 'not-written' && result.reason, 'gone', JSON.stringify(result));
@@ -184,7 +179,7 @@ describe('issue 7: the report written to a real stick', { skip }, () => {
     const other = sticks.stick('ext4', 'OTHER');
     const mountPoint = mountPointFor();
     sticks.mount(other, mountPoint);
-    const { logger } = recorder();
+    const { logger } = recordingLogger();
     const result = await writeReportToStick(mountPoint, first, report(), realStickReportSystem, logger);
     assert.equal(result.status === 'not-written' && result.reason, 'swapped', JSON.stringify(result));
     assert.match(result.status === 'not-written' ? result.message : '', /now holds device 7:\d+, not the stick \(7:\d+\)/);
@@ -199,7 +194,7 @@ describe('issue 7: the report written to a real stick', { skip }, () => {
     mkdirSync(target);
     sticks.mount(loop, mountPoint);
     asWritable(mountPoint, () => symlinkSync(target, join(mountPoint, FOLDER)));
-    const { logger } = recorder();
+    const { logger } = recordingLogger();
     const result = await writeReportToStick(mountPoint, loop, report(), realStickReportSystem, logger);
     assert.equal(result.status === 'not-written' && result.reason, 'unsafe-folder', JSON.stringify(result));
     assert.deepEqual(readdirSync(target), []);

@@ -12,8 +12,8 @@ import { UpdaterError } from '../../../src/errors/index.js';
 import type { StickIdentity } from '../../../src/media/index.js';
 import { decide, type Config, type LoadedConfig } from '../../../src/policy/index.js';
 import type { JournalRecord } from '../../../src/state/index.js';
-import type { Logger } from '../../../src/system/index.js';
 import { artifactInfo, device, policy, read } from '../../support/policy-inputs.js';
+import { recordingLogger } from '../../support/recording-logger.js';
 
 const STICK: StickIdentity = {
   device: '/dev/sdb1', majMin: '8:17', mountPoint: '/run/usb-updater/media/sdb1', fsType: 'vfat', label: 'UPDATE', removable: true, bus: 'usb', options: ['ro'], disk: '/sys/block/sdb',
@@ -24,21 +24,16 @@ const FACTS = device();
 const selected = decide([read(`${STICK.mountPoint}/release-2.0.mender`, artifactInfo('release-2.0'))], FACTS, policy(), null);
 const rejected = decide([read(`${STICK.mountPoint}/other.mender`, artifactInfo('other-2.0', { device_types: ['dev-b'] }))], FACTS, policy(), null);
 
-function recorder(): { lines: string[]; logger: Logger } {
-  const lines: string[] = [];
-  const at = (level: string) => (message: string): void => void lines.push(`${level} ${message}`);
-  return { lines, logger: { info: at('info'), warn: at('warn'), error: at('error') } };
-}
-
 /** A handler whose reporter records each report with what was logged before it. */
-function handlerWith(session: (request: SessionRequest) => Promise<SessionResult>, enabled = true, fail = false): { handler: StickHandler; reports: { handled: HandledStick; settings: Config['report']; loggedBefore: string[] }[]; lines: string[] } {
-  const { lines, logger } = recorder();
+function handlerWith(session: (request: SessionRequest) => Promise<SessionResult>, enabled = true, fail = false): { handler: StickHandler; reports: { handled: HandledStick; settings: Config['report']; loggedBefore: string[] }[]; said: () => string[] } {
+  const { lines, logger } = recordingLogger();
+  const said = (): string[] => lines.map(([level, message]) => `${level} ${message}`);
   const reports: { handled: HandledStick; settings: Config['report']; loggedBefore: string[] }[] = [];
   const reporter = (handled: HandledStick, settings: Config['report']): Promise<void> => {
-    reports.push({ handled, settings, loggedBefore: [...lines] });
+    reports.push({ handled, settings, loggedBefore: said() });
     return fail ? Promise.reject(new Error('the reporter broke')) : Promise.resolve();
   };
-  return { handler: new StickHandler(logger, config(enabled), session, reporter), reports, lines };
+  return { handler: new StickHandler(logger, config(enabled), session, reporter), reports, said };
 }
 
 async function handleOne(handler: StickHandler): Promise<void> {
@@ -98,13 +93,13 @@ describe('the report after each stick', () => {
   });
 
   it('a stick not handled: the error code, and what was learned before it was thrown', async () => {
-    const { handler, reports, lines } = handlerWith((request) => {
+    const { handler, reports, said } = handlerWith((request) => {
       request.observe?.({ device: FACTS });
       return Promise.reject(new UpdaterError('MEDIA_GONE', 'EIO during the search'));
     });
     await handleOne(handler);
     assert.deepEqual(reports.map((r) => [r.handled.outcome, r.handled.error, r.handled.device]), [['not-handled', { code: 'MEDIA_GONE', message: 'EIO during the search' }, FACTS]]);
-    assert.deepEqual(lines, ['error stick not handled']);
+    assert.deepEqual(said(), ['error stick not handled']);
   });
 
   it('report.enabled false: no report', async () => {
@@ -115,7 +110,7 @@ describe('the report after each stick', () => {
 
   it('a reporter that fails is logged; the next stick is served', async () => {
     let sessions = 0;
-    const { handler, reports, lines } = handlerWith(() => {
+    const { handler, reports, said } = handlerWith(() => {
       sessions += 1;
       return Promise.resolve({ kind: 'nothing', decision: rejected });
     }, true, true);
@@ -123,6 +118,6 @@ describe('the report after each stick', () => {
     await handleOne(handler);
     assert.equal(sessions, 2);
     assert.equal(reports.length, 2);
-    assert.deepEqual(lines, ['info nothing to install', 'error report not written to the stick', 'info nothing to install', 'error report not written to the stick']);
+    assert.deepEqual(said(), ['info nothing to install', 'error report not written to the stick', 'info nothing to install', 'error report not written to the stick']);
   });
 });

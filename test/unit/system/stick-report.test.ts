@@ -7,7 +7,8 @@ import { statSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { buildReport } from '../../../src/feedback/index.js';
-import { majMinOf, writeReportToStick, type CommandResult, type Logger, type StickReportSystem } from '../../../src/system/index.js';
+import { majMinOf, writeReportToStick, type CommandResult, type StickReportSystem } from '../../../src/system/index.js';
+import { recordingLogger } from '../../support/recording-logger.js';
 
 const report = buildReport({
   at: new Date('2026-11-27T17:05:12Z'),
@@ -18,12 +19,6 @@ const report = buildReport({
   artifactBefore: null,
   artifactAfter: null,
 });
-
-function recorder(): { lines: [string, string, Record<string, unknown>][]; logger: Logger } {
-  const lines: [string, string, Record<string, unknown>][] = [];
-  const at = (level: string) => (message: string, fields: Record<string, unknown> = {}): void => void lines.push([level, message, fields]);
-  return { lines, logger: { info: at('info'), warn: at('warn'), error: at('error') } };
-}
 
 const MOUNT_POINT = '/run/usb-updater/media/sdb1';
 const mountinfo = (options: string): string => `120 30 8:17 / ${MOUNT_POINT} ${options} shared:1 - vfat /dev/sdb1 rw\n`;
@@ -65,7 +60,7 @@ describe('writeReportToStick without a stick', () => {
         throw Object.assign(new Error('EIO'), { code: 'EIO' });
       },
     });
-    const { lines, logger } = recorder();
+    const { lines, logger } = recordingLogger();
     const result = await writeReportToStick(MOUNT_POINT, '8:17', report, system, logger, { timeoutMs: 50 });
     assert.deepEqual(result, { status: 'not-written', reason: 'timeout', errno: 'ETIMEDOUT', message: 'the stick did not answer within 50 ms', readOnlyAgain: null });
     assert.deepEqual(lines.map(([level, message, fields]) => [level, message, fields['reason']]), [['warn', 'report not written to the stick', 'timeout']]);
@@ -82,7 +77,7 @@ describe('writeReportToStick without a stick', () => {
       { mkdir: (() => Promise.reject(Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' }))) as StickReportSystem['fs']['mkdir'] },
       (mode) => (mode === 'ro' ? { ...ok, code: 32, output: 'mount: busy' } : ok),
     );
-    const { lines, logger } = recorder();
+    const { lines, logger } = recordingLogger();
     const result = await writeReportToStick(MOUNT_POINT, '8:17', report, system, logger);
     assert.equal(result.status === 'not-written' && result.reason, 'no-space');
     assert.equal(result.readOnlyAgain, false);
