@@ -183,8 +183,11 @@ async function writeFiles(folder: string, report: Report, majMin: string, system
       await system.fs.rename(temps[i] as string, join(folder, file.name));
       written.push(join(folder, file.name));
     }
-    // The new names must survive the stick being pulled right after.
-    await dir.sync();
+    // The new names must survive the stick being pulled right after. A filesystem that cannot
+    // sync a folder (EINVAL) still has complete files: they are kept.
+    await dir.sync().catch((err: unknown) => {
+      if (errnoOf(err) !== 'EINVAL' && errnoOf(err) !== 'ENOTSUP') throw err;
+    });
     return written;
   } catch (err) {
     // No half report: whatever this attempt left is removed.
