@@ -120,7 +120,12 @@ export class StickHandler {
         const { journal, rebooting, rebootLater } = result.outcome;
         if (rebootLater) this.rebootOnRemoval.set(session, rebootLater);
         this.logger.info('installed', { session, artifact: journal.artifactName, deployment: journal.deploymentId, rebooting, rebootOnRemoval: rebootLater !== undefined });
-        await report({ outcome: 'installed', installed: journal.artifactName, reboot: rebootLater ? 'on-removal' : rebooting ? 'now' : 'by-hand' });
+        const { finished } = result;
+        // An update that needed no reboot was already checked, and kept or undone, in this pass.
+        if (finished && finished.status !== 'awaiting-reboot') {
+          const { lastError } = finished.journal;
+          await report({ outcome: finished.status, installed: journal.artifactName, ...(lastError ? { error: lastError } : {}) });
+        } else await report({ outcome: 'installed', installed: journal.artifactName, reboot: rebootLater ? 'on-removal' : rebooting ? 'now' : 'by-hand' });
       } else {
         this.logger.error('install failed', { session, artifact: result.outcome.journal.artifactName, code: result.outcome.error.code, error: result.outcome.error.message });
         // A failed reboot comes after the "installed" report: this one must still say what is true.

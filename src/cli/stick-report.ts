@@ -15,7 +15,7 @@ export interface HandledStick {
   device: DeviceFacts | null;
   decision: Decision | null;
   outcome: ReportOutcome;
-  /** The artifact installed (pending its health check), for `installed`. */
+  /** The artifact installed, for `installed` (pending its health check) and `committed`. */
   installed?: string;
   reboot?: 'now' | 'on-removal' | 'by-hand';
   error?: { code: string; message: string };
@@ -33,7 +33,7 @@ export const writeStickReport: StickReporter = async (handled, settings, logger)
     mountPoint: handled.stick.mountPoint,
     outcome: handled.outcome,
     artifactBefore: before,
-    artifactAfter: handled.outcome === 'installed' ? (handled.installed ?? null) : before,
+    artifactAfter: handled.outcome === 'installed' || handled.outcome === 'committed' ? (handled.installed ?? null) : before,
     reboot: handled.reboot ?? null,
     decision: handled.decision,
     error: handled.error ?? null,

@@ -1,6 +1,7 @@
 // Issue 7: the daemon writes a report to each stick it handled, with what the session learned: for
 // nothing to install (with the decision), before an immediate reboot (never after it), once more
-// when the reboot failed, for a failed install and for a stick not handled; never when
+// when the reboot failed, for an update kept or undone in the same pass, for a failed install and
+// for a stick not handled; never when
 // report.enabled is false; a reporter that fails is logged and the next stick is served.
 
 import assert from 'node:assert/strict';
@@ -11,7 +12,7 @@ import type { HandledStick } from '../../../src/cli/stick-report.js';
 import { UpdaterError } from '../../../src/errors/index.js';
 import type { StickIdentity } from '../../../src/media/index.js';
 import { decide, type Config, type LoadedConfig } from '../../../src/policy/index.js';
-import type { JournalRecord } from '../../../src/state/index.js';
+import type { Deployment, JournalRecord } from '../../../src/state/index.js';
 import { artifactInfo, device, policy, read } from '../../support/policy-inputs.js';
 import { recordingLogger } from '../../support/recording-logger.js';
 
@@ -20,6 +21,8 @@ const STICK: StickIdentity = {
 };
 const config = (enabled = true): (() => LoadedConfig) => () => ({ config: { report: { enabled, folder: 'reports' } } }) as LoadedConfig;
 const journal = { artifactName: 'release-2.0', deploymentId: 'dep-1' } as JournalRecord;
+// The handler never drives the deployment itself: a placeholder is enough.
+const deployment = {} as Deployment;
 const FACTS = device();
 const selected = decide([read(`${STICK.mountPoint}/release-2.0.mender`, artifactInfo('release-2.0'))], FACTS, policy(), null);
 const rejected = decide([read(`${STICK.mountPoint}/other.mender`, artifactInfo('other-2.0', { device_types: ['dev-b'] }))], FACTS, policy(), null);
@@ -66,7 +69,7 @@ describe('the report after each stick', () => {
       // What deploy() does through runSession's reboot step.
       await request.beforeReboot?.();
       rebooted = true;
-      return { kind: 'deployed', decision: selected, outcome: { status: 'installed', journal, rebooting: true } };
+      return { kind: 'deployed', decision: selected, outcome: { status: 'installed', journal, deployment, rebooting: true } };
     });
     await handleOne(handler);
     assert.ok(rebooted);
@@ -76,9 +79,18 @@ describe('the report after each stick', () => {
 
   it('installed, rebooting once the stick is removed: says so, and the reboot later writes nothing more', async () => {
     const later = (): Promise<never> => Promise.reject(new Error('not in this test'));
-    const { handler, reports } = handlerWith(() => Promise.resolve({ kind: 'deployed', decision: selected, outcome: { status: 'installed', journal, rebooting: false, rebootLater: later } }));
+    const { handler, reports } = handlerWith(() => Promise.resolve({ kind: 'deployed', decision: selected, outcome: { status: 'installed', journal, deployment, rebooting: false, rebootLater: later } }));
     await handleOne(handler);
     assert.deepEqual(reports.map((r) => [r.handled.outcome, r.handled.reboot]), [['installed', 'on-removal']]);
+  });
+
+  it('an update that needed no reboot, checked in the same pass: kept, or undone with its error', async () => {
+    const undone = { ...journal, lastError: { code: 'HEALTH_CHECK_FAILED', message: 'app did not start' } } as JournalRecord;
+    for (const finished of [{ status: 'committed' as const, journal }, { status: 'rolled-back' as const, journal: undone }]) {
+      const { handler, reports } = handlerWith(() => Promise.resolve({ kind: 'deployed', decision: selected, outcome: { status: 'installed', journal, deployment, rebooting: false }, finished }));
+      await handleOne(handler);
+      assert.deepEqual(reports.map((r) => [r.handled.outcome, r.handled.installed, r.handled.error?.code]), [[finished.status, 'release-2.0', finished.journal.lastError?.code]]);
+    }
   });
 
   it('a reboot that failed after the "installed" report: a second report tells the truth', async () => {
