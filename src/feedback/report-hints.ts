@@ -45,6 +45,8 @@ const ERROR_HINTS: Record<ErrorCode, string> = {
   INSTALL_PENDING_UPDATE: 'an earlier update is still waiting to be confirmed; restart the device, wait until it is up, then plug the stick in again',
   MEDIA_BAD_OPTION: `the device's media settings are wrong; ${ASK_VENDOR}`,
   MEDIA_MOUNT_TABLE: 'the device could not list its mounted drives; restart it and try again',
+  HEALTH_CHECK_FAILED: `the new software did not pass its checks after the restart and was undone; the device runs what it ran before; ${ASK_VENDOR}`,
+  HEALTH_TIMEOUT: `the new software was not ready in time after the restart and was undone; the device runs what it ran before; ${ASK_VENDOR}`,
 };
 
 const REASON_HINTS: Record<ReasonCode, string> = {

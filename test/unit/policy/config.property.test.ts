@@ -56,7 +56,12 @@ async function load(text: string): Promise<Config> {
 
 /** The loaded config as a file again: durations back to text (the schema takes them only as text). */
 function dump(config: Config): string {
-  return stringify({ ...config, search: { ...config.search, timeout: `${config.search.timeout}ms` }, reboot: { ...config.reboot, delay: `${config.reboot.delay}ms` } });
+  return stringify({
+    ...config,
+    search: { ...config.search, timeout: `${config.search.timeout}ms` },
+    reboot: { ...config.reboot, delay: `${config.reboot.delay}ms` },
+    health: { ...config.health, deadline: `${config.health.deadline}ms` },
+  });
 }
 
 const DURATION_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 };
