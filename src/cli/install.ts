@@ -50,6 +50,13 @@ export interface SessionRequest {
   onStarted?: (record: JournalRecord) => void;
   /** The reboot is about to be waited for or requested: see DeployRequest. */
   onRebooting?: () => void;
+  /** Told the device's facts, then the decision, as they are known: a later step may still throw. */
+  observe?: (learned: { device: DeviceFacts; decision?: Decision }) => void;
+  /**
+   * Runs once, before the reboot command or the wait of reboot.mode delay (the report on the
+   * stick must be written while the stick is surely still in).
+   */
+  beforeReboot?: () => Promise<void>;
 }
 
 /**
@@ -79,6 +86,7 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
     let device: DeviceFacts;
     try {
       device = { deviceType: await deviceType, provides: await provides, failedArtifacts: history.failedArtifacts() };
+      request.observe?.({ device });
     } catch (err) {
       // The search may have opened the stick's files meanwhile: never leave them open.
       const opened = await collecting.catch(() => null);
@@ -88,10 +96,13 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
     const { candidates, files } = await collecting;
     try {
       const decision = decide(candidates, device, config, request.media);
+      request.observe?.({ device, decision });
       const chosen = decision.selected === null ? undefined : files.get(decision.selected);
       const name = decision.candidates.find((c) => c.selected)?.artifactName;
       if (chosen === undefined || name === undefined || name === null) return { kind: 'nothing', decision };
       const finish = finishDeps(request.loaded, request.log);
+      let announced: Promise<void> | undefined;
+      const beforeReboot = (): Promise<void> => (announced ??= request.beforeReboot?.() ?? Promise.resolve());
       const outcome = await deploy(
         {
           file: chosen,
@@ -106,8 +117,15 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
           client: await finish.client(),
           journal,
           readBootFacts,
-          reboot: rebootCommand(config),
-          sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+          reboot: async () => {
+            await beforeReboot();
+            await rebootCommand(config)();
+          },
+          // deploy() sleeps only for reboot.mode delay.
+          sleep: async (ms) => {
+            await beforeReboot();
+            await new Promise((resolve) => setTimeout(resolve, ms));
+          },
           log: request.log,
         },
       );

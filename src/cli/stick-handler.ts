@@ -8,9 +8,10 @@ import { NO_FEEDBACK, type Feedback, type PhaseInfo } from '../feedback/index.js
 import type { DeployOutcome } from '../install/index.js';
 import type { JournalRecord } from '../state/index.js';
 import type { StickIdentity } from '../media/index.js';
-import type { LoadedConfig, MediaFacts } from '../policy/index.js';
+import type { Decision, DeviceFacts, LoadedConfig, MediaFacts } from '../policy/index.js';
 import type { Logger } from '../system/index.js';
 import { runSession } from './install.js';
+import { writeStickReport, type HandledStick, type StickReporter } from './stick-report.js';
 
 const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -59,6 +60,8 @@ export class StickHandler {
     private readonly session: typeof runSession = runSession,
     /** What the technician sees; the current one, as the config may change. */
     private readonly feedback: () => Feedback = () => NO_FEEDBACK,
+    /** Writes the report back to the stick (report.enabled); injected so tests can record it. */
+    private readonly reporter: StickReporter = writeStickReport,
   ) {}
 
   /** Handles a newly mounted stick, unless another one is being handled. */
@@ -105,14 +108,27 @@ export class StickHandler {
     await this.ready;
     const feedback = this.feedback();
     let started: PhaseInfo = {};
+    const learned: { device: DeviceFacts | null; decision: Decision | null } = { device: null, decision: null };
+    const audit = auditIdentity(stick);
+    // One report per outcome: written before an immediate reboot, else once the outcome is known.
+    let reported = false;
+    const report = async (outcome: Omit<HandledStick, 'stick' | 'audit' | 'device' | 'decision'>): Promise<void> => {
+      if (reported) return;
+      reported = true;
+      await this.writeReport({ stick, audit, ...learned, ...outcome });
+    };
     try {
       feedback.phase('checking');
       const result = await this.session({
         paths: [stick.mountPoint],
         loaded: this.config(),
         media: mediaFacts(stick),
-        stick: auditIdentity(stick),
+        stick: audit,
         log,
+        observe: (facts) => {
+          learned.device = facts.device;
+          learned.decision = facts.decision ?? null;
+        },
         onStarted: (record) => {
           started = { deploymentId: record.deploymentId, artifact: record.artifactName };
           feedback.phase('installing', { ...started, percent: 0 });
@@ -122,31 +138,59 @@ export class StickHandler {
           feedback.phase('installing', { ...started, ...(percent === undefined ? {} : { percent }) });
         },
         onRebooting: () => feedback.phase('rebooting', { ...started, reboot: 'now' }),
+        beforeReboot: () => report({ outcome: 'installed', installed: learned.decision?.candidates.find((c) => c.selected)?.artifactName ?? '', reboot: 'now' }),
       });
       if (result.kind === 'nothing') {
         const reasons = result.decision.candidates.map((c) => ({ path: c.path, verdict: c.verdict, reasons: c.reasons.map((r) => r.code) }));
         this.logger.info(OUTCOME.nothing, { session, summary: result.decision.summary, candidates: reasons, mediaReasons: result.decision.mediaReasons.map((r) => r.code) });
         feedback.phase('nothing');
+        await report({ outcome: 'nothing' });
       } else if (result.outcome.status === 'installed') {
         const { journal, rebooting, rebootLater } = result.outcome;
         if (rebootLater) this.rebootOnRemoval.set(session, rebootLater);
         this.logger.info(`${OUTCOME.installed} ${journal.artifactName}`, { session, artifact: journal.artifactName, deployment: journal.deploymentId, rebooting, rebootOnRemoval: rebootLater !== undefined });
-        // An immediate or delayed reboot was announced by onRebooting; the others are shown here.
-        if (rebootLater) feedback.phase('rebooting', { ...started, reboot: 'on-removal' });
-        else if (!rebooting && journal.state === 'ArtifactReboot') feedback.phase('rebooting', { ...started, reboot: 'manual' });
-        else if (!rebooting) feedback.phase('success', started);
+        const { finished } = result;
+        if (finished && finished.status !== 'awaiting-reboot') {
+          // An update that needed no reboot was already checked, and kept or undone, in this pass.
+          const { lastError } = finished.journal;
+          if (finished.status === 'committed') feedback.phase('success', started);
+          else this.failed(session, lastError ?? { code: 'HEALTH_CHECK_FAILED', message: `${journal.artifactName} was ${finished.status}` }, finished.journal, 'verify');
+          await report({ outcome: finished.status, installed: journal.artifactName, ...(lastError ? { error: lastError } : {}) });
+        } else {
+          // An immediate or delayed reboot was announced by onRebooting; the others are shown here.
+          if (rebootLater) feedback.phase('rebooting', { ...started, reboot: 'on-removal' });
+          else if (!rebooting) feedback.phase('rebooting', { ...started, reboot: 'manual' });
+          await report({ outcome: 'installed', installed: journal.artifactName, reboot: rebootLater ? 'on-removal' : rebooting ? 'now' : 'by-hand' });
+        }
       } else {
         this.failed(session, { code: result.outcome.error.code, message: result.outcome.error.message }, result.outcome.journal);
+        // A failed reboot comes after the "installed" report: this one must still say what is true.
+        reported = false;
+        await report({ outcome: 'failed', error: { code: result.outcome.error.code, message: result.outcome.error.message } });
       }
     } catch (err) {
       // The daemon serves the next stick whatever went wrong with this one: log, never crash.
-      this.failed(session, { code: isUpdaterError(err) ? err.code : 'INTERNAL', message: describe(err) }, undefined, 'stick');
+      const error = { code: isUpdaterError(err) ? err.code : 'INTERNAL', message: describe(err) };
+      this.failed(session, error, undefined, 'stick');
+      reported = false;
+      await report({ outcome: 'not-handled', error });
+    }
+  }
+
+  /** The report on the stick, if enabled; whatever happens to it is logged, never thrown. */
+  private async writeReport(handled: HandledStick): Promise<void> {
+    try {
+      const settings = this.config().config.report;
+      if (settings.enabled) await this.reporter(handled, settings, this.logger);
+    } catch (err) {
+      this.logger.error('report not written to the stick', { mountPoint: handled.stick.mountPoint, error: describe(err) });
     }
   }
 
   /**
    * The failure line and phase. `stage`: install (the client or the reboot failed), stick (the stick
-   * could not be handled: search, lock, pending deployment…), or the reboot once the stick was removed.
+   * could not be handled: search, lock, pending deployment…), verify (an update that needed no reboot
+   * failed its checks and was rolled back), or the reboot once the stick was removed.
    */
   private failed(session: string, error: { code: string; message: string }, journal?: JournalRecord, stage = 'install'): void {
     const fields = { session, stage, artifact: journal?.artifactName, deployment: journal?.deploymentId, code: error.code, error: error.message };

@@ -364,6 +364,20 @@ const logging = z
       .describe('Also log to a rotating file, as JSON lines; null for none.'),
   })
   .describe('Where and how the daemon logs.');
+/** One folder name at the root of the stick: no path, no leading dot, nothing a FAT stick refuses. */
+const folderName = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$/, 'must be one folder name of letters, digits, ".", "_" and "-" (at most 64, not starting with a dot)');
+
+const report = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe('Write a report (a text and a JSON file) to the stick after each stick handled, and after the health check if the stick is still in. The stick is made writable only for that moment.'),
+    folder: folderName.default('usb-updater-reports').describe('Folder at the root of the stick that receives the reports.'),
+  })
+  .describe('The report written back to the stick for the technician.');
 
 export const configSchema = z
   .strictObject({
@@ -380,6 +394,7 @@ export const configSchema = z
     health: health.prefault({}),
     feedback: feedback.prefault({}),
     logging: logging.prefault({}),
+    report: report.prefault({}),
   })
   .superRefine((config, ctx) => {
     if (config.signature.required && config.signature.keys.length === 0) {

@@ -22,3 +22,5 @@ export { watchDirectories, watchFile } from './watch-paths.js';
 export { assertStandalone, findMenderDaemon } from './mender-daemon.js';
 export { realHealthProbes, type HealthProbeOptions } from './health-probes.js';
 export { monotonicClock } from './monotonic-clock.js';
+export { readMachineIdentity } from './machine-identity.js';
+export { DEFAULT_REPORT_FOLDER, majMinOf, realStickReportSystem, writeReportToStick, type NotWrittenReason, type StickReportOptions, type StickReportResult, type StickReportSystem } from './stick-report.js';

@@ -1,7 +1,8 @@
 // The daemon in the A/B simulator: a stick mounted under the media root is detected, its artifact
 // checked and installed through the real client, and the reboot requested; a second stick during
-// the install is reported and ignored; a stick with nothing acceptable is logged with its reasons.
-// Each phase reaches a recording hook, a fake sysfs LED and a console file (issue 7).
+// the install is reported and ignored; a stick with nothing acceptable is logged with its reasons
+// and gets a report written back to it; a write-protected stick gets none and is installed. Each
+// phase reaches a recording hook, a fake sysfs LED and a console file (issue 7).
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -32,11 +33,12 @@ const loops: string[] = [];
 /**
  * A stick: an ext4 image holding `folder`, on a host loop device, mounted read-only under the media
  * root inside the device (its /dev is private: the node is made there with the loop's numbers).
+ * The loop device is read-only, like a write-protected stick, unless `writable`.
  */
-async function plug(device: AbDevice, folder: string, name: string): Promise<void> {
+async function plug(device: AbDevice, folder: string, name: string, writable = false): Promise<void> {
   const image = `${folder}.img`;
   execFileSync('mkfs.ext4', ['-q', '-F', '-d', folder, '-L', name.toUpperCase(), image, '8M']);
-  const loop = execFileSync('losetup', ['-f', '--show', '-r', image], { encoding: 'utf8' }).trim();
+  const loop = execFileSync('losetup', ['-f', '--show', ...(writable ? [] : ['-r']), image], { encoding: 'utf8' }).trim();
   loops.push(loop);
   const rdev = statSync(loop).rdev;
   const [major, minor] = [Math.floor(rdev / 256) & 0xfff, (rdev & 0xff) | ((rdev >> 12) & 0xfff00)];
@@ -89,16 +91,29 @@ describe('usb-updater daemon in the A/B simulator', { skip }, () => {
       const daemon = device.spawn('node', [BIN, 'daemon', '-c', config, '--usb-module', 'usb-detection-not-installed']);
       try {
         await waitFor(daemon, '"following media"');
-        await plug(device, sticks.rejected, 'other');
+        await plug(device, sticks.rejected, 'other', true);
         await waitFor(daemon, '"usb-updater: nothing to install"');
         assert.match(daemon.output().stderr, /"usb-updater: nothing to install".*"DEVICE_TYPE_MISMATCH"/);
         assert.equal((await device.env()).upgrade_available, '0');
+        // The report on that stick says why, and the stick is read-only again.
+        await waitFor(daemon, '"report written to the stick"');
+        const written = await device.run('sh', ['-c', `cat ${MEDIA}/other/usb-updater-reports/*.json && grep " ${MEDIA}/other " /proc/self/mountinfo`]);
+        assert.equal(written.code, 0, written.output);
+        const report = JSON.parse(written.stdout.slice(0, written.stdout.lastIndexOf('}') + 1)) as { outcome: string; device: { deviceType: string }; artifact: { before: string }; candidates: { path: string; reasons: { code: string; hint: string }[] }[] };
+        assert.equal(report.outcome, 'nothing');
+        assert.equal(report.device.deviceType, TYPE);
+        assert.equal(report.artifact.before, 'release-1.0');
+        assert.deepEqual(report.candidates.map((c) => [c.path, c.reasons.map((r) => r.code)]), [['release-3.0.mender', ['DEVICE_TYPE_MISMATCH']]]);
+        assert.match(report.candidates[0]?.reasons[0]?.hint ?? '', /another kind of device/);
+        assert.match(written.stdout.slice(written.stdout.lastIndexOf('}') + 1), / ro,nosuid,nodev,noexec[, ]/, 'read-only again, with the safe flags');
 
         const reboot = device.rebootRequested();
         await plug(device, sticks.good, 'good');
         await reboot;
         await waitFor(daemon, '"usb-updater: installed release-2.0"');
         assert.match(daemon.output().stderr, /"usb-updater: installed release-2\.0","session":"[^"]+","artifact":"release-2\.0","deployment":"[^"]+"/);
+        // A write-protected stick gets no report, and that changes nothing for the install.
+        assert.match(daemon.output().stderr, /"report not written to the stick","mountPoint":"[^"]+\/good","reason":"write-protected"/);
         const env = await device.env();
         assert.equal(env.upgrade_available, '1');
         assert.equal(env.mender_boot_part, '3');

@@ -20,6 +20,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { needsAbDevice, withAbDevice, type AbDevice, type BootProcess } from '../support/ab-device.js';
+import { OUTCOME } from '../../src/cli/stick-handler.js';
 import { Gate, until } from '../support/client-gate.js';
 import { DeviceSticks, imageChecksum, logRecords, sha256Of, type LogRecord, type PluggedStick } from '../support/device-sticks.js';
 import { BIN, KEYS, keyPem, needsTool } from '../support/fixtures.js';
@@ -38,10 +39,10 @@ const IMAGE_MIB = 8;
 const BIG_IMAGE_MIB = 24;
 
 /**
- * The daemon's records that end the handling of one stick (by its session); the install's own
- * progress lines carry the session too, so the message must be one of these exactly.
+ * Whether a record ends the handling of one stick (by its session): one of the stable outcome
+ * messages (src/cli/stick-handler.ts OUTCOME); the install's own progress lines carry the session too.
  */
-const OUTCOMES = ['nothing to install', 'stick not handled', 'install failed', 'installed'];
+const isOutcome = (message: string): boolean => message === OUTCOME.nothing || message.startsWith(`${OUTCOME.failed} `) || message.startsWith(`${OUTCOME.installed} `);
 const IGNORED = /^stick ignored/;
 
 interface StatusJson {
@@ -84,7 +85,7 @@ class Daemon {
 
   /** The record that ended the handling of `session`. */
   outcome(session: string): Promise<LogRecord> {
-    return this.record(`the outcome of session ${session}`, (r) => r.session === session && (OUTCOMES.includes(r.message ?? '') || IGNORED.test(r.message ?? '')));
+    return this.record(`the outcome of session ${session}`, (r) => r.session === session && (isOutcome(r.message ?? '') || IGNORED.test(r.message ?? '')));
   }
 
   get running(): boolean {
@@ -253,7 +254,7 @@ describe('hostile sticks: the daemon in the A/B simulator', { skip }, () => {
         symlinkSync(join(dir, 'outside'), join(folder, 'updates'));
       }),
       expect: (record, mountPoint) => {
-        assert.equal(record.message, 'nothing to install');
+        assert.equal(record.message, OUTCOME.nothing);
         assert.deepEqual(verdicts(record, mountPoint), [['relative.mender', 'skip', 'SYMLINK'], ['release-2.1.mender', 'skip', 'SYMLINK']]);
       },
     },
@@ -267,7 +268,7 @@ describe('hostile sticks: the daemon in the A/B simulator', { skip }, () => {
         execFileSync('mknod', [join(folder, 'z.mender'), 'b', '7', '0']);
       }),
       expect: (record, mountPoint) => {
-        assert.equal(record.message, 'nothing to install');
+        assert.equal(record.message, OUTCOME.nothing);
         assert.deepEqual(verdicts(record, mountPoint), ['x', 'y', 'z'].map((n) => [`${n}.mender`, 'skip', 'NOT_REGULAR_FILE']));
       },
     },
@@ -284,7 +285,7 @@ describe('hostile sticks: the daemon in the A/B simulator', { skip }, () => {
         copyFileSync(made.outside, Buffer.concat([invalid(''), Buffer.from('/release-2.1.mender')]));
       }),
       expect: (record, mountPoint) => {
-        assert.equal(record.message, 'nothing to install');
+        assert.equal(record.message, OUTCOME.nothing);
         assert.deepEqual(verdicts(record, mountPoint), [
           ['\u001b[2Jclear.mender', 'skip', 'BAD_NAME'],
           ['bad\nname.mender', 'skip', 'BAD_NAME'],
@@ -305,7 +306,8 @@ describe('hostile sticks: the daemon in the A/B simulator', { skip }, () => {
         'test "$(ls | wc -l)" = 100002',
       ].join('\n'), { ARTIFACT: made.outside }),
       expect: (record) => {
-        assert.equal(record.message, 'stick not handled');
+        assert.equal(record.message, `${OUTCOME.failed} MEDIA_TOO_MANY_ENTRIES`);
+        assert.equal(record.stage, 'stick');
         assert.equal(record.code, 'MEDIA_TOO_MANY_ENTRIES');
       },
     },
@@ -320,7 +322,7 @@ describe('hostile sticks: the daemon in the A/B simulator', { skip }, () => {
         copyFileSync(made.outside, join(bottom, 'release-2.1.mender'));
       }),
       expect: (record, mountPoint) => {
-        assert.equal(record.message, 'nothing to install');
+        assert.equal(record.message, OUTCOME.nothing);
         assert.deepEqual(verdicts(record, mountPoint), []);
       },
     },
@@ -329,7 +331,7 @@ describe('hostile sticks: the daemon in the A/B simulator', { skip }, () => {
       name: 'an augment section (written by mender-artifact) that depends on another device type: AUGMENTED_FIELDS, and DEPENDS_CONFLICT where augments are allowed',
       stick: () => stickOf('augmented', (folder) => copyFileSync(made.augmented, join(folder, 'release-2.2.mender'))),
       expect: async (record, mountPoint, device) => {
-        assert.equal(record.message, 'nothing to install');
+        assert.equal(record.message, OUTCOME.nothing);
         const [[path, verdict, codes]] = verdicts(record, mountPoint) as [[string, string, string]];
         assert.deepEqual([path, verdict], ['release-2.2.mender', 'reject']);
         assert.ok(codes.split(' ').includes('AUGMENTED_FIELDS'), codes);
@@ -345,7 +347,7 @@ describe('hostile sticks: the daemon in the A/B simulator', { skip }, () => {
       name: 'an augment section whose header-info claims another device type: INVALID_ARTIFACT (ARTIFACT_BAD_HEADER)',
       stick: () => stickOf('augment-claims', (folder) => copyFileSync(made.augmentClaims, join(folder, 'release-2.3.mender'))),
       expect: async (record, mountPoint, device) => {
-        assert.equal(record.message, 'nothing to install');
+        assert.equal(record.message, OUTCOME.nothing);
         assert.deepEqual(verdicts(record, mountPoint), [['release-2.3.mender', 'reject', 'INVALID_ARTIFACT']]);
         assert.match((await checkReasons(device, mountPoint)).join('\n'), /^INVALID_ARTIFACT: ARTIFACT_BAD_HEADER: header-augment\.tar\.gz: /);
       },
@@ -355,7 +357,7 @@ describe('hostile sticks: the daemon in the A/B simulator', { skip }, () => {
       name: 'a signed manifest with a header that does not match it: INVALID_ARTIFACT (ARTIFACT_CHECKSUM_MISMATCH)',
       stick: () => stickOf('mismatched', (folder) => copyFileSync(made.mismatched, join(folder, 'release-2.4.mender'))),
       expect: async (record, mountPoint, device) => {
-        assert.equal(record.message, 'nothing to install');
+        assert.equal(record.message, OUTCOME.nothing);
         assert.deepEqual(verdicts(record, mountPoint), [['release-2.4.mender', 'reject', 'INVALID_ARTIFACT']]);
         assert.match((await checkReasons(device, mountPoint)).join('\n'), /^INVALID_ARTIFACT: ARTIFACT_CHECKSUM_MISMATCH: header\.tar\.gz: /);
       },
@@ -407,7 +409,8 @@ describe('hostile sticks: the daemon in the A/B simulator', { skip }, () => {
           assert.equal(drop.code, 0, drop.output);
           gate.release('version');
           const record = await daemon.outcome(session);
-          assert.equal(record.message, 'install failed');
+          assert.equal(record.message, `${OUTCOME.failed} INSTALL_SOURCE_CHANGED`);
+          assert.equal(record.stage, 'install');
           assert.equal(record.code, 'INSTALL_SOURCE_CHANGED');
           assert.equal(record.artifact, 'release-2.5');
           await assertNothingWritten(device, partitionB);
@@ -432,7 +435,7 @@ describe('hostile sticks: the daemon in the A/B simulator', { skip }, () => {
           assert.equal(ignored.mountPoint, `${MEDIA}/second`);
           gate.release('version');
           const installed = await daemon.outcome(first);
-          assert.equal(installed.message, 'installed');
+          assert.equal(installed.message, `${OUTCOME.installed} release-2.9`);
           assert.equal(installed.artifact, 'release-2.9');
           await reboot;
           assert.equal(await sha256Of(device.loopDevices.B, IMAGE_MIB * MIB), imageChecksum(made.first));
@@ -476,7 +479,8 @@ describe('hostile sticks: the daemon in the A/B simulator', { skip }, () => {
         assert.match(ignored.message ?? '', IGNORED);
         gate.release('install');
         const failed = await daemon.outcome(session);
-        assert.equal(failed.message, 'install failed');
+        assert.equal(failed.message, `${OUTCOME.failed} IO_ERROR`);
+        assert.equal(failed.stage, 'install');
         assert.equal(failed.artifact, 'release-3.1');
         assert.equal(failed.code, 'IO_ERROR');
         assert.match(String(failed.error), /release-3\.1\.mender: EIO/);
@@ -495,7 +499,7 @@ describe('hostile sticks: the daemon in the A/B simulator', { skip }, () => {
         const reboot = device.rebootRequested();
         swapped = await sticks.plug(device, second, `${MEDIA}/again`);
         const installed = await daemon.outcome(await daemon.sessionAt(`${MEDIA}/again`));
-        assert.equal(installed.message, 'installed');
+        assert.equal(installed.message, `${OUTCOME.installed} release-3.2`);
         assert.equal(installed.artifact, 'release-3.2');
         await reboot;
         assert.equal(await sha256Of(device.loopDevices.B, IMAGE_MIB * MIB), imageChecksum(made.swappedIn));

@@ -31,11 +31,14 @@ export class LoopSticks {
   private readonly nodes: string[] = [];
   private count = 0;
 
-  /** Formats a new image with `fsType` (ext4, ext2) and attaches it; returns the loop device. */
-  stick(fsType: string, label: string): string {
+  /**
+   * Formats a new image with `fsType` (ext4, ext2, vfat) and attaches it; returns the loop device.
+   * `readOnly` attaches it read-only, like a stick with its write-protect switch on.
+   */
+  stick(fsType: string, label: string, options: { readOnly?: boolean } = {}): string {
     const image = this.emptyImage(16);
     this.format(fsType, label, image);
-    return this.attach(image, false);
+    return this.attach(image, false, options.readOnly === true);
   }
 
   /** A stick with `count` partitions, each formatted ext4; returns the partition devices. */
@@ -69,6 +72,11 @@ export class LoopSticks {
     this.mounts.splice(this.mounts.lastIndexOf(mountPoint), 1);
   }
 
+  /** A mount the test undid itself (a lazy unmount, as a pulled stick): not undone again. */
+  forget(mountPoint: string): void {
+    this.mounts.splice(this.mounts.lastIndexOf(mountPoint), 1);
+  }
+
   /** Undoes everything still in place; every step is tried, the first failure is thrown at the end. */
   cleanup(): void {
     const failures: unknown[] = [];
@@ -98,11 +106,13 @@ export class LoopSticks {
   }
 
   private format(fsType: string, label: string, target: string): void {
-    run(`mkfs.${fsType}`, ['-q', '-F', '-L', label, target]);
+    // mkfs.vfat has other flags (-F is the FAT size) and labels of at most 11 characters.
+    if (fsType === 'vfat') run('mkfs.vfat', ['-n', label.slice(0, 11), target]);
+    else run(`mkfs.${fsType}`, ['-q', '-F', '-L', label, target]);
   }
 
-  private attach(image: string, partitions: boolean): string {
-    const loop = run('losetup', ['--find', '--show', ...(partitions ? ['--partscan'] : []), image]);
+  private attach(image: string, partitions: boolean, readOnly = false): string {
+    const loop = run('losetup', ['--find', '--show', ...(partitions ? ['--partscan'] : []), ...(readOnly ? ['--read-only'] : []), image]);
     this.loops.push(loop);
     return loop;
   }

@@ -27,6 +27,9 @@ function recorder(): { lines: [string, string, Record<string, unknown>][]; logge
   return { lines, logger: { info: at('info'), warn: at('warn'), error: at('error') } };
 }
 
+/** The report on the stick has its own tests (stick-report.test.ts): off here. */
+const NO_REPORT = (): LoadedConfig => ({ config: { report: { enabled: false, folder: 'usb-updater-reports' } } }) as LoadedConfig;
+
 const journal = { artifactName: 'release-2.0', deploymentId: 'dep-1' } as JournalRecord;
 // The handler never drives the deployment itself: a placeholder is enough.
 const deployment = {} as Deployment;
@@ -42,7 +45,7 @@ describe('StickHandler', () => {
     const requests: SessionRequest[] = [];
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));
-    const handler = new StickHandler(logger, () => ({}) as LoadedConfig, async (request) => {
+    const handler = new StickHandler(logger, NO_REPORT, async (request) => {
       requests.push(request);
       await held;
       return installed();
@@ -68,7 +71,7 @@ describe('StickHandler', () => {
   it('logs a stick that fails, with its code, and stays ready for the next', async () => {
     const { lines, logger } = recorder();
     let calls = 0;
-    const handler = new StickHandler(logger, () => ({}) as LoadedConfig, () => {
+    const handler = new StickHandler(logger, NO_REPORT, () => {
       calls += 1;
       return Promise.reject(calls === 1 ? new UpdaterError('MEDIA_GONE', '/run/usb-updater/media/sdb1: the stick went away during the search (EIO)') : new Error('bug'));
     });
@@ -89,7 +92,7 @@ describe('StickHandler', () => {
       reboots += 1;
       return Promise.resolve({ status: 'installed', journal, deployment, rebooting: true });
     };
-    const handler = new StickHandler(logger, () => ({}) as LoadedConfig, () => Promise.resolve(installed(later)));
+    const handler = new StickHandler(logger, NO_REPORT, () => Promise.resolve(installed(later)));
     handler.mounted('sdb#1', stick('sdb'));
     await handler.idle();
     handler.ended('sdc#1');
@@ -150,7 +153,8 @@ describe('StickHandler feedback (issue 7)', () => {
         want: ['failure', { artifact: 'release-2.0', deploymentId: 'dep-1', error: { code: 'INSTALL_FAILED', message: 'client said no' } }],
       },
       {
-        result: () => Promise.resolve({ ...installed(), outcome: { status: 'installed', journal: { ...journal, state: 'ArtifactVerifyReboot' }, rebooting: false } } as SessionResult),
+        // An update that needed no reboot, checked and committed in the same pass.
+        result: () => Promise.resolve({ ...installed(), outcome: { status: 'installed', journal: { ...journal, state: 'ArtifactVerifyReboot' }, rebooting: false }, finished: { status: 'committed', journal: { ...journal, state: 'Committed' } } } as SessionResult),
         want: ['success', {}],
       },
       {

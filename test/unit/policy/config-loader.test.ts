@@ -44,7 +44,7 @@ const ROWS: Row[] = [
   {
     name: 'unknown top-level key far from any known one: the known keys are listed',
     text: `${UNSIGNED}colour: blue\n`,
-    problems: [`${FILE}:2:1 colour: unknown key "colour": known keys here: version, device, signature, artifacts, versioning, selection, search, media, state, reboot, health, feedback, logging`],
+    problems: [`${FILE}:2:1 colour: unknown key "colour": known keys here: version, device, signature, artifacts, versioning, selection, search, media, state, reboot, health, feedback, logging, report`],
   },
   {
     name: 'unknown nested key far from any known one',
@@ -100,6 +100,11 @@ const ROWS: Row[] = [
       `${FILE}:5:7 search.paths[1]: must not contain .. (it would leave the stick)`,
       `${FILE}:6:7 search.paths[2]: must not contain .. (it would leave the stick)`,
     ],
+  },
+  {
+    name: 'a report folder that is a path, hidden or leaves the stick',
+    text: `${UNSIGNED}report:\n  folder: ../etc\n`,
+    problems: [`${FILE}:3:11 report.folder: must be one folder name of letters, digits, ".", "_" and "-" (at most 64, not starting with a dot)`],
   },
   { name: 'no search path at all', text: `${UNSIGNED}search:\n  paths: []\n`, problems: [`${FILE}:3:10 search.paths: must list at least one glob`] },
   {
@@ -171,6 +176,7 @@ const DEFAULTS: Omit<Config, 'signature'> = {
   health: { deadline: 300000, checks: [] },
   feedback: { sysfs_root: '/sys/class/leds', leds: [], hooks: [], console: null },
   logging: { format: 'auto', level: 'info', file: null },
+  report: { enabled: true, folder: 'usb-updater-reports' },
 };
 
 async function loaded(text: string, file = FILE): Promise<Extract<LoadResult, { ok: true }>['loaded']> {
