@@ -1,9 +1,11 @@
-// `npm run demo`: the whole story on one machine, as root, in about a minute. An A/B device (the
-// simulator, with the real Mender 3.4 client) runs release-1.0 and the daemon; stick 1 holds a signed
-// release-2.0 for it: detected, checked, installed, reboot, health check, committed. Stick 2 holds an
-// artifact for another device type and an unsigned one: nothing installed, the reasons shown. Every
-// line about the device quotes the daemon's log, `health --json` or `status --json`; the demo only
-// plugs sticks in and reboots when the daemon asks. Everything made is removed, also on Ctrl-C.
+// `npm run demo`: the whole story on one machine, as root, in well under a minute. An A/B device
+// (the simulator, with the real Mender 3.4 client) runs release-1.0 and the daemon; stick 1 holds a
+// signed release-2.0 for it: detected, checked, installed with progress, reboot, health check,
+// committed. Stick 2 holds an artifact for another device type and an unsigned one: nothing
+// installed, the reasons shown, and the report the daemon wrote back to the stick printed. Every line
+// about the device quotes the daemon's log or console, `check`, `health --json` or `status --json`;
+// the demo only plugs sticks in and reboots when the daemon asks. Everything made is removed, also
+// on Ctrl-C.
 // Options: --work-dir DIR (where the temp folder goes: /tmp, or a folder under it, since the
 // simulated device shares the host's /tmp and reads the sticks' files there).
 
@@ -168,10 +170,12 @@ class Demo {
     this.stickName = `stick 2 (${mixed.label})`;
     await this.explainChoice(device, config, mixed.folder);
     const nothing = this.waitFor('the outcome of stick 2', (l) => ['installed', 'failed', 'nothing'].includes(outcomeOf(l) ?? ''));
+    const report = this.waitFor('the report on stick 2', (l) => ['report', 'no-report'].includes(outcomeOf(l) ?? ''));
     this.say(`${this.stickName} plugged in`);
     await sticks.plug(device, mixed);
     const second = await nothing;
     if (outcomeOf(second) !== 'nothing') throw new Error(`stick 2 was not refused: ${JSON.stringify(second)}`);
+    await this.printReport(device, await report);
     await this.stopDaemon();
     const after = await this.deviceState(device, config);
     if (after !== committed) throw new Error(`stick 2 changed the device: before "${committed}", after "${after}"`);
@@ -235,6 +239,16 @@ class Demo {
     const { json } = await cliJson<{ candidates: { path: string; verdict: string; selected: boolean; reasons: { code: string }[] }[] }>(device, ['check', '-c', config, folder]);
     const verdicts = json.candidates.map((c) => `${basename(c.path)} ${c.verdict.toUpperCase()}${c.selected ? ' (will be installed)' : ''}${c.reasons.map((r) => ` ${r.code}`).join('')}`);
     this.say(`${this.stickName} holds (usb-updater check): ${verdicts.join(', ')}`);
+  }
+
+  /** The text report the daemon wrote to the stick, read back from the stick inside the device. */
+  private async printReport(device: AbDevice, line: LogLine): Promise<void> {
+    const text = Array.isArray(line.files) ? line.files.find((f): f is string => typeof f === 'string' && f.endsWith('.txt')) : undefined;
+    if (outcomeOf(line) !== 'report' || text === undefined) throw new Error(`no report on stick 2: ${JSON.stringify(line)}`);
+    const result = await device.run('cat', [text]);
+    if (result.code !== 0) throw new Error(`the report ${text} cannot be read: ${result.output}`);
+    // The report ends its lines with CRLF for every laptop's editor; the narration with LF.
+    this.say(`the report on ${this.stickName}, ${text.split('/').slice(-2).join('/')}:\n${result.stdout.replace(/\r\n/g, '\n').trimEnd()}`);
   }
 
   /** `status --json` and the bootloader, narrated; returns a fingerprint to compare later. */

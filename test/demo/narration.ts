@@ -16,12 +16,12 @@ export class Narrator {
     this.start = now();
   }
 
-  /** `[ 3.1s] text`; continuation lines are indented under the text. */
+  /** `[ 3.1s] text`; continuation lines are indented under the text (empty ones stay empty). */
   say(text: string): void {
     const seconds = ((this.now() - this.start) / 1000).toFixed(1).padStart(4);
     const [first, ...rest] = text.split('\n');
     const indent = ' '.repeat(seconds.length + 4);
-    this.sink.write([`[${seconds}s] ${first ?? ''}`, ...rest.map((line) => `${indent}${line}`)].join('\n') + '\n');
+    this.sink.write([`[${seconds}s] ${first ?? ''}`, ...rest.map((line) => (line === '' ? line : `${indent}${line}`))].join('\n') + '\n');
   }
 }
 
@@ -51,8 +51,10 @@ export function describeCandidates(candidates: unknown): string {
  * What the daemon's message is, whatever the prefix its release gives the stable outcome messages
  * (`installed`, or `usb-updater: installed release-2.0` once the feedback work names them so).
  */
-export function outcomeOf(line: LogLine): 'mounted' | 'installed' | 'nothing' | 'failed' | 'boot-check' | 'ready' | null {
+export function outcomeOf(line: LogLine): 'mounted' | 'installed' | 'nothing' | 'failed' | 'boot-check' | 'ready' | 'report' | 'no-report' | null {
   const message = typeof line.message === 'string' ? line.message.replace(/^usb-updater: /, '') : '';
+  if (message === 'report written to the stick') return 'report';
+  if (message === 'report not written to the stick') return 'no-report';
   if (message === 'stick mounted') return 'mounted';
   if (message === 'following media') return 'ready';
   if (message.startsWith('boot check: ')) return 'boot-check';
@@ -89,6 +91,12 @@ export function describeDaemonLine(line: LogLine, stick: string): string | null 
       return `${stick}: nothing installed: ${describeCandidates(line.candidates)}`;
     case 'failed':
       return `${stick}: failed: ${text(line.code)} ${text(line.error)}`;
+    case 'report': {
+      const files = Array.isArray(line.files) ? line.files.map((f) => basename(text(f))).join(', ') : '';
+      return `${stick}: report written to the stick (${files})`;
+    }
+    case 'no-report':
+      return `${stick}: no report on the stick: ${text(line.reason)}`;
     case null:
       // Warnings (no USB addon in the simulator, say) are the daemon's business; errors are shown.
       return line.level === 'error' ? `daemon error: ${text(line.message)}` : null;

@@ -14,8 +14,8 @@ describe('demo narration', () => {
     now = 4100;
     narrator.say('stick 1 (DEMO-GOOD) plugged in');
     now = 13_240;
-    narrator.say('report:\nline one');
-    assert.equal(written, '[ 3.1s] stick 1 (DEMO-GOOD) plugged in\n[12.2s] report:\n        line one\n');
+    narrator.say('report:\nline one\n\nline three');
+    assert.equal(written, '[ 3.1s] stick 1 (DEMO-GOOD) plugged in\n[12.2s] report:\n        line one\n\n        line three\n');
   });
 
   it('names every candidate with its verdict and reason codes', () => {
@@ -44,6 +44,9 @@ describe('demo narration', () => {
       assert.equal(describeDaemonLine(line, 'stick 1'), 'stick 1: failed: INSTALL_PENDING_UPDATE still pending');
     }
     assert.equal(describeDaemonLine({ level: 'info', message: 'boot check: nothing pending', status: 'nothing-pending' }, 'stick'), 'daemon: boot check: nothing pending');
+    const files = ['/run/usb-updater/media/loop4/usb-updater-reports/ab-device-20261127T184800Z.txt', '/run/usb-updater/media/loop4/usb-updater-reports/ab-device-20261127T184800Z.json'];
+    assert.equal(describeDaemonLine({ level: 'info', message: 'report written to the stick', mountPoint: '/run/usb-updater/media/loop4', files }, 'stick 2'), 'stick 2: report written to the stick (ab-device-20261127T184800Z.txt, ab-device-20261127T184800Z.json)');
+    assert.equal(describeDaemonLine({ level: 'warn', message: 'report not written to the stick', reason: 'write-protected' }, 'stick 2'), 'stick 2: no report on the stick: write-protected');
   });
 
   it('leaves out what is no outcome: the deploy step lines, warnings; shows other errors', () => {
