@@ -3,45 +3,21 @@
 // the install is reported and ignored; a stick with nothing acceptable is logged with its reasons.
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { needsAbDevice, withAbDevice, type AbDevice, type BootProcess } from '../support/ab-device.js';
+import { needsAbDevice, withAbDevice } from '../support/ab-device.js';
 import { BIN, KEYS, keyPem } from '../support/fixtures.js';
 import { writeRootfsArtifact } from '../support/rootfs-image.js';
 import { writeSimConfig } from '../support/sim-config.js';
+import { SIM_MEDIA_ROOT, SimSticks, waitForLog as waitFor } from '../support/sim-stick.js';
 
 const skip = needsAbDevice();
 const TYPE = 'sim-dev';
 const OPTIONS = { deviceType: TYPE, artifactName: 'release-1.0' };
-const MEDIA = '/run/usb-updater/media';
-
-async function waitFor(daemon: BootProcess, text: string, ms = 60_000): Promise<void> {
-  const start = Date.now();
-  while (!daemon.output().stderr.includes(text)) {
-    if (Date.now() - start > ms) throw new Error(`the daemon did not log ${JSON.stringify(text)} within ${ms} ms:\n${daemon.output().stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-const loops: string[] = [];
-
-/**
- * A stick: an ext4 image holding `folder`, on a host loop device, mounted read-only under the media
- * root inside the device (its /dev is private: the node is made there with the loop's numbers).
- */
-async function plug(device: AbDevice, folder: string, name: string): Promise<void> {
-  const image = `${folder}.img`;
-  execFileSync('mkfs.ext4', ['-q', '-F', '-d', folder, '-L', name.toUpperCase(), image, '8M']);
-  const loop = execFileSync('losetup', ['-f', '--show', '-r', image], { encoding: 'utf8' }).trim();
-  loops.push(loop);
-  const rdev = statSync(loop).rdev;
-  const [major, minor] = [Math.floor(rdev / 256) & 0xfff, (rdev & 0xff) | ((rdev >> 12) & 0xfff00)];
-  const result = await device.run('sh', ['-c', `mknod /run/${name}-disk b ${major} ${minor} && mkdir -p ${MEDIA}/${name} && mount -o ro,nosuid,nodev,noexec /run/${name}-disk ${MEDIA}/${name}`]);
-  assert.equal(result.code, 0, result.output);
-}
+const MEDIA = SIM_MEDIA_ROOT;
+const plugged = new SimSticks(MEDIA);
 
 describe('usb-updater daemon in the A/B simulator', { skip }, () => {
   let dir = '';
@@ -65,7 +41,7 @@ describe('usb-updater daemon in the A/B simulator', { skip }, () => {
 
   after(() => {
     // The device's boot (and with it every mount of these loops) is gone by now.
-    for (const loop of loops.splice(0)) spawnSync('losetup', ['-d', loop]);
+    plugged.unplugAll();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -74,13 +50,13 @@ describe('usb-updater daemon in the A/B simulator', { skip }, () => {
       const daemon = device.spawn('node', [BIN, 'daemon', '-c', config, '--usb-module', 'usb-detection-not-installed']);
       try {
         await waitFor(daemon, '"following media"');
-        await plug(device, sticks.rejected, 'other');
+        await plugged.plug(device, sticks.rejected, 'other');
         await waitFor(daemon, '"nothing to install"');
         assert.match(daemon.output().stderr, /"nothing to install".*"DEVICE_TYPE_MISMATCH"/);
         assert.equal((await device.env()).upgrade_available, '0');
 
         const reboot = device.rebootRequested();
-        await plug(device, sticks.good, 'good');
+        await plugged.plug(device, sticks.good, 'good');
         await reboot;
         await waitFor(daemon, '"installed"');
         assert.match(daemon.output().stderr, /"installed","session":"[^"]+","artifact":"release-2\.0"/);
