@@ -12,6 +12,8 @@ import { describeStartup, runBootCheck } from './health.js';
 import type { Io } from './io.js';
 import { addMediaFlags, followMediaUntilSignal, type MediaFlags } from './media-command.js';
 import { StickHandler } from './stick-handler.js';
+import { loadPolicy } from './config.js';
+import { assertTrustedFiles } from './trusted-files.js';
 import type { CommandRunner } from './watch.js';
 
 /** One log line per event; the untrusted identity goes in fields, never in the message. */
@@ -70,6 +72,11 @@ export function registerDaemon(program: Command, io: Io, run: CommandRunner): vo
         if (event.type === 'session-ended') handler.ended(event.session.id);
       };
       const flags: MediaFlags = config === undefined ? options : { ...options, config };
-      await run(() => followMediaUntilSignal(flags, logger, onEvent, undefined, onConfig), false);
+      await run(async () => {
+        // Refuse to start (and say which file) before serving anything, when a file that decides
+        // what is installed could be changed by someone other than root.
+        if (config !== undefined) await assertTrustedFiles(await loadPolicy(config, io));
+        await followMediaUntilSignal(flags, logger, onEvent, undefined, onConfig);
+      }, false);
     });
 }

@@ -11,6 +11,7 @@ import { loadPolicy } from './config.js';
 import { finishDeps, stateDeps } from './deployment-deps.js';
 import type { Io } from './io.js';
 import { printable } from './printable.js';
+import { assertTrustedFiles } from './trusted-files.js';
 
 /**
  * 0 this boot is good (committed, nothing pending, or the install's reboot not done yet); 1 an
@@ -71,6 +72,7 @@ function describeFinish(result: FinishResult): string {
 /** `usb-updater health [--config FILE] [--json]`. */
 export async function healthCommand(options: { config: string; json: boolean }, io: Io): Promise<number> {
   const loaded = await loadPolicy(options.config, io);
+  await assertTrustedFiles(loaded);
   const result = await runBootCheck(loaded, (message) => io.stderr.write(`${printable(message)}\n`));
   if (options.json) io.stdout.write(JSON.stringify(result, null, 2) + '\n');
   else io.stdout.write(`${printable(describeStartup(result))}\n`);

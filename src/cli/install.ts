@@ -8,6 +8,7 @@ import { decide, type Decision, type DeviceFacts, type LoadedConfig, type MediaF
 import { Journal, Ledger, type JournalRecord, type LedgerEntry } from '../state/index.js';
 import { acquireDeploymentLock, assertStandalone, deviceProvides, readBootFacts, readDeviceType, realStickFs } from '../system/index.js';
 import { loadPolicy, searchOptions } from './config.js';
+import { assertTrustedFiles } from './trusted-files.js';
 import { finishDeps, rebootCommand, stateDeps } from './deployment-deps.js';
 import type { Io } from './io.js';
 import { clearProgress, progressLine } from './progress.js';
@@ -96,6 +97,7 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
 /** Installs the artifact the policy selects among `paths`. */
 export async function installCommand(paths: readonly string[], options: InstallOptions, io: Io): Promise<number> {
   const loaded = await loadPolicy(options.config, io);
+  await assertTrustedFiles(loaded);
   // Never 100 % before the client said it is done: the last percent is its own work.
   const progress = options.json ? undefined : progressLine(io, 'installing', true);
   const result = await runSession({

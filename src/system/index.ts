@@ -20,3 +20,4 @@ export { watchDirectories, watchFile } from './watch-paths.js';
 export { assertStandalone, findMenderDaemon } from './mender-daemon.js';
 export { realHealthProbes, type HealthProbeOptions } from './health-probes.js';
 export { monotonicClock } from './monotonic-clock.js';
+export { assertRootOnly, type TrustedFile, type TrustOptions } from './file-trust.js';

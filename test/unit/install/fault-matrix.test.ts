@@ -87,7 +87,7 @@ describe('the journal store failing at every file operation of a whole deploymen
     const dir = mkdtempSync(join(tmpdir(), 'usb-updater-test-matrix-'));
     dirs.push(dir);
     const switching: FileOps = {
-      open: ((...args: Parameters<FileOps['open']>) => ops().open(...args)) as FileOps['open'],
+      open: ((...args: Parameters<FileOps['open']>) => ops().open(...args)),
       rename: (...args) => ops().rename(...args),
       link: (...args) => ops().link(...args),
       unlink: (...args) => ops().unlink(...args),
