@@ -143,7 +143,7 @@ function report(outcome: DeployOutcome, options: InstallOptions, io: Io): number
   return outcome.status === 'installed' ? INSTALL_EXIT.INSTALLED : INSTALL_EXIT.FAILED;
 }
 
-function statusText(journal: JournalRecord | null, history: readonly LedgerEntry[]): string {
+function statusText(journal: JournalRecord | null, history: readonly LedgerEntry[], skippedLines: number): string {
   const lines: string[] = [];
   if (journal === null) lines.push('No deployment recorded.');
   else {
@@ -156,6 +156,8 @@ function statusText(journal: JournalRecord | null, history: readonly LedgerEntry
     if (journal.lastError) lines.push(`  last error ${journal.lastError.code}: ${journal.lastError.message}`);
   }
   lines.push('', `History (newest first, ${history.length}):`);
+  // A damaged ledger never blocks an update (its unreadable lines are skipped), but it is said.
+  if (skippedLines > 0) lines.push(`  (${skippedLines} unreadable line${skippedLines === 1 ? '' : 's'} of the ledger skipped: it was damaged)`);
   for (const e of history) lines.push(`  ${e.at}  ${e.outcome.padEnd(11)} ${e.artifactName}${e.cause ? ` (${e.cause})` : ''}${e.error ? ` ${e.error.code}: ${e.error.message}` : ''}`);
   return lines.map(printable).join('\n') + '\n';
 }
@@ -168,8 +170,9 @@ export async function statusCommand(options: { config: string; json: boolean; li
   const read = await new Journal(deps, ledger).read();
   if (read.status === 'unreadable') throw read.error;
   const journal = read.status === 'ok' ? read.journal : null;
-  const history = (await ledger.read()).history(options.limit);
-  if (options.json) io.stdout.write(JSON.stringify({ journal, history }, null, 2) + '\n');
-  else io.stdout.write(statusText(journal, history));
+  const ledgerRead = await ledger.read();
+  const history = ledgerRead.history(options.limit);
+  if (options.json) io.stdout.write(JSON.stringify({ journal, history, ledgerSkippedLines: ledgerRead.skippedLines }, null, 2) + '\n');
+  else io.stdout.write(statusText(journal, history, ledgerRead.skippedLines));
   return 0;
 }

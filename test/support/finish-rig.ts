@@ -66,6 +66,8 @@ export interface RigOptions {
   faults?: readonly StateFault[];
   rebootAllowed?: boolean;
   bootlimit?: number;
+  /** The wall clock of every process (default: one second later at each call). */
+  now?: () => string;
   /** The store the processes write through instead of the in-memory `store`: a file store with faults, say. */
   processStore?: StateStore;
 }
@@ -206,7 +208,7 @@ export function rig(options: RigOptions = {}): Rig {
   /** The state as a new process finds it: a new start after a cut. */
   const journal = (): Journal => {
     dead = false;
-    const state = testDeps(processStore, device.bootId);
+    const state = { ...testDeps(processStore, device.bootId), ...(options.now === undefined ? {} : { now: options.now }) };
     return new Journal(state, new Ledger(state));
   };
   const install = async (): Promise<void> => {
