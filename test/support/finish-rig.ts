@@ -158,7 +158,8 @@ export function rig(options: RigOptions = {}): Rig {
           return { rebootRequired: true, output: '' };
         },
         (kind) => {
-          throw new UpdaterError('INSTALL_FAILED', kind === 'error' ? 'mender install exited 1' : 'mender install timed out');
+          // The install has no timeout: a hung client ends when its input does (the stick pulled).
+          throw new UpdaterError('INSTALL_FAILED', kind === 'error' ? 'mender install exited 1' : 'mender install ended: its input went away');
         },
       );
     },
