@@ -9,9 +9,9 @@ import { KEYS } from './fixtures.js';
 /**
  * Writes the config to `path`. With `mediaRoot`, ext4 sticks mounted under it count as media,
  * loop devices included: the test sticks are images on loop devices (tests only). `health`: the
- * lines of the health section; `payloadTypes`: artifacts.payload_types; `rebootCommand`: instead of the simulator's own (a gate, say); `rebootTimeout`, `clientTimeout`: reboot.timeout and client.timeout.
+ * lines of the health section; `payloadTypes`: artifacts.payload_types; `rebootCommand`: instead of the simulator's own (a gate, say); `rebootTimeout`, `clientTimeout`, `stateDir`: reboot.timeout, client.timeout, state.dir.
  */
-export function writeSimConfig(path: string, options: { mediaRoot?: string; rebootCommand?: string; health?: readonly string[]; payloadTypes?: readonly string[]; rebootTimeout?: string; clientTimeout?: string } = {}): void {
+export function writeSimConfig(path: string, options: { mediaRoot?: string; rebootCommand?: string; health?: readonly string[]; payloadTypes?: readonly string[]; rebootTimeout?: string; clientTimeout?: string; stateDir?: string } = {}): void {
   const media = options.mediaRoot === undefined ? [] : ['media:', `  roots: [${options.mediaRoot}]`, '  filesystems: [ext4]', '  allow_loop_devices: true'];
   const lines = [
     'device:',
@@ -21,7 +21,7 @@ export function writeSimConfig(path: string, options: { mediaRoot?: string; rebo
     ...(options.payloadTypes === undefined ? [] : ['artifacts:', `  payload_types: [${options.payloadTypes.join(', ')}]`]),
     ...media,
     'state:',
-    '  dir: /data/usb-updater',
+    `  dir: ${options.stateDir ?? '/data/usb-updater'}`,
     'reboot:',
     `  command: [${options.rebootCommand ?? REBOOT_COMMAND}]`,
     ...(options.rebootTimeout === undefined ? [] : [`  timeout: ${options.rebootTimeout}`]),
