@@ -123,6 +123,13 @@ async function rebootIfPointedElsewhere(deps: FinishDeps): Promise<void> {
  * runs, reboot into the old one.
  */
 async function failure(journal: JournalRecord, deps: FinishDeps): Promise<Step> {
+  // What the bootloader says goes to the log; it decides nothing (it may not even be readable).
+  try {
+    const facts = await deps.readBootFacts();
+    deps.log(`recording the failure of ${journal.artifactName}; bootloader: upgrade_available=${facts.env?.['upgrade_available'] ?? '(none)'}, running partition ${facts.root ?? '(unknown)'}`);
+  } catch (err) {
+    deps.log(`recording the failure of ${journal.artifactName}; the bootloader environment cannot be read: ${(err as Error).message}`);
+  }
   const result = await (await deps.client()).rollback();
   if (result.code !== 0 && result.code !== 2) {
     throw Object.assign(new Error(`an update may still be pending after the failure of ${journal.artifactName}: mender rollback ${result.code === null ? 'did not finish' : `exited ${String(result.code)}`}: ${result.output.trim().slice(-300)}`), { code: 'ROLLBACK_FAILED' });
