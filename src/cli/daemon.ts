@@ -13,6 +13,7 @@ import { DEFAULT_CONFIG_PATH, realFeedbackSystem, stderrEnvironment, type Logger
 import type { Io } from './io.js';
 import { switchableLogger } from './log-setup.js';
 import { addMediaFlags, type MediaFlags } from './media-flags.js';
+import { assertTrustedFiles } from './trusted-files.js';
 import type { CommandRunner } from './watch.js';
 
 /** One log line per event; the untrusted identity goes in fields, never in the message. */
@@ -88,7 +89,12 @@ export function registerDaemon(program: Command, io: Io, run: CommandRunner): vo
       };
       const flags: MediaFlags = config === undefined ? options : { ...options, config };
       try {
-        await run(() => followMediaUntilSignal(flags, logger, onEvent, undefined, onConfig), false);
+        await run(async () => {
+          // Refuse to start (and say which file) before serving anything, when a file that decides
+          // what is installed could be changed by someone other than root.
+          if (config !== undefined) await assertTrustedFiles(await (await import('./config.js')).loadPolicy(config, io));
+          await followMediaUntilSignal(flags, logger, onEvent, undefined, onConfig);
+        }, false);
       } finally {
         // Bounded well inside the 2 s systemd is promised between SIGTERM and the exit.
         await feedback.close(SHUTDOWN_FEEDBACK_MS);
