@@ -7,12 +7,14 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { isUpdaterError } from '../errors/index.js';
 import type { MediaEvent } from '../media/index.js';
+import type { StartupResult } from '../install/index.js';
 import type { LoadedConfig } from '../policy/index.js';
 import { createFeedback, NO_FEEDBACK, type Feedback } from '../feedback/index.js';
 import { DEFAULT_CONFIG_PATH, realFeedbackSystem, stderrEnvironment, type Logger } from '../system/index.js';
 import type { Io } from './io.js';
 import { switchableLogger } from './log-setup.js';
 import { addMediaFlags, type MediaFlags } from './media-flags.js';
+import { assertTrustedFiles } from './trusted-files.js';
 import type { CommandRunner } from './watch.js';
 
 /** One log line per event; the untrusted identity goes in fields, never in the message. */
@@ -40,14 +42,16 @@ function logEvent(logger: Logger, event: MediaEvent): void {
 const SHUTDOWN_FEEDBACK_MS = 500;
 
 /** The boot-time check the daemon runs at start (usb-updater health); logged and shown, never fatal. */
-async function bootCheck(loaded: LoadedConfig, logger: Logger, feedback: () => Feedback): Promise<void> {
+async function bootCheck(loaded: LoadedConfig, logger: Logger, feedback: () => Feedback): Promise<StartupResult | null> {
   try {
     const { describeStartup, runBootCheck, showBootCheck } = await import('./health.js');
     const result = await runBootCheck(loaded, (message, fields) => logger.info(message, fields), (journal) => feedback().phase('verifying', { deploymentId: journal.deploymentId, artifact: journal.artifactName }));
     logger.info(`boot check: ${describeStartup(result)}`, { status: result.status });
     showBootCheck(result, feedback());
+    return result;
   } catch (err) {
     logger.error('boot check failed', { code: isUpdaterError(err) ? err.code : 'INTERNAL', error: err instanceof Error ? err.message : String(err) });
+    return null;
   }
 }
 
@@ -79,7 +83,8 @@ export function registerDaemon(program: Command, io: Io, run: CommandRunner): vo
           feedback = createFeedback(value.config.feedback, realFeedbackSystem, logger);
         }
         // The first config: finish any deployment the journal holds before serving sticks.
-        if (first) handler.first(bootCheck(value, logger, () => feedback));
+        // Its outcome also goes to the stick the update came from, if that stick is still in.
+        if (first) handler.first(bootCheck(value, logger, () => feedback).then((result) => handler.afterBootCheck(result)));
       };
       const onEvent = (event: MediaEvent): void => {
         logEvent(logger, event);
@@ -88,7 +93,12 @@ export function registerDaemon(program: Command, io: Io, run: CommandRunner): vo
       };
       const flags: MediaFlags = config === undefined ? options : { ...options, config };
       try {
-        await run(() => followMediaUntilSignal(flags, logger, onEvent, undefined, onConfig), false);
+        await run(async () => {
+          // Refuse to start (and say which file) before serving anything, when a file that decides
+          // what is installed could be changed by someone other than root.
+          if (config !== undefined) await assertTrustedFiles(await (await import('./config.js')).loadPolicy(config, io));
+          await followMediaUntilSignal(flags, logger, onEvent, undefined, onConfig);
+        }, false);
       } finally {
         // Bounded well inside the 2 s systemd is promised between SIGTERM and the exit.
         await feedback.close(SHUTDOWN_FEEDBACK_MS);

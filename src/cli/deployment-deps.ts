@@ -7,7 +7,7 @@ import { detectClient, type FinishDeps, type MenderClient } from '../install/ind
 import type { LoadedConfig } from '../policy/index.js';
 import type { HealthSummary, StateDeps } from '../state/index.js';
 import { runHealthChecks } from '../health/index.js';
-import { fileStateStore, monotonicClock, readBootFacts, readBootId, realHealthProbes, runCommand } from '../system/index.js';
+import { fileStateStore, monotonicClock, readBootFacts, readBootId, realHealthProbes, runCommand, runWithFifoInput } from '../system/index.js';
 
 export async function stateDeps(dir: string): Promise<StateDeps> {
   return { store: fileStateStore(dir), now: () => new Date().toISOString(), bootId: await readBootId(), newId: randomUUID };
@@ -17,7 +17,8 @@ export async function stateDeps(dir: string): Promise<StateDeps> {
 export function rebootCommand(config: LoadedConfig['config']): () => Promise<void> {
   return async () => {
     const [command, ...args] = config.reboot.command;
-    const result = await runCommand(command ?? 'systemctl', args, { timeoutMs: 60_000 });
+    const result = await runCommand(command ?? 'systemctl', args, { timeoutMs: config.reboot.timeout });
+    if (result.timedOut) throw new Error(`${config.reboot.command.join(' ')} did not return within reboot.timeout (${config.reboot.timeout / 1000} s)`);
     if (result.code !== 0) throw new Error(`${config.reboot.command.join(' ')} exited ${String(result.code)}: ${result.output.trim().slice(-300)}`);
   };
 }
@@ -36,7 +37,7 @@ function healthChecker(loaded: LoadedConfig, log: FinishDeps['log']): () => Prom
 export function finishDeps(loaded: LoadedConfig, log: FinishDeps['log'], onChecking?: FinishDeps['onChecking']): FinishDeps {
   let client: Promise<MenderClient> | undefined;
   return {
-    client: () => (client ??= detectClient(runCommand)),
+    client: () => (client ??= detectClient(runCommand, runWithFifoInput, { verbTimeoutMs: loaded.config.client.timeout })),
     readBootFacts,
     checkHealth: healthChecker(loaded, log),
     // A rollback reboot is not deferred to a delay or the stick's removal: the image that runs failed.

@@ -13,6 +13,7 @@ import { finishDeps, stateDeps } from './deployment-deps.js';
 import { HEALTH_EXIT } from './exit-codes.js';
 import type { Io } from './io.js';
 import { printable } from './printable.js';
+import { assertTrustedFiles } from './trusted-files.js';
 
 
 /** The boot-time recovery under the deployment lock. */
@@ -77,6 +78,7 @@ export function showBootCheck(result: StartupResult, feedback: Feedback): void {
 /** `usb-updater health [--config FILE] [--json]`. */
 export async function healthCommand(options: { config: string; json: boolean }, io: Io): Promise<number> {
   const loaded = await loadPolicy(options.config, io);
+  await assertTrustedFiles(loaded);
   const log = (message: string): void => {
     io.stderr.write(`${printable(message)}\n`);
   };

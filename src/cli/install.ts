@@ -8,6 +8,7 @@ import { decide, type Decision, type DeviceFacts, type LoadedConfig, type MediaF
 import { Journal, Ledger, type JournalRecord, type LedgerEntry } from '../state/index.js';
 import { acquireDeploymentLock, assertStandalone, deviceProvides, readBootFacts, readDeviceType, realStickFs } from '../system/index.js';
 import { loadPolicy, searchOptions } from './config.js';
+import { assertTrustedFiles } from './trusted-files.js';
 import { finishDeps, rebootCommand, stateDeps } from './deployment-deps.js';
 import { INSTALL_EXIT } from './exit-codes.js';
 import type { Io } from './io.js';
@@ -145,6 +146,7 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
 /** Installs the artifact the policy selects among `paths`. */
 export async function installCommand(paths: readonly string[], options: InstallOptions, io: Io): Promise<number> {
   const loaded = await loadPolicy(options.config, io);
+  await assertTrustedFiles(loaded);
   // Never 100 % before the client said it is done: the last percent is its own work.
   const progress = options.json ? undefined : progressLine(io, 'installing', true);
   const result = await runSession({
@@ -190,7 +192,7 @@ function report(outcome: DeployOutcome, options: InstallOptions, io: Io): number
   return outcome.status === 'installed' ? INSTALL_EXIT.INSTALLED : INSTALL_EXIT.FAILED;
 }
 
-function statusText(journal: JournalRecord | null, history: readonly LedgerEntry[]): string {
+function statusText(journal: JournalRecord | null, history: readonly LedgerEntry[], skippedLines: number): string {
   const lines: string[] = [];
   if (journal === null) lines.push('No deployment recorded.');
   else {
@@ -203,6 +205,8 @@ function statusText(journal: JournalRecord | null, history: readonly LedgerEntry
     if (journal.lastError) lines.push(`  last error ${journal.lastError.code}: ${journal.lastError.message}`);
   }
   lines.push('', `History (newest first, ${history.length}):`);
+  // A damaged ledger never blocks an update (its unreadable lines are skipped), but it is said.
+  if (skippedLines > 0) lines.push(`  (${skippedLines} unreadable line${skippedLines === 1 ? '' : 's'} of the ledger skipped: it was damaged)`);
   for (const e of history) lines.push(`  ${e.at}  ${e.outcome.padEnd(11)} ${e.artifactName}${e.cause ? ` (${e.cause})` : ''}${e.error ? ` ${e.error.code}: ${e.error.message}` : ''}`);
   return lines.map(printable).join('\n') + '\n';
 }
@@ -215,8 +219,9 @@ export async function statusCommand(options: { config: string; json: boolean; li
   const read = await new Journal(deps, ledger).read();
   if (read.status === 'unreadable') throw read.error;
   const journal = read.status === 'ok' ? read.journal : null;
-  const history = (await ledger.read()).history(options.limit);
-  if (options.json) io.stdout.write(JSON.stringify({ journal, history }, null, 2) + '\n');
-  else io.stdout.write(statusText(journal, history));
+  const ledgerRead = await ledger.read();
+  const history = ledgerRead.history(options.limit);
+  if (options.json) io.stdout.write(JSON.stringify({ journal, history, ledgerSkippedLines: ledgerRead.skippedLines }, null, 2) + '\n');
+  else io.stdout.write(statusText(journal, history, ledgerRead.skippedLines));
   return 0;
 }

@@ -5,7 +5,7 @@
 
 import { isUpdaterError } from '../errors/index.js';
 import { NO_FEEDBACK, type Feedback, type PhaseInfo } from '../feedback/index.js';
-import type { DeployOutcome } from '../install/index.js';
+import type { DeployOutcome, StartupResult } from '../install/index.js';
 import type { JournalRecord } from '../state/index.js';
 import type { StickIdentity } from '../media/index.js';
 import type { Decision, DeviceFacts, LoadedConfig, MediaFacts } from '../policy/index.js';
@@ -45,11 +45,20 @@ function auditIdentity(stick: StickIdentity): Record<string, string> {
   return Object.fromEntries(Object.entries(fields).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
+/** Whether two audit identities name the same stick: by filesystem UUID, else by USB serial and ids. */
+export function isSameStick(recorded: Readonly<Record<string, string>>, seen: Readonly<Record<string, string>>): boolean {
+  if (recorded['uuid'] !== undefined) return recorded['uuid'].toLowerCase() === seen['uuid']?.toLowerCase();
+  const keys = ['serial', 'vendorId', 'productId'];
+  return recorded['serial'] !== undefined && keys.every((k) => recorded[k] === seen[k]);
+}
+
 export class StickHandler {
   private busy: string | null = null;
   private current: Promise<void> = Promise.resolve();
   /** Work that must end before any stick is handled (the boot-time check of a pending deployment). */
   private ready: Promise<void> = Promise.resolve();
+  /** The boot-time check's outcome, for the report on the stick the update came from (issue 7). */
+  private bootOutcome: { journal: JournalRecord; outcome: 'committed' | 'rolled-back' | 'failed' } | null = null;
   /** Installs waiting for their stick to be pulled out before the reboot (reboot.mode on-removal). */
   private readonly rebootOnRemoval = new Map<string, () => Promise<DeployOutcome>>();
 
@@ -98,6 +107,11 @@ export class StickHandler {
     this.ready = work;
   }
 
+  /** Keeps the boot-time check's outcome until the stick its update came from is seen (if ever). */
+  afterBootCheck(result: StartupResult | null): void {
+    if (result?.status === 'committed' || result?.status === 'rolled-back' || result?.status === 'failed') this.bootOutcome = { journal: result.journal, outcome: result.status };
+  }
+
   /** Resolves when the stick being handled, if any, is done. */
   idle(): Promise<void> {
     return this.current;
@@ -106,6 +120,7 @@ export class StickHandler {
   private async handle(session: string, stick: StickIdentity): Promise<void> {
     const log = (message: string): void => this.logger.info(message, { session });
     await this.ready;
+    await this.reportBootOutcome(stick);
     const feedback = this.feedback();
     let started: PhaseInfo = {};
     const learned: { device: DeviceFacts | null; decision: Decision | null } = { device: null, decision: null };
@@ -175,6 +190,19 @@ export class StickHandler {
       reported = false;
       await report({ outcome: 'not-handled', error });
     }
+  }
+
+  /**
+   * After the health check of the boot that followed an install from this very stick (the same
+   * filesystem UUID, or the same USB serial and ids: a device name alone may be another stick now),
+   * its outcome is reported on the stick too, once.
+   */
+  private async reportBootOutcome(stick: StickIdentity): Promise<void> {
+    const pending = this.bootOutcome;
+    if (pending === null || !isSameStick(pending.journal.stick, auditIdentity(stick))) return;
+    this.bootOutcome = null;
+    const { journal, outcome } = pending;
+    await this.writeReport({ stick, audit: auditIdentity(stick), device: null, decision: null, outcome, installed: journal.artifactName, ...(journal.lastError && outcome !== 'committed' ? { error: journal.lastError } : {}) });
   }
 
   /** The report on the stick, if enabled; whatever happens to it is logged, never thrown. */

@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   MEDIA_MOUNT_TABLE: 'the kernel mount table (/proc/self/mountinfo) cannot be read',
   HEALTH_CHECK_FAILED: 'a required health check failed on every attempt, or at once (a failed or unknown systemd unit)',
   HEALTH_TIMEOUT: 'a required health check had not passed when the overall health deadline (health.deadline) was reached',
+  CONFIG_UNSAFE_PERMISSIONS: 'running as root, the config, a signature key or a state file (or its folder) is not owned by root or is writable by group or others; the message names the file',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -47,6 +47,7 @@ const ERROR_HINTS: Record<ErrorCode, string> = {
   MEDIA_MOUNT_TABLE: 'the device could not list its mounted drives; restart it and try again',
   HEALTH_CHECK_FAILED: `the new software did not pass its checks after the restart and was undone; the device runs what it ran before; ${ASK_VENDOR}`,
   HEALTH_TIMEOUT: `the new software was not ready in time after the restart and was undone; the device runs what it ran before; ${ASK_VENDOR}`,
+  CONFIG_UNSAFE_PERMISSIONS: `the device's own settings files are not protected, so the updater refuses to run; ${ASK_VENDOR}`,
 };
 
 const REASON_HINTS: Record<ReasonCode, string> = {

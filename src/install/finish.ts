@@ -117,19 +117,34 @@ async function rebootIfPointedElsewhere(deps: FinishDeps): Promise<void> {
 }
 
 /**
- * ArtifactFailure: make sure nothing stays pending in the client, then record. Never fails. When
- * that rollback pointed the bootloader back while the failed image runs, reboot into the old one.
+ * ArtifactFailure: make sure nothing stays pending in the client, then record. `mender rollback`
+ * runs whatever the bootloader says: only the client knows of an update module's pending install,
+ * and an unreadable environment must not pass for "nothing pending"; it answers 2 when there is
+ * nothing to roll back. A rollback that fails or hangs throws: the state then stays (ON_ERROR has
+ * no event for it) and is tried again at the next start, rather than recorded as finished while
+ * an update is still pending. When the rollback pointed the bootloader back while the failed image
+ * runs, reboot into the old one.
  */
 async function failure(journal: JournalRecord, deps: FinishDeps): Promise<Step> {
+  // What the bootloader says goes to the log; it decides nothing (it may not even be readable).
   try {
     const facts = await deps.readBootFacts();
-    if (facts.env?.['upgrade_available'] === '1') {
-      const result = await (await deps.client()).rollback();
-      deps.log(`an update was still pending after the failure of ${journal.artifactName}: mender rollback exited ${String(result.code)}`);
-      if (result.code === 0) await rebootIfPointedElsewhere(deps);
-    }
+    deps.log(`recording the failure of ${journal.artifactName}; bootloader: upgrade_available=${facts.env?.['upgrade_available'] ?? '(none)'}, running partition ${facts.root ?? '(unknown)'}`);
   } catch (err) {
-    deps.log(`could not make sure nothing is pending after the failure of ${journal.artifactName}: ${(err as Error).message}`);
+    deps.log(`recording the failure of ${journal.artifactName}; the bootloader environment cannot be read: ${(err as Error).message}`);
+  }
+  const result = await (await deps.client()).rollback();
+  if (result.code !== 0 && result.code !== 2) {
+    throw Object.assign(new Error(`an update may still be pending after the failure of ${journal.artifactName}: mender rollback ${result.code === null ? 'did not finish' : `exited ${String(result.code)}`}: ${result.output.trim().slice(-300)}`), { code: 'ROLLBACK_FAILED' });
+  }
+  if (result.code === 0) {
+    deps.log(`an update was still pending after the failure of ${journal.artifactName}: rolled back`);
+    try {
+      await rebootIfPointedElsewhere(deps);
+    } catch (err) {
+      // The bootloader already points at the old image: any later reboot gets there.
+      deps.log(`could not reboot into the old image after the failure of ${journal.artifactName}: ${(err as Error).message}`);
+    }
   }
   return { event: 'failure-recorded' };
 }

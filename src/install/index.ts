@@ -1,5 +1,5 @@
 // Public surface of the installer: the Mender client backend and the exact-bytes stream fed to it.
 export { exactBytes, type ExactBytesOptions, type StreamTotals } from './exact-bytes.js';
-export { clientMessage, detectClient, type InstallResult, type MenderClient, type RunCommand, type RunWithInput, type VerbResult } from './mender-client.js';
+export { clientMessage, detectClient, type ClientOptions, type InstallResult, type MenderClient, type RunCommand, type RunWithInput, type VerbResult } from './mender-client.js';
 export { deploy, type DeployDeps, type DeployOutcome, type DeployRequest, type RebootPolicy } from './deploy.js';
 export { deploymentFacts, finishDeployment, recoverAtStartup, type FinishDeps, type FinishResult, type StartupResult } from './finish.js';

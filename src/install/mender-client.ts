@@ -43,11 +43,17 @@ export function clientMessage(output: string): string {
 
 const QUIET = ['--no-syslog'];
 
-function menderClient(command: 'mender' | 'mender-update', version: string, run: RunCommand, runWithInput: RunWithInput): MenderClient {
+export interface ClientOptions {
+  /** Bound of commit, rollback and show-artifact (client.timeout); the install is not bounded here. */
+  verbTimeoutMs?: number;
+}
+
+function menderClient(command: 'mender' | 'mender-update', version: string, run: RunCommand, runWithInput: RunWithInput, options: ClientOptions): MenderClient {
+  const timeoutMs = options.verbTimeoutMs ?? 5 * 60_000;
   // 3.x warns on every call when no syslog daemon runs (devices often have none): --no-syslog.
   const base = command === 'mender' ? QUIET : [];
   const verb = async (name: string): Promise<VerbResult> => {
-    const result = await run(command, [...base, name], { timeoutMs: 5 * 60_000 });
+    const result = await run(command, [...base, name], { timeoutMs });
     return { code: result.code, output: result.output };
   };
   return {
@@ -67,7 +73,7 @@ function menderClient(command: 'mender' | 'mender-update', version: string, run:
     commit: () => verb('commit'),
     rollback: () => verb('rollback'),
     async showArtifact() {
-      const result = await run(command, [...base, 'show-artifact'], { timeoutMs: 60_000 });
+      const result = await run(command, [...base, 'show-artifact'], { timeoutMs: Math.min(timeoutMs, 60_000) });
       if (result.code !== 0) throw new UpdaterError('INSTALL_NO_CLIENT', `${command} show-artifact exited ${String(result.code)}: ${clientMessage(result.output)}`);
       return result.stdout.trim().split('\n').at(-1)?.trim() ?? '';
     },
@@ -75,13 +81,13 @@ function menderClient(command: 'mender' | 'mender-update', version: string, run:
 }
 
 /** The installed client: `mender` 3.x first, else `mender-update` (4.x and later). */
-export async function detectClient(run: RunCommand, runWithInput: RunWithInput = runWithFifoInput): Promise<MenderClient> {
+export async function detectClient(run: RunCommand, runWithInput: RunWithInput = runWithFifoInput, options: ClientOptions = {}): Promise<MenderClient> {
   const problems: string[] = [];
   for (const command of ['mender', 'mender-update'] as const) {
     try {
       const result = await run(command, ['--version'], { timeoutMs: 30_000 });
       const version = /(\d+\.\d+\.\d+)/.exec(result.output)?.[1];
-      if (result.code === 0 && version !== undefined) return menderClient(command, version, run, runWithInput);
+      if (result.code === 0 && version !== undefined) return menderClient(command, version, run, runWithInput, options);
       problems.push(`${command} --version exited ${String(result.code)}`);
     } catch (err) {
       problems.push(`${command}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not installed' : (err as Error).message}`);

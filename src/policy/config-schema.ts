@@ -183,8 +183,23 @@ const reboot = z
       .min(1, 'must name the command')
       .default(['systemctl', 'reboot'])
       .describe('The reboot command and its arguments (no shell).'),
+    timeout: duration
+      .pipe(z.number().min(1000, 'must be at least 1s'))
+      .prefault('60s')
+      .describe('Time allowed for the reboot command to return; one still running then is killed and counts as failed (after an install: the install is rolled back).'),
   })
   .describe('Rebooting into the new partition.');
+
+// The client's commands other than the install (which runs as long as the stream takes): one that
+// hangs must not hold the deployment (and the lock) for ever; ended, it counts as failed.
+const client = z
+  .strictObject({
+    timeout: duration
+      .pipe(z.number().min(1000, 'must be at least 1s'))
+      .prefault('5m')
+      .describe('Time allowed for each Mender client command other than the install (commit, rollback, show-artifact); one still running then is killed and counts as failed (a commit then rolls back).'),
+  })
+  .describe('The Mender client.');
 
 // Health checks: what the trial boot of a new image must show before it is committed. Every check
 // has a name, is required (a failure rolls back) or wanted (logged only), and is tried once plus
@@ -391,6 +406,7 @@ export const configSchema = z
     media: media.prefault({}),
     state: state.prefault({}),
     reboot: reboot.prefault({}),
+    client: client.prefault({}),
     health: health.prefault({}),
     feedback: feedback.prefault({}),
     logging: logging.prefault({}),

@@ -24,3 +24,4 @@ export { realHealthProbes, type HealthProbeOptions } from './health-probes.js';
 export { monotonicClock } from './monotonic-clock.js';
 export { readMachineIdentity } from './machine-identity.js';
 export { DEFAULT_REPORT_FOLDER, majMinOf, realStickReportSystem, writeReportToStick, type NotWrittenReason, type StickReportOptions, type StickReportResult, type StickReportSystem } from './stick-report.js';
+export { assertRootOnly, type TrustedFile, type TrustOptions } from './file-trust.js';

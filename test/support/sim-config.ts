@@ -10,10 +10,10 @@ import { KEYS } from './fixtures.js';
  * Writes the config to `path`. With `mediaRoot`, ext4 sticks mounted under it count as media,
  * loop devices included: the test sticks are images on loop devices (tests only). `health`: the
  * lines of the health section; `payloadTypes`: artifacts.payload_types; `rebootCommand`: instead of
- * the simulator's own (a gate, say); `extra` lines are appended as they are (top-level sections
- * such as feedback).
+ * the simulator's own (a gate, say); `rebootTimeout`, `clientTimeout`, `stateDir`: reboot.timeout,
+ * client.timeout, state.dir; `extra` lines are appended as they are (top-level sections such as feedback).
  */
-export function writeSimConfig(path: string, options: { mediaRoot?: string; rebootCommand?: string; health?: readonly string[]; payloadTypes?: readonly string[]; extra?: readonly string[] } = {}): void {
+export function writeSimConfig(path: string, options: { mediaRoot?: string; rebootCommand?: string; health?: readonly string[]; payloadTypes?: readonly string[]; rebootTimeout?: string; clientTimeout?: string; stateDir?: string; extra?: readonly string[] } = {}): void {
   const media = options.mediaRoot === undefined ? [] : ['media:', `  roots: [${options.mediaRoot}]`, '  filesystems: [ext4]', '  allow_loop_devices: true'];
   const lines = [
     'device:',
@@ -23,9 +23,11 @@ export function writeSimConfig(path: string, options: { mediaRoot?: string; rebo
     ...(options.payloadTypes === undefined ? [] : ['artifacts:', `  payload_types: [${options.payloadTypes.join(', ')}]`]),
     ...media,
     'state:',
-    '  dir: /data/usb-updater',
+    `  dir: ${options.stateDir ?? '/data/usb-updater'}`,
     'reboot:',
     `  command: [${options.rebootCommand ?? REBOOT_COMMAND}]`,
+    ...(options.rebootTimeout === undefined ? [] : [`  timeout: ${options.rebootTimeout}`]),
+    ...(options.clientTimeout === undefined ? [] : ['client:', `  timeout: ${options.clientTimeout}`]),
     ...(options.health === undefined ? [] : ['health:', ...options.health.map((line) => `  ${line}`)]),
     ...(options.extra ?? []),
   ];

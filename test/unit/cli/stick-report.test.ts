@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SessionRequest, SessionResult } from '../../../src/cli/install.js';
-import { StickHandler } from '../../../src/cli/stick-handler.js';
+import { StickHandler, isSameStick } from '../../../src/cli/stick-handler.js';
 import type { HandledStick } from '../../../src/cli/stick-report.js';
 import { UpdaterError } from '../../../src/errors/index.js';
 import type { StickIdentity } from '../../../src/media/index.js';
@@ -131,5 +131,31 @@ describe('the report after each stick', () => {
     assert.equal(sessions, 2);
     assert.equal(reports.length, 2);
     assert.deepEqual(said(), ['info usb-updater: nothing to install', 'error report not written to the stick', 'info usb-updater: nothing to install', 'error report not written to the stick']);
+  });
+
+  it('after the boot-time check: its outcome goes to the stick the update came from (same UUID), once, before that stick\'s own report', async () => {
+    const nothing = (): Promise<SessionResult> => Promise.resolve({ kind: 'nothing', decision: rejected });
+    const { handler, reports } = handlerWith(nothing);
+    const recorded = { ...journal, stick: { uuid: 'ABCD-1234', label: 'UPDATE' }, lastError: { code: 'HEALTH_CHECK_FAILED', message: 'app: exited 1' } } as JournalRecord;
+    handler.afterBootCheck({ status: 'rolled-back', journal: recorded });
+    // Another stick first: not the one the update came from.
+    handler.mounted('sdc#1', { ...STICK, device: '/dev/sdc1', uuid: 'FFFF-0000' });
+    await handler.idle();
+    handler.mounted('sdb#1', { ...STICK, uuid: 'abcd-1234' });
+    await handler.idle();
+    handler.mounted('sdb#2', { ...STICK, uuid: 'abcd-1234' });
+    await handler.idle();
+    assert.deepEqual(reports.map((r) => [r.handled.stick.uuid, r.handled.outcome]), [['FFFF-0000', 'nothing'], ['abcd-1234', 'rolled-back'], ['abcd-1234', 'nothing'], ['abcd-1234', 'nothing']]);
+    const boot = reports[1]?.handled;
+    assert.equal(boot?.installed, 'release-2.0');
+    assert.deepEqual(boot?.error, { code: 'HEALTH_CHECK_FAILED', message: 'app: exited 1' });
+  });
+
+  it('isSameStick: by filesystem UUID (any case), else by USB serial and ids, never by device name alone', () => {
+    assert.equal(isSameStick({ uuid: 'AB-12' }, { uuid: 'ab-12' }), true);
+    assert.equal(isSameStick({ uuid: 'AB-12' }, { uuid: 'AB-13', serial: 'S' }), false);
+    assert.equal(isSameStick({ serial: 'S1', vendorId: '0781', productId: '5567' }, { serial: 'S1', vendorId: '0781', productId: '5567' }), true);
+    assert.equal(isSameStick({ serial: 'S1', vendorId: '0781', productId: '5567' }, { serial: 'S1', vendorId: '0781', productId: '5568' }), false);
+    assert.equal(isSameStick({ device: '/dev/sdb1' }, { device: '/dev/sdb1' }), false);
   });
 });

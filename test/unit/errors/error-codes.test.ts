@@ -2,7 +2,7 @@
 // one case below, through the public surface that raises it.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import { parsePublicKey, readArtifact } from '../../../src/artifact/index.js';
@@ -10,7 +10,7 @@ import { ERROR_CODES, UpdaterError, type ErrorCode } from '../../../src/errors/i
 import { assertHealthy, runHealthChecks } from '../../../src/health/index.js';
 import { detectClient, exactBytes } from '../../../src/install/index.js';
 import { collectCandidates, scanStick, type ReadFile, type ScanOptions } from '../../../src/media/index.js';
-import { assertStandalone, monotonicClock, realHealthProbes, runCommand } from '../../../src/system/index.js';
+import { assertRootOnly, assertStandalone, monotonicClock, realHealthProbes, runCommand } from '../../../src/system/index.js';
 import { configSchema, pathRule } from '../../../src/policy/index.js';
 import { Journal, Ledger, next, parseJournal, type State } from '../../../src/state/index.js';
 import { acquireDeploymentLock, fileStateStore } from '../../../src/system/index.js';
@@ -101,6 +101,12 @@ const CASES: Record<ErrorCode, () => Promise<unknown>> = {
   HEALTH_CHECK_FAILED: () => healthOf([{ name: 'marker', type: 'file', path: '/nonexistent/ready', retries: 1, interval: '10ms' }], '1m'),
   // The deadline cuts a command that would run for 30 s (and kills it).
   HEALTH_TIMEOUT: () => healthOf([{ name: 'slow', type: 'command', command: ['sleep', '30'], timeout: '1m' }], '1s'),
+  // A key anyone may rewrite, judged as the daemon would when running as root.
+  CONFIG_UNSAFE_PERMISSIONS: () =>
+    withTempFile('key.pub', keyPem('rsa3072.pub'), (path) => {
+      chmodSync(path, 0o666);
+      return assertRootOnly([{ what: 'the signature key', path }], { uid: 0 });
+    }),
 };
 
 describe('error codes', () => {

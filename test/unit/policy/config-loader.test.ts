@@ -44,7 +44,7 @@ const ROWS: Row[] = [
   {
     name: 'unknown top-level key far from any known one: the known keys are listed',
     text: `${UNSIGNED}colour: blue\n`,
-    problems: [`${FILE}:2:1 colour: unknown key "colour": known keys here: version, device, signature, artifacts, versioning, selection, search, media, state, reboot, health, feedback, logging, report`],
+    problems: [`${FILE}:2:1 colour: unknown key "colour": known keys here: version, device, signature, artifacts, versioning, selection, search, media, state, reboot, client, health, feedback, logging, report`],
   },
   {
     name: 'unknown nested key far from any known one',
@@ -172,7 +172,8 @@ const DEFAULTS: Omit<Config, 'signature'> = {
   search: { paths: ['*.mender', 'updates/*.mender'], max_depth: 2, max_entries: 10000, timeout: 60000 },
   media: { roots: ['/run/usb-updater/media'], filesystems: ['vfat', 'exfat', 'ext4', 'ext3', 'ext2', 'ntfs3', 'iso9660', 'udf'], allow_loop_devices: false, labels: [], uuids: [], usb: [] },
   state: { dir: '/data/usb-updater' },
-  reboot: { mode: 'immediate', delay: 10000, command: ['systemctl', 'reboot'] },
+  reboot: { mode: 'immediate', delay: 10000, command: ['systemctl', 'reboot'], timeout: 60000 },
+  client: { timeout: 300000 },
   health: { deadline: 300000, checks: [] },
   feedback: { sysfs_root: '/sys/class/leds', leds: [], hooks: [], console: null },
   logging: { format: 'auto', level: 'info', file: null },
