@@ -15,7 +15,6 @@ import type { Io } from './io.js';
 import { printable } from './printable.js';
 import { assertTrustedFiles } from './trusted-files.js';
 
-
 /** The boot-time recovery under the deployment lock. */
 export async function runBootCheck(loaded: LoadedConfig, log: FinishDeps['log'], onChecking?: FinishDeps['onChecking']): Promise<StartupResult> {
   const deps = await stateDeps(loaded.config.state.dir);
