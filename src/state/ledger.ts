@@ -21,9 +21,10 @@ const SOURCE_FAULTS: readonly string[] = ['IO_ERROR', 'MEDIA_GONE', 'MEDIA_TIMEO
 
 /**
  * Rollbacks that were the device's, not the artifact's: an install cut short (a power cut, the
- * daemon stopped) is rolled back at the next start, and says nothing about the artifact.
+ * daemon stopped) is rolled back at the next start, and one whose reboot command failed is rolled
+ * back before any reboot; neither says anything about the artifact.
  */
-const DEVICE_CAUSES: readonly string[] = ['interrupted'];
+const DEVICE_CAUSES: readonly string[] = ['interrupted', 'reboot-failed'];
 
 const countsAgainst = (e: LedgerEntry): boolean =>
   FAILED_OUTCOMES.includes(e.outcome) && !(e.error !== null && SOURCE_FAULTS.includes(e.error.code)) && !(e.cause !== null && DEVICE_CAUSES.includes(e.cause));

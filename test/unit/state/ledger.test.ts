@@ -50,13 +50,15 @@ describe('ledger', () => {
     assert.equal(history.hasFailedBefore('bad'), true);
   });
 
-  it('an install cut short (power cut, daemon stopped) and rolled back at the next start does not count against the artifact', async () => {
+  it('an install cut short (power cut, daemon stopped) or whose reboot command failed, then rolled back, does not count against the artifact', async () => {
     const ledger = new Ledger(testDeps(memoryStore()));
     await ledger.append({ ...entry('cut', 'rolled-back'), cause: 'interrupted' });
+    await ledger.append({ ...entry('no-reboot', 'rolled-back'), cause: 'reboot-failed' });
     await ledger.append({ ...entry('bad', 'rolled-back'), cause: 'checks-failed' });
     const history = await ledger.read();
     assert.deepEqual(history.failedArtifacts(), ['bad']);
     assert.equal(history.hasFailedBefore('cut'), false);
+    assert.equal(history.hasFailedBefore('no-reboot'), false);
   });
 
   it('gives the last outcome, overall and per artifact, and the newest entries first', async () => {
