@@ -120,11 +120,11 @@ export class StickHandler {
   private async handle(session: string, stick: StickIdentity): Promise<void> {
     const log = (message: string): void => this.logger.info(message, { session });
     await this.ready;
-    await this.reportBootOutcome(stick);
+    const audit = auditIdentity(stick);
+    await this.reportBootOutcome(stick, audit);
     const feedback = this.feedback();
     let started: PhaseInfo = {};
     const learned: { device: DeviceFacts | null; decision: Decision | null } = { device: null, decision: null };
-    const audit = auditIdentity(stick);
     // One report per outcome: written before an immediate reboot, else once the outcome is known.
     let reported = false;
     const report = async (outcome: Omit<HandledStick, 'stick' | 'audit' | 'device' | 'decision'>): Promise<void> => {
@@ -197,12 +197,12 @@ export class StickHandler {
    * filesystem UUID, or the same USB serial and ids: a device name alone may be another stick now),
    * its outcome is reported on the stick too, once.
    */
-  private async reportBootOutcome(stick: StickIdentity): Promise<void> {
+  private async reportBootOutcome(stick: StickIdentity, audit: Record<string, string>): Promise<void> {
     const pending = this.bootOutcome;
-    if (pending === null || !isSameStick(pending.journal.stick, auditIdentity(stick))) return;
+    if (pending === null || !isSameStick(pending.journal.stick, audit)) return;
     this.bootOutcome = null;
     const { journal, outcome } = pending;
-    await this.writeReport({ stick, audit: auditIdentity(stick), device: null, decision: null, outcome, installed: journal.artifactName, ...(journal.lastError && outcome !== 'committed' ? { error: journal.lastError } : {}) });
+    await this.writeReport({ stick, audit, device: null, decision: null, outcome, installed: journal.artifactName, ...(journal.lastError && outcome !== 'committed' ? { error: journal.lastError } : {}) });
   }
 
   /** The report on the stick, if enabled; whatever happens to it is logged, never thrown. */

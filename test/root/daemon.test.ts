@@ -14,6 +14,7 @@ import { needsAbDevice, withAbDevice, type AbDevice, type BootProcess } from '..
 import { BIN, KEYS, keyPem } from '../support/fixtures.js';
 import { writeRootfsArtifact } from '../support/rootfs-image.js';
 import { writeSimConfig } from '../support/sim-config.js';
+import { makeFolders } from '../support/temp.js';
 
 const skip = needsAbDevice();
 const TYPE = 'sim-dev';
@@ -54,10 +55,7 @@ describe('usb-updater daemon in the A/B simulator', { skip }, () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'usb-updater-test-daemon-'));
-    for (const name of Object.keys(sticks) as (keyof typeof sticks)[]) {
-      sticks[name] = join(dir, name);
-      mkdirSync(sticks[name]);
-    }
+    makeFolders(dir, sticks);
     const sign = { signKey: `${KEYS}rsa3072.key`, verifyKeyPem: keyPem('rsa3072.pub') };
     await Promise.all([
       writeRootfsArtifact({ output: join(sticks.good, 'release-2.0.mender'), name: 'release-2.0', deviceTypes: [TYPE], ...sign }),

@@ -16,6 +16,7 @@ import { BIN, KEYS, keyPem } from '../support/fixtures.js';
 import { RELEASE_FILE, writeRootfsArtifact } from '../support/rootfs-image.js';
 import { writeSimConfig } from '../support/sim-config.js';
 import { writeSingleFileArtifact } from '../support/single-file-artifact.js';
+import { makeFolders } from '../support/temp.js';
 
 const skip = needsAbDevice();
 const TYPE = 'sim-dev';
@@ -38,10 +39,7 @@ describe('usb-updater health in the A/B simulator', { skip }, () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'usb-updater-test-health-'));
-    for (const name of Object.keys(sticks) as (keyof typeof sticks)[]) {
-      sticks[name] = join(dir, name);
-      mkdirSync(sticks[name]);
-    }
+    makeFolders(dir, sticks);
     const sign = { signKey: `${KEYS}rsa3072.key`, verifyKeyPem: keyPem('rsa3072.pub') };
     await Promise.all([
       writeRootfsArtifact({ output: join(sticks.good, 'release-2.0.mender'), name: 'release-2.0', deviceTypes: [TYPE], ...sign }),

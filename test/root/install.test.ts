@@ -4,7 +4,7 @@
 // running is not installed again.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,6 +12,7 @@ import { mender, needsAbDevice, withAbDevice, type AbDevice } from '../support/a
 import { BIN, KEYS, keyPem } from '../support/fixtures.js';
 import { RELEASE_FILE, writeRootfsArtifact } from '../support/rootfs-image.js';
 import { writeSimConfig } from '../support/sim-config.js';
+import { makeFolders } from '../support/temp.js';
 
 const skip = needsAbDevice();
 const TYPE = 'sim-dev';
@@ -31,10 +32,7 @@ describe('usb-updater install in the A/B simulator', { skip }, () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'usb-updater-test-install-'));
-    for (const name of Object.keys(stick) as (keyof typeof stick)[]) {
-      stick[name] = join(dir, name);
-      mkdirSync(stick[name]);
-    }
+    makeFolders(dir, stick);
     const sign = { signKey: `${KEYS}rsa3072.key`, verifyKeyPem: keyPem('rsa3072.pub') };
     await Promise.all([
       writeRootfsArtifact({ output: join(stick.good, 'release-2.0.mender'), name: 'release-2.0', deviceTypes: [TYPE], ...sign }),

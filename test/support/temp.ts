@@ -1,6 +1,6 @@
 // Temporary files and folders for tests, removed when the work is done.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -19,4 +19,12 @@ export function withTempFile<T>(name: string, content: string, work: (path: stri
     writeFileSync(path, content);
     return work(path);
   });
+}
+
+/** Makes one folder per key of `folders` under `dir` (named after the key) and sets each key to its path. */
+export function makeFolders(dir: string, folders: Record<string, string>): void {
+  for (const name of Object.keys(folders)) {
+    folders[name] = join(dir, name);
+    mkdirSync(folders[name]);
+  }
 }
