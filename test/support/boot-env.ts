@@ -2,7 +2,7 @@
 // on it before every boot. The env is a real env file made by `mkenvimage` and only ever read and
 // written through `fw_printenv`/`fw_setenv -c`, the tools the client itself uses inside the device.
 
-import { writeFile } from 'node:fs/promises';
+import { open, readFile, rm, writeFile } from 'node:fs/promises';
 import { runProcess, type ProcessResult } from './process.js';
 import { BOOT_ENV_SIZE, PARTITION_NUMBER, type Partition } from './rootfs-image.js';
 
@@ -69,6 +69,30 @@ export class BootEnv {
     const size = `0x${BOOT_ENV_SIZE.toString(16)}`;
     await check('mkenvimage', ['-s', size, '-o', file, defaults]);
     await writeFile(config, `${file} 0x0000 ${size}\n`);
+    return new BootEnv(config);
+  }
+
+  /**
+   * Writes `values` as a new env into `image` where the fw_env.config line `configLine` puts it (a
+   * file and a byte offset, e.g. a raw partition of a disk image), and writes that line to `config`.
+   */
+  static async createAt(image: string, configLine: string, config: string, defaults: string, values: Readonly<BootEnvValues>): Promise<BootEnv> {
+    const offset = Number(configLine.trim().split(/\s+/)[1]);
+    await BootEnv.create(`${defaults}.bin`, config, defaults, values);
+    const handle = await open(image, 'r+');
+    try {
+      await handle.write(await readFile(`${defaults}.bin`), 0, BOOT_ENV_SIZE, offset);
+    } finally {
+      await handle.close();
+      await rm(`${defaults}.bin`);
+    }
+    await writeFile(config, configLine);
+    return new BootEnv(config);
+  }
+
+  /** An env already in place, through a fw_env.config written to `config` holding `configLine`. */
+  static async at(config: string, configLine: string): Promise<BootEnv> {
+    await writeFile(config, configLine);
     return new BootEnv(config);
   }
 

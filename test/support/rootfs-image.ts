@@ -106,15 +106,19 @@ export interface RootfsArtifactSpec extends RootfsSpec {
   unbootable?: boolean;
   /** More mender-artifact flags, e.g. `['--depends', 'k:v']`. */
   extraArgs?: readonly string[];
+  /** An existing filesystem image as the payload, instead of one made from the spec. */
+  image?: string;
 }
 
 /** Writes a rootfs-image artifact with the real `mender-artifact write rootfs-image`. */
 export async function writeRootfsArtifact(spec: RootfsArtifactSpec): Promise<void> {
   const stage = await mkdtemp(join(dirname(spec.output), '.rootfs-artifact-'));
   try {
-    const image = join(stage, 'rootfs.ext4');
+    const image = spec.image ?? join(stage, 'rootfs.ext4');
     const sizeMiB = spec.imageMiB ?? 8;
-    if (spec.unbootable) {
+    if (spec.image !== undefined) {
+      // Written by the caller.
+    } else if (spec.unbootable) {
       await writeFile(image, '');
       await truncate(image, sizeMiB * 1024 * 1024);
     } else {

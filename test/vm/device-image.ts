@@ -1,0 +1,125 @@
+// Layer two of the virtual device's image: the Debian base (base-rootfs.ts) with usb-updater
+// installed (updater-package.ts) and the device's own files (guest-files.ts), as ext4 filesystems
+// assembled into disk images, plus the signed artifacts the scenarios put on sticks. Cached by the
+// base, the package's inputs and this layer's own inputs: a warm run copies one disk image.
+
+import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { writeRootfsArtifact } from '../support/rootfs-image.js';
+import { baseRootfs, DBUS_DEBS } from './base-rootfs.js';
+import { mustRun } from './command.js';
+import { assembleDisk, hostEnvConfig } from './disk-layout.js';
+import { DATA_FILES, DEVICE_TYPE, EXECUTABLE, guestFiles, HEALTHY_FILE, RELEASE_FILE, SIGN_KEY } from './guest-files.js';
+import { installUpdaterPackage, updaterPackageKey } from './updater-package.js';
+import { cached, hashOf } from './vm-cache.js';
+import { BootEnv } from '../support/boot-env.js';
+
+/** The artifacts the scenarios use: a name, and whether its image passes the health check. */
+export const ARTIFACTS = {
+  'vm-2.0': { healthy: true },
+  'vm-3.0': { healthy: true },
+  'vm-4.0': { healthy: false },
+  'vm-5.0': { healthy: true },
+} as const;
+export type ArtifactName = keyof typeof ARTIFACTS;
+/** What the release file of the artifacts' images says. */
+export const PAYLOAD_RELEASE = { healthy: 'payload-healthy', unhealthy: 'payload-unhealthy' } as const;
+/** gzip, as most device makers ship (the client decompresses it in the guest). */
+const COMPRESSION = 'gzip';
+
+/** The bootloader's environment when the device leaves the factory (meta-mender's defaults). */
+export const FACTORY_ENV = { mender_boot_part: '2', mender_boot_part_hex: '2', upgrade_available: '0', bootcount: '0', bootlimit: '1' };
+
+export type Variant = 'minbase' | 'dbus';
+
+export interface DeviceImage {
+  /** A disk image per variant: copy it before booting it. */
+  disk: Record<Variant, string>;
+  artifact: (name: ArtifactName) => string;
+  /** The kernel and initrd paths inside every root filesystem made here. */
+  kernel: string;
+  initrd: string;
+  baseHit: boolean;
+  deviceHit: boolean;
+  baseMs: number;
+  deviceMs: number;
+}
+
+async function putFiles(tree: string, files: Readonly<Record<string, string>>): Promise<void> {
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(dirname(join(tree, path)), { recursive: true });
+    await writeFile(join(tree, path), content);
+    if (EXECUTABLE.includes(path)) await chmod(join(tree, path), 0o755);
+  }
+}
+
+/** Megabytes used by `tree`, for an ext4 sized to its content (the artifacts stay small). */
+async function treeMiB(tree: string): Promise<number> {
+  const { stdout } = await mustRun('du', ['-sm', tree]);
+  return Number(stdout.split('\t')[0]);
+}
+
+async function mkfs(tree: string, output: string, sizeMiB: number, label: string): Promise<void> {
+  await mustRun('mkfs.ext4', ['-q', '-F', '-m', '0', '-L', label, '-d', tree, output, `${sizeMiB}M`]);
+}
+
+async function buildDevice(folder: string, baseTar: string): Promise<void> {
+  const tree = join(folder, 'tree');
+  await mkdir(tree);
+  await mustRun('tar', ['-xf', baseTar, '-C', tree]);
+  await writeFile(join(folder, 'kernel-version'), (await readdir(join(tree, 'usr/lib/modules'))).join('\n'));
+  await installUpdaterPackage(tree);
+  await putFiles(tree, guestFiles());
+  await mustRun('chroot', [tree, 'systemctl', 'enable', 'vm-agent.service']);
+  await mkdir(join(tree, 'data'), { recursive: true });
+  // ~30% free, as a real image keeps room for logs and the like.
+  const fsMiB = Math.ceil((await treeMiB(tree)) * 1.3) + 32;
+  await mkfs(tree, join(folder, 'a-minbase.ext4'), fsMiB, 'rootfs');
+  await putFiles(tree, { [RELEASE_FILE]: `${PAYLOAD_RELEASE.healthy}\n` });
+  await mkfs(tree, join(folder, 'payload-healthy.ext4'), fsMiB, 'rootfs');
+  await rm(join(tree, HEALTHY_FILE));
+  await putFiles(tree, { [RELEASE_FILE]: `${PAYLOAD_RELEASE.unhealthy}\n` });
+  await mkfs(tree, join(folder, 'payload-unhealthy.ext4'), fsMiB, 'rootfs');
+  await putFiles(tree, { [HEALTHY_FILE]: '', [RELEASE_FILE]: guestFiles()[RELEASE_FILE] ?? '' });
+  const debs = (await readdir(join(tree, DBUS_DEBS))).map((f) => join(DBUS_DEBS, f));
+  await mustRun('chroot', [tree, 'dpkg', '-i', ...debs]);
+  await mkfs(tree, join(folder, 'a-dbus.ext4'), fsMiB + 16, 'rootfs');
+  await rm(tree, { recursive: true, force: true });
+
+  const data = join(folder, 'data-tree');
+  await putFiles(data, DATA_FILES);
+  await mkfs(data, join(folder, 'data.ext4'), 192, 'data');
+  await rm(data, { recursive: true, force: true });
+  for (const variant of ['minbase', 'dbus'] as const) {
+    const disk = join(folder, `disk-${variant}.img`);
+    await assembleDisk(disk, { A: join(folder, `a-${variant}.ext4`), data: join(folder, 'data.ext4') });
+    await BootEnv.createAt(disk, hostEnvConfig(disk), join(folder, 'env-config'), join(folder, 'env-defaults'), FACTORY_ENV);
+    await rm(join(folder, `a-${variant}.ext4`));
+  }
+  await rm(join(folder, 'data.ext4'));
+  for (const [name, { healthy }] of Object.entries(ARTIFACTS)) {
+    await writeRootfsArtifact({
+      name, output: join(folder, `${name}.mender`), deviceTypes: [DEVICE_TYPE], signKey: SIGN_KEY, compression: COMPRESSION,
+      image: join(folder, `payload-${healthy ? 'healthy' : 'unhealthy'}.ext4`),
+    });
+  }
+  await rm(join(folder, 'payload-healthy.ext4'));
+  await rm(join(folder, 'payload-unhealthy.ext4'));
+}
+
+/** The device's images, from the cache or built now (minutes cold: mmdebstrap downloads Debian). */
+export async function deviceImage(): Promise<DeviceImage> {
+  const base = await baseRootfs();
+  const started = Date.now();
+  const ownInputs = await readFile(new URL(import.meta.url));
+  const key = hashOf([base.key, await updaterPackageKey(), JSON.stringify(guestFiles()), JSON.stringify(DATA_FILES), JSON.stringify(ARTIFACTS), COMPRESSION, ownInputs]);
+  const entry = await cached('device', key, (folder) => buildDevice(folder, base.tar));
+  const kernelVersion = (await readFile(join(entry.path, 'kernel-version'), 'utf8').catch(() => '')).trim();
+  return {
+    disk: { minbase: join(entry.path, 'disk-minbase.img'), dbus: join(entry.path, 'disk-dbus.img') },
+    artifact: (name) => join(entry.path, `${name}.mender`),
+    kernel: `/boot/vmlinuz-${kernelVersion}`,
+    initrd: `/boot/initrd.img-${kernelVersion}`,
+    baseHit: base.hit, deviceHit: entry.hit, baseMs: base.buildMs, deviceMs: Date.now() - started,
+  };
+}

@@ -1,0 +1,201 @@
+// The virtual device (issue 13): a Debian 13 device with a real kernel, systemd, udev and the
+// usb-updater package, sticks hot-plugged as USB devices, the bootloader played between boots.
+// Scenarios are chained over one device's life, a few boots rather than dozens (a TCG boot is
+// 30-50 s), and each asserts what the guest shows. Timings go to the diagnostics, never asserted.
+
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { test, type TestContext } from 'node:test';
+import { deviceImage, PAYLOAD_RELEASE, type DeviceImage } from './device-image.js';
+import { FIRST_ARTIFACT } from './guest-files.js';
+import { bootedImage, daemonLine, linesSince, status, unitProps, waitReady, type Ready } from './guest-facts.js';
+import { exfatStick, fat32Stick, readStickFolder, type StickImage } from './stick-images.js';
+import { VirtualDevice, type Boot } from './virtual-device.js';
+import { vmSkip } from './vm-gate.js';
+
+const skip = vmSkip();
+const REPORTS = 'usb-updater-reports';
+/** An install of a ~300 MiB rootfs under TCG, with margin for a busy host. */
+const INSTALL_MS = 8 * 60_000;
+
+let image: DeviceImage | undefined;
+async function theImage(t: TestContext): Promise<DeviceImage> {
+  if (image === undefined) {
+    image = await deviceImage();
+    t.diagnostic(`image: base ${image.baseHit ? 'cached' : 'built'} in ${(image.baseMs / 1000).toFixed(1)} s; device layer ${image.deviceHit ? 'cached' : 'built'} in ${(image.deviceMs / 1000).toFixed(1)} s`);
+  }
+  return image;
+}
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+/** Plugs `stick` and waits for the daemon to see it mounted; returns the plug→mounted latency. */
+async function plugAndMount(t: TestContext, device: VirtualDevice, stick: StickImage, id: string): Promise<number> {
+  const { qemu } = device.running;
+  const mark = qemu.console.mark();
+  const plugged = Date.now();
+  await device.plug(stick, id);
+  await qemu.console.waitFor(daemonLine('stick mounted'), 60_000, mark);
+  const latency = Date.now() - plugged;
+  t.diagnostic(`${stick.kind} stick ${stick.serial}: plug → "stick mounted" ${seconds(latency)}`);
+  return latency;
+}
+
+/** Boots and waits for the daemon; `expect` is the slot and image the boot must come up in. */
+async function bootInto(t: TestContext, device: VirtualDevice, expect: { slot: 'A' | 'B'; release: string }, sticks: Record<string, StickImage> = {}): Promise<{ boot: Boot; ready: Ready }> {
+  const boot = await device.boot(sticks);
+  const ready = await waitReady(boot);
+  t.diagnostic(`boot into ${boot.slot} (bootcount ${boot.step.bootcount}${boot.step.fellBack ? ', fell back' : ''}): power-on → daemon following media ${seconds(ready.bootMs)}`);
+  assert.equal(boot.slot, expect.slot, 'the bootloader chose the expected slot');
+  const booted = await bootedImage(ready.agent);
+  assert.deepEqual(booted, { release: expect.release, root: `/dev/vda${expect.slot === 'A' ? 2 : 3}` }, 'the image the guest runs');
+  return { boot, ready };
+}
+
+/** The trial boot of `artifact`: the health unit committed it before boot-complete.target. */
+async function assertCommitted(ready: Ready, artifact: string): Promise<void> {
+  const health = await unitProps(ready.agent, 'usb-updater-health.service', ['Result', 'ExecMainStatus', 'ActiveEnterTimestampMonotonic']);
+  assert.equal(health.Result, 'success');
+  const env = await ready.agent.check('fw_printenv upgrade_available');
+  assert.equal(env.trim(), 'upgrade_available=0', 'committed: no update pending in the bootloader');
+  assert.equal((await ready.agent.check('mender show-artifact')).trim(), artifact);
+  const target = await unitProps(ready.agent, 'boot-complete.target', ['ActiveState', 'ActiveEnterTimestampMonotonic']);
+  if (target.ActiveState === 'active') assert.ok(Number(target.ActiveEnterTimestampMonotonic) >= Number(health.ActiveEnterTimestampMonotonic), 'boot-complete.target after the health unit');
+  const journal = await ready.agent.check('journalctl -b -o cat -u usb-updater-health.service');
+  assert.match(journal, /commit/i, journal);
+}
+
+test('issue 18: FAT32 stick on a device without D-Bus: installed, rebooted into, committed', { skip, timeout: 20 * 60_000 }, async (t) => {
+  const img = await theImage(t);
+  const dir = await mkdtemp('/tmp/usb-updater-vm-minbase-');
+  const device = await VirtualDevice.create(img, 'minbase', dir);
+  try {
+    const first = await bootInto(t, device, { slot: 'A', release: FIRST_ARTIFACT });
+    assert.notEqual((await first.ready.agent.run('test -S /run/dbus/system_bus_socket')).code, 0, 'this image has no system bus');
+    const stick = await fat32Stick(`${dir}/fat32.img`, 'UPDATES', 'FAT32-0001', [img.artifact('vm-2.0')]);
+    await plugAndMount(t, device, stick, 'fat');
+    const plugged = Date.now();
+    assert.equal(await device.off(INSTALL_MS), 'reboot');
+    t.diagnostic(`install of vm-2.0 until the reboot: ${seconds(Date.now() - plugged)}`);
+    const rolledBack = linesSince(first.boot, /rolling the install back/, 0);
+    assert.deepEqual(rolledBack, [], 'issue 18: the install must not be rolled back at its own reboot');
+    const second = await bootInto(t, device, { slot: 'B', release: PAYLOAD_RELEASE.healthy });
+    await assertCommitted(second.ready, 'vm-2.0');
+    await device.powerOff();
+    const reports = Object.keys(await readStickFolder(stick, REPORTS));
+    assert.ok(reports.some((n) => n.endsWith('.txt')), `a report on the stick: ${reports.join(', ')}`);
+  } finally {
+    await device.dispose();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a device\'s life with D-Bus: sticks, a pulled stick, a second stick, kill -9, a failed health check', { skip, timeout: 45 * 60_000 }, async (t) => {
+  const img = await theImage(t);
+  const dir = await mkdtemp('/tmp/usb-updater-vm-dbus-');
+  const device = await VirtualDevice.create(img, 'dbus', dir);
+  const daemonPid = async (ready: Ready): Promise<string> => (await unitProps(ready.agent, 'usb-updater.service', ['MainPID'])).MainPID ?? '';
+  try {
+    // Boot 1, slot A, the factory image.
+    let { boot, ready } = await bootInto(t, device, { slot: 'A', release: FIRST_ARTIFACT });
+    assert.equal((await ready.agent.run('test -S /run/dbus/system_bus_socket')).code, 0, 'this image has a system bus');
+
+    await t.test('kill -9 of the idle daemon: systemd restarts it', async () => {
+      const before = await daemonPid(ready);
+      const mark = boot.qemu.console.mark();
+      await ready.agent.check(`kill -9 ${before}`);
+      await boot.qemu.console.waitFor(daemonLine('following media'), 120_000, mark);
+      const after = await unitProps(ready.agent, 'usb-updater.service', ['MainPID', 'NRestarts', 'ActiveState']);
+      assert.notEqual(after.MainPID, before);
+      assert.equal(after.ActiveState, 'active');
+      assert.equal(after.NRestarts, '1');
+    });
+
+    const fat = await fat32Stick(`${dir}/fat32.img`, 'UPDATES', 'FAT32-0001', [img.artifact('vm-2.0')]);
+    const second = await exfatStick(`${dir}/second.img`, 'SECOND', 'EXFAT-0002', [img.artifact('vm-3.0')]);
+    await t.test('FAT32 stick (partition table): mounted read-only, installed; a second stick meanwhile is ignored', async () => {
+      const mark = boot.qemu.console.mark();
+      await plugAndMount(t, device, fat, 'fat');
+      const options = await ready.agent.check('findmnt -rno FSTYPE,OPTIONS /run/usb-updater/media/sda1');
+      assert.match(options, /^vfat ro,nosuid,nodev,noexec/, options);
+      await boot.qemu.console.waitFor(daemonLine(/installing|ArtifactInstall/), 120_000, mark);
+      await device.plug(second, 'second');
+      await boot.qemu.console.waitFor(daemonLine('stick ignored: another stick is being handled'), 60_000, mark);
+      await device.pull('second');
+      const started = Date.now();
+      assert.equal(await device.off(INSTALL_MS), 'reboot');
+      t.diagnostic(`FAT32 install of vm-2.0 until the reboot: ${seconds(Date.now() - started)}`);
+      assert.deepEqual(linesSince(boot, /rolling the install back/, mark), []);
+      assert.equal(linesSince(boot, daemonLine('usb-updater: installed vm-2.0'), mark).length, 1);
+    });
+
+    // Boot 2, slot B: the trial boot of vm-2.0.
+    ({ boot, ready } = await bootInto(t, device, { slot: 'B', release: PAYLOAD_RELEASE.healthy }));
+    await t.test('the new slot is committed by the health unit; the stick plugged in again gets the report, installs nothing', async () => {
+      await assertCommitted(ready, 'vm-2.0');
+      const mark = boot.qemu.console.mark();
+      await plugAndMount(t, device, fat, 'fat');
+      await boot.qemu.console.waitFor(daemonLine('usb-updater: nothing to install'), 120_000, mark);
+      await device.pull('fat');
+      const reports = await readStickFolder(fat, REPORTS);
+      const texts = Object.entries(reports).filter(([n]) => n.endsWith('.json')).map(([, c]) => JSON.parse(c) as { outcome?: string });
+      assert.deepEqual(texts.map((r) => r.outcome).sort(), ['committed', 'installed', 'nothing'], JSON.stringify(Object.keys(reports)));
+    });
+
+    const exfat = await exfatStick(`${dir}/exfat.img`, 'EXFATSTICK', 'EXFAT-0001', [img.artifact('vm-3.0')]);
+    await t.test('exFAT superfloppy pulled in the middle of the install: nothing pending, the journal says why', async () => {
+      const mark = boot.qemu.console.mark();
+      await plugAndMount(t, device, exfat, 'exfat');
+      await boot.qemu.console.waitFor(daemonLine(/installing|ArtifactInstall/), 120_000, mark);
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      await device.pull('exfat');
+      const failed = await boot.qemu.console.waitFor(daemonLine('usb-updater: failed'), 180_000, mark);
+      t.diagnostic(`pulled: ${failed.text}`);
+      assert.equal((await ready.agent.check('fw_printenv upgrade_available')).trim(), 'upgrade_available=0');
+      assert.equal((await status(ready.agent)).journal?.state ?? null, null, JSON.stringify(await status(ready.agent)));
+    });
+
+    await t.test('the same stick plugged in again installs; kill -9 during that install: one install, no double', async () => {
+      const mark = boot.qemu.console.mark();
+      await plugAndMount(t, device, exfat, 'exfat');
+      await boot.qemu.console.waitFor(daemonLine(/installing|ArtifactInstall/), 120_000, mark);
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      await ready.agent.check(`kill -9 ${await daemonPid(ready)}`);
+      const started = Date.now();
+      assert.equal(await device.off(INSTALL_MS), 'reboot');
+      t.diagnostic(`exFAT install of vm-3.0 (after the kill) until the reboot: ${seconds(Date.now() - started)}`);
+      assert.equal(linesSince(boot, daemonLine('usb-updater: installed vm-3.0'), mark).length, 1);
+    });
+
+    // Boot 3, slot A: the trial boot of vm-3.0.
+    ({ boot, ready } = await bootInto(t, device, { slot: 'A', release: PAYLOAD_RELEASE.healthy }));
+    const unhealthy = await fat32Stick(`${dir}/unhealthy.img`, 'BADIMAGE', 'FAT32-0003', [img.artifact('vm-4.0')]);
+    await t.test('vm-3.0 committed; an image whose health check fails is installed', async () => {
+      await assertCommitted(ready, 'vm-3.0');
+      const history = (await status(ready.agent)).history.filter((h) => h.artifactName === 'vm-3.0');
+      t.diagnostic(`vm-3.0 history: ${JSON.stringify(history)}`);
+      await plugAndMount(t, device, unhealthy, 'unhealthy');
+      assert.equal(await device.off(INSTALL_MS), 'reboot');
+    });
+
+    // Boot 4, slot B: the trial of vm-4.0 fails its check, rolls back, reboots (the stick stays in).
+    boot = await device.boot({ unhealthy });
+    await t.test('the failed health check rolls back and reboots into the old slot', async () => {
+      assert.equal(boot.slot, 'B');
+      await boot.qemu.console.waitFor(/rolled vm-4\.0 back; rebooting into the old image/, 300_000);
+      assert.equal(await device.off(180_000), 'reboot');
+    });
+
+    // Boot 5, slot A again, with the stick still in.
+    ({ boot, ready } = await bootInto(t, device, { slot: 'A', release: PAYLOAD_RELEASE.healthy }, { unhealthy }));
+    await t.test('the old slot runs vm-3.0; the stick left in installs nothing', async () => {
+      assert.equal((await ready.agent.check('mender show-artifact')).trim(), 'vm-3.0');
+      await boot.qemu.console.waitFor(daemonLine('usb-updater: nothing to install'), 120_000);
+      assert.equal((await ready.agent.check('fw_printenv upgrade_available')).trim(), 'upgrade_available=0');
+    });
+    await device.powerOff();
+  } finally {
+    await device.dispose();
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,79 @@
+// Stick images as technicians carry them, made and read on the host without the kernel's vfat or
+// exfat (this host has neither): FAT32 inside an MBR partition (sfdisk, mkfs.vfat --offset, mtools)
+// and an exFAT "superfloppy" with no partition table (mkfs.exfat, filled through exfat-fuse and
+// unmounted at once). Never mounted while QEMU has them.
+
+import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { mustRun } from './command.js';
+
+const MIB = 1024 * 1024;
+const MTOOLS_ENV = { ...process.env, MTOOLS_SKIP_CHECK: '1' };
+
+export interface StickImage {
+  path: string;
+  kind: 'fat32' | 'exfat';
+  label: string;
+  /** The USB serial the stick reports (QEMU's usb-storage `serial`). */
+  serial: string;
+}
+
+/** Size for `files` plus room for the reports, at least FAT32's practical minimum. */
+async function sizeFor(files: readonly string[]): Promise<number> {
+  const sizes = await Promise.all(files.map(async (f) => (await stat(f)).size));
+  return Math.max(64, Math.ceil(sizes.reduce((a, b) => a + b, 0) / MIB) + 48);
+}
+
+/** A FAT32 filesystem in partition 1 of an MBR table (type 0x0c), holding `files` at its root. */
+export async function fat32Stick(path: string, label: string, serial: string, files: readonly string[]): Promise<StickImage> {
+  const mib = await sizeFor(files);
+  await writeFile(path, '');
+  await truncate(path, mib * MIB);
+  await mustRun('sfdisk', ['--quiet', path], { input: Buffer.from('label: dos\nstart=2048, type=c\n') });
+  await mustRun('mkfs.vfat', ['-F', '32', '-n', label, '--offset', '2048', path, String((mib - 1) * 1024)]);
+  for (const file of files) await mustRun('mcopy', ['-i', `${path}@@1M`, file, `::${basename(file)}`], { env: MTOOLS_ENV });
+  return { path, kind: 'fat32', label, serial };
+}
+
+/** Runs `work` on the exFAT image mounted through FUSE at a temporary folder, then unmounts. */
+async function withExfat<T>(image: string, readOnly: boolean, work: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp('/tmp/usb-updater-vm-exfat-');
+  await mustRun('mount.exfat-fuse', [...(readOnly ? ['-o', 'ro'] : []), image, dir]);
+  try {
+    return await work(dir);
+  } finally {
+    await mustRun('umount', [dir]);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** An exFAT filesystem over the whole image (no partition table), holding `files` at its root. */
+export async function exfatStick(path: string, label: string, serial: string, files: readonly string[]): Promise<StickImage> {
+  await writeFile(path, '');
+  await truncate(path, (await sizeFor(files)) * MIB);
+  await mustRun('mkfs.exfat', ['-L', label, path]);
+  await withExfat(path, false, async (dir) => {
+    for (const file of files) await mustRun('cp', [file, join(dir, basename(file))]);
+  });
+  return { path, kind: 'exfat', label, serial };
+}
+
+/** The files in `folder` at the stick's root: name → content (empty when the folder is missing). */
+export async function readStickFolder(stick: StickImage, folder: string): Promise<Record<string, string>> {
+  if (stick.kind === 'exfat') {
+    return withExfat(stick.path, true, async (dir) => {
+      const names = await readdir(join(dir, folder)).catch(() => [] as string[]);
+      return Object.fromEntries(await Promise.all(names.map(async (n) => [n, await readFile(join(dir, folder, n), 'utf8')] as const)));
+    });
+  }
+  const out = await mkdtemp('/tmp/usb-updater-vm-fat-');
+  try {
+    const listing = await mustRun('mdir', ['-i', `${stick.path}@@1M`, '-b', `::${folder}`], { env: MTOOLS_ENV }).catch(() => null);
+    if (listing === null) return {};
+    await mustRun('mcopy', ['-s', '-i', `${stick.path}@@1M`, `::${folder}`, out], { env: MTOOLS_ENV });
+    const names = await readdir(join(out, folder));
+    return Object.fromEntries(await Promise.all(names.map(async (n) => [n, await readFile(join(out, folder, n), 'utf8')] as const)));
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+}
