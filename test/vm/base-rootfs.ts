@@ -58,6 +58,7 @@ rm "$1/tmp/keep-modules"
 find "$1/usr/lib/modules/$kver/kernel" -type d -empty -delete
 chroot "$1" depmod "$kver"
 chroot "$1" update-initramfs -u -k "$kver"
+rm -f "$1"/var/cache/apt/archives/*.deb
 chroot "$1" apt-get install --download-only -y --no-install-recommends dbus
 mkdir -p "$1${DBUS_DEBS}"
 mv "$1"/var/cache/apt/archives/*.deb "$1${DBUS_DEBS}/"

@@ -72,8 +72,8 @@ async function buildDevice(folder: string, baseTar: string): Promise<void> {
   await putFiles(tree, guestFiles());
   await mustRun('chroot', [tree, 'systemctl', 'enable', 'vm-agent.service']);
   await mkdir(join(tree, 'data'), { recursive: true });
-  // ~30% free, as a real image keeps room for logs and the like.
-  const fsMiB = Math.ceil((await treeMiB(tree)) * 1.3) + 32;
+  // Some room, as a real image keeps, but small: the client writes every byte of it in the install.
+  const fsMiB = Math.ceil((await treeMiB(tree)) * 1.15) + 16;
   await mkfs(tree, join(folder, 'a-minbase.ext4'), fsMiB, 'rootfs');
   await putFiles(tree, { [RELEASE_FILE]: `${PAYLOAD_RELEASE.healthy}\n` });
   await mkfs(tree, join(folder, 'payload-healthy.ext4'), fsMiB, 'rootfs');

@@ -69,6 +69,7 @@ test('issue 18: FAT32 stick on a device without D-Bus: installed, rebooted into,
   const img = await theImage(t);
   const dir = await mkdtemp('/tmp/usb-updater-vm-minbase-');
   const device = await VirtualDevice.create(img, 'minbase', dir);
+  t.diagnostic(`console: ${device.consoleFile} (kept when the test fails)`);
   try {
     const first = await bootInto(t, device, { slot: 'A', release: FIRST_ARTIFACT });
     assert.notEqual((await first.ready.agent.run('test -S /run/dbus/system_bus_socket')).code, 0, 'this image has no system bus');
@@ -84,9 +85,9 @@ test('issue 18: FAT32 stick on a device without D-Bus: installed, rebooted into,
     await device.powerOff();
     const reports = Object.keys(await readStickFolder(stick, REPORTS));
     assert.ok(reports.some((n) => n.endsWith('.txt')), `a report on the stick: ${reports.join(', ')}`);
+    await rm(dir, { recursive: true, force: true });
   } finally {
     await device.dispose();
-    await rm(dir, { recursive: true, force: true });
   }
 });
 
@@ -94,6 +95,7 @@ test('a device\'s life with D-Bus: sticks, a pulled stick, a second stick, kill 
   const img = await theImage(t);
   const dir = await mkdtemp('/tmp/usb-updater-vm-dbus-');
   const device = await VirtualDevice.create(img, 'dbus', dir);
+  t.diagnostic(`console: ${device.consoleFile} (kept when the test fails)`);
   const daemonPid = async (ready: Ready): Promise<string> => (await unitProps(ready.agent, 'usb-updater.service', ['MainPID'])).MainPID ?? '';
   try {
     // Boot 1, slot A, the factory image.
@@ -194,8 +196,8 @@ test('a device\'s life with D-Bus: sticks, a pulled stick, a second stick, kill 
       assert.equal((await ready.agent.check('fw_printenv upgrade_available')).trim(), 'upgrade_available=0');
     });
     await device.powerOff();
+    await rm(dir, { recursive: true, force: true });
   } finally {
     await device.dispose();
-    await rm(dir, { recursive: true, force: true });
   }
 });
