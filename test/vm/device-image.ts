@@ -32,6 +32,17 @@ export const FACTORY_ENV = { mender_boot_part: '2', mender_boot_part_hex: '2', u
 
 export type Variant = 'minbase' | 'dbus';
 
+/**
+ * Units a headless device has no use for, masked as a device maker would: logins on consoles
+ * nobody sees, timers, and the first-boot rebuilds of caches (each new slot's first boot would run
+ * them again: ~10 s of TCG time per boot).
+ */
+const UNNEEDED_UNITS = [
+  'getty-static.service', 'getty@.service', 'serial-getty@.service', 'apt-daily.timer', 'apt-daily-upgrade.timer', 'dpkg-db-backup.timer',
+  'fstrim.timer', 'systemd-tmpfiles-clean.timer', 'ldconfig.service', 'systemd-journal-catalog-update.service', 'systemd-update-done.service',
+  'systemd-hwdb-update.service',
+];
+
 export interface DeviceImage {
   /** A disk image per variant: copy it before booting it. */
   disk: Record<Variant, string>;
@@ -71,6 +82,7 @@ async function buildDevice(folder: string, baseTar: string): Promise<void> {
   await installUpdaterPackage(tree);
   await putFiles(tree, guestFiles());
   await mustRun('chroot', [tree, 'systemctl', 'enable', 'vm-agent.service']);
+  await mustRun('chroot', [tree, 'systemctl', 'mask', ...UNNEEDED_UNITS]);
   await mkdir(join(tree, 'data'), { recursive: true });
   // Some room, as a real image keeps, but small: the client writes every byte of it in the install.
   const fsMiB = Math.ceil((await treeMiB(tree)) * 1.15) + 16;

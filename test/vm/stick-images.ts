@@ -1,7 +1,7 @@
 // Stick images as technicians carry them, made and read on the host without the kernel's vfat or
 // exfat (this host has neither): FAT32 inside an MBR partition (sfdisk, mkfs.vfat --offset, mtools)
-// and an exFAT "superfloppy" with no partition table (mkfs.exfat, filled through exfat-fuse and
-// unmounted at once). Never mounted while QEMU has them.
+// and an exFAT "superfloppy" with no partition table (mkfs.exfat, filled through exfat-fuse on a
+// loop device, both undone at once). Never mounted while QEMU has them.
 
 import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -35,14 +35,23 @@ export async function fat32Stick(path: string, label: string, serial: string, fi
   return { path, kind: 'fat32', label, serial };
 }
 
-/** Runs `work` on the exFAT image mounted through FUSE at a temporary folder, then unmounts. */
+/**
+ * Runs `work` on the exFAT image mounted through FUSE at a temporary folder, then unmounts. As root,
+ * exfat-fuse mounts block devices only ("Block device required"), hence a loop device of our own,
+ * detached again whatever happened.
+ */
 async function withExfat<T>(image: string, readOnly: boolean, work: (dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp('/tmp/usb-updater-vm-exfat-');
-  await mustRun('mount.exfat-fuse', [...(readOnly ? ['-o', 'ro'] : []), image, dir]);
+  const loop = (await mustRun('losetup', ['--find', '--show', ...(readOnly ? ['--read-only'] : []), image])).stdout.trim();
   try {
-    return await work(dir);
+    await mustRun('mount.exfat-fuse', ['-o', readOnly ? 'ro' : 'rw', loop, dir]);
+    try {
+      return await work(dir);
+    } finally {
+      await mustRun('umount', [dir]);
+    }
   } finally {
-    await mustRun('umount', [dir]);
+    await mustRun('losetup', ['-d', loop]);
     await rm(dir, { recursive: true, force: true });
   }
 }
