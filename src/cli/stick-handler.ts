@@ -1,7 +1,7 @@
 // What the daemon does with a mounted stick: one at a time through the install pipeline, with the
 // stick's identity as media facts and audit record; a stick that arrives while another is being
 // handled is reported and ignored. Each phase is shown on the device (src/feedback) and every
-// outcome is one log line with a stable message (OUTCOME below, listed in the README).
+// outcome is one log line with a stable message (OUTCOME below, listed in src/cli/README.md).
 
 import { isUpdaterError } from '../errors/index.js';
 import { NO_FEEDBACK, type Feedback, type PhaseInfo } from '../feedback/index.js';

@@ -1,6 +1,6 @@
 // The config file's schema: every key, its type, default and documentation, in one zod schema.
 // It is the single source of truth: the loader validates with it, `config/config.schema.json` is
-// generated from it (a test fails when the committed copy is stale), and the README's key list is
+// generated from it (a test fails when the committed copy is stale), and the key table of config/README.md is
 // checked against it. Keys are snake_case, like Mender's own files.
 
 import { z } from 'zod';
