@@ -10,7 +10,7 @@ import type { MediaEvent } from '../media/index.js';
 import type { StartupResult } from '../install/index.js';
 import type { LoadedConfig } from '../policy/index.js';
 import { createFeedback, NO_FEEDBACK, type Feedback } from '../feedback/index.js';
-import { DEFAULT_CONFIG_PATH, realFeedbackSystem, stderrEnvironment, type Logger } from '../system/index.js';
+import { DEFAULT_CONFIG_PATH, realFeedbackSystem, stderrEnvironment, untilSignal, type Logger } from '../system/index.js';
 import type { Io } from './io.js';
 import { switchableLogger } from './log-setup.js';
 import { addMediaFlags, type MediaFlags } from './media-flags.js';
@@ -72,6 +72,10 @@ export function registerDaemon(program: Command, io: Io, run: CommandRunner): vo
       let loaded: LoadedConfig | undefined;
       let feedback: Feedback = NO_FEEDBACK;
       const handler = new StickHandler(logger, () => loaded as LoadedConfig, undefined, () => feedback);
+      // systemd's SIGTERM (a shutdown, maybe the one our own reboot request started) reaches the
+      // reboot command and the client too: from then on their failures are not the update's.
+      const stop = untilSignal(['SIGTERM']);
+      void stop.received.then((signal) => handler.stopping(signal));
       const onConfig = (value: LoadedConfig): void => {
         const first = loaded === undefined;
         const changed = JSON.stringify(value.config.feedback) !== JSON.stringify(loaded?.config.feedback);
@@ -100,6 +104,7 @@ export function registerDaemon(program: Command, io: Io, run: CommandRunner): vo
           await followMediaUntilSignal(flags, logger, onEvent, undefined, onConfig);
         }, false);
       } finally {
+        stop.dispose();
         // Bounded well inside the 2 s systemd is promised between SIGTERM and the exit.
         await feedback.close(SHUTDOWN_FEEDBACK_MS);
         await logger.close();

@@ -4,6 +4,7 @@ export { ARTIFACT_INFO_PATH, deviceProvides, parseDeviceTypeFile, parseProvides,
 export { artifactFromHandle, openArtifact, readSmallTextFile, type OpenedArtifact } from './files.js';
 export { realStickFs } from './stick-fs.js';
 export { runCommand, type CommandResult, type RunOptions } from './process.js';
+export { requestReboot, type RebootFacts, type RebootRequestOptions } from './reboot-request.js';
 export { runWithFifoInput } from './fifo-input.js';
 export { readBootId, readProcessStartTime } from './boot-id.js';
 export { acquireDeploymentLock, isProcessAlive, isStaleHolder, type DeploymentLock, type LockHolder, type LockOptions } from './deployment-lock.js';
