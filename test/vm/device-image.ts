@@ -6,7 +6,7 @@
 import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeRootfsArtifact } from '../support/rootfs-image.js';
-import { baseRootfs, DBUS_DEBS } from './base-rootfs.js';
+import { baseRootfs } from './base-rootfs.js';
 import { mustRun } from './command.js';
 import { assembleDisk, hostEnvConfig } from './disk-layout.js';
 import { DATA_FILES, DEVICE_TYPE, EXECUTABLE, guestFiles, HEALTHY_FILE, RELEASE_FILE, SIGN_KEY } from './guest-files.js';
@@ -30,7 +30,6 @@ const COMPRESSION = 'gzip';
 /** The bootloader's environment when the device leaves the factory (meta-mender's defaults). */
 export const FACTORY_ENV = { mender_boot_part: '2', mender_boot_part_hex: '2', upgrade_available: '0', bootcount: '0', bootlimit: '1' };
 
-export type Variant = 'minbase' | 'dbus';
 
 /**
  * Units a headless device has no use for, masked as a device maker would: logins on consoles
@@ -44,8 +43,8 @@ const UNNEEDED_UNITS = [
 ];
 
 export interface DeviceImage {
-  /** A disk image per variant: copy it before booting it. */
-  disk: Record<Variant, string>;
+  /** The factory disk image: copy it before booting it. */
+  disk: string;
   artifact: (name: ArtifactName) => string;
   /** The kernel and initrd paths inside every root filesystem made here. */
   kernel: string;
@@ -86,28 +85,22 @@ async function buildDevice(folder: string, baseTar: string): Promise<void> {
   await mkdir(join(tree, 'data'), { recursive: true });
   // Some room, as a real image keeps, but small: the client writes every byte of it in the install.
   const fsMiB = Math.ceil((await treeMiB(tree)) * 1.15) + 16;
-  await mkfs(tree, join(folder, 'a-minbase.ext4'), fsMiB, 'rootfs');
+  await mkfs(tree, join(folder, 'a.ext4'), fsMiB, 'rootfs');
   await putFiles(tree, { [RELEASE_FILE]: `${PAYLOAD_RELEASE.healthy}\n` });
   await mkfs(tree, join(folder, 'payload-healthy.ext4'), fsMiB, 'rootfs');
   await rm(join(tree, HEALTHY_FILE));
   await putFiles(tree, { [RELEASE_FILE]: `${PAYLOAD_RELEASE.unhealthy}\n` });
   await mkfs(tree, join(folder, 'payload-unhealthy.ext4'), fsMiB, 'rootfs');
-  await putFiles(tree, { [HEALTHY_FILE]: '', [RELEASE_FILE]: guestFiles()[RELEASE_FILE] ?? '' });
-  const debs = (await readdir(join(tree, DBUS_DEBS))).map((f) => join(DBUS_DEBS, f));
-  await mustRun('chroot', [tree, 'dpkg', '-i', ...debs]);
-  await mkfs(tree, join(folder, 'a-dbus.ext4'), fsMiB + 16, 'rootfs');
   await rm(tree, { recursive: true, force: true });
 
   const data = join(folder, 'data-tree');
   await putFiles(data, DATA_FILES);
   await mkfs(data, join(folder, 'data.ext4'), 192, 'data');
   await rm(data, { recursive: true, force: true });
-  for (const variant of ['minbase', 'dbus'] as const) {
-    const disk = join(folder, `disk-${variant}.img`);
-    await assembleDisk(disk, { A: join(folder, `a-${variant}.ext4`), data: join(folder, 'data.ext4') });
-    await BootEnv.createAt(disk, hostEnvConfig(disk), join(folder, 'env-config'), join(folder, 'env-defaults'), FACTORY_ENV);
-    await rm(join(folder, `a-${variant}.ext4`));
-  }
+  const disk = join(folder, 'disk.img');
+  await assembleDisk(disk, { A: join(folder, 'a.ext4'), data: join(folder, 'data.ext4') });
+  await BootEnv.createAt(disk, hostEnvConfig(disk), join(folder, 'env-config'), join(folder, 'env-defaults'), FACTORY_ENV);
+  await rm(join(folder, 'a.ext4'));
   await rm(join(folder, 'data.ext4'));
   for (const [name, { healthy }] of Object.entries(ARTIFACTS)) {
     await writeRootfsArtifact({
@@ -128,7 +121,7 @@ export async function deviceImage(): Promise<DeviceImage> {
   const entry = await cached('device', key, (folder) => buildDevice(folder, base.tar));
   const kernelVersion = (await readFile(join(entry.path, 'kernel-version'), 'utf8').catch(() => '')).trim();
   return {
-    disk: { minbase: join(entry.path, 'disk-minbase.img'), dbus: join(entry.path, 'disk-dbus.img') },
+    disk: join(entry.path, 'disk.img'),
     artifact: (name) => join(entry.path, `${name}.mender`),
     kernel: `/boot/vmlinuz-${kernelVersion}`,
     initrd: `/boot/initrd.img-${kernelVersion}`,

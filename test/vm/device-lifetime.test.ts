@@ -58,49 +58,24 @@ async function assertCommitted(ready: Ready, artifact: string): Promise<void> {
   assert.equal(health.Result, 'success');
   const env = await ready.agent.check('fw_printenv upgrade_available');
   assert.equal(env.trim(), 'upgrade_available=0', 'committed: no update pending in the bootloader');
-  assert.equal((await ready.agent.check('mender show-artifact')).trim(), artifact);
+  assert.equal((await ready.agent.check('mender show-artifact 2>/dev/null')).trim(), artifact);
   const target = await unitProps(ready.agent, 'boot-complete.target', ['ActiveState', 'ActiveEnterTimestampMonotonic']);
   if (target.ActiveState === 'active') assert.ok(Number(target.ActiveEnterTimestampMonotonic) >= Number(health.ActiveEnterTimestampMonotonic), 'boot-complete.target after the health unit');
   const journal = await ready.agent.check('journalctl -b -o cat -u usb-updater-health.service');
   assert.match(journal, /commit/i, journal);
 }
 
-test('issue 18: FAT32 stick on a device without D-Bus: installed, rebooted into, committed', { skip, timeout: 20 * 60_000 }, async (t) => {
+test('a device\'s life: sticks over USB, reboots, a pulled stick, a second stick, kill -9, a failed health check', { skip, timeout: 60 * 60_000 }, async (t) => {
   const img = await theImage(t);
-  const dir = await mkdtemp('/tmp/usb-updater-vm-minbase-');
-  const device = await VirtualDevice.create(img, 'minbase', dir);
-  t.diagnostic(`console: ${device.consoleFile} (kept when the test fails)`);
-  try {
-    const first = await bootInto(t, device, { slot: 'A', release: FIRST_ARTIFACT });
-    assert.notEqual((await first.ready.agent.run('test -S /run/dbus/system_bus_socket')).code, 0, 'this image has no system bus');
-    const stick = await fat32Stick(`${dir}/fat32.img`, 'UPDATES', 'FAT32-0001', [img.artifact('vm-2.0')]);
-    await plugAndMount(t, device, stick, 'fat');
-    const plugged = Date.now();
-    assert.equal(await device.off(INSTALL_MS), 'reboot');
-    t.diagnostic(`install of vm-2.0 until the reboot: ${seconds(Date.now() - plugged)}`);
-    const rolledBack = linesSince(first.boot, /rolling the install back/, 0);
-    assert.deepEqual(rolledBack, [], 'issue 18: the install must not be rolled back at its own reboot');
-    const second = await bootInto(t, device, { slot: 'B', release: PAYLOAD_RELEASE.healthy });
-    await assertCommitted(second.ready, 'vm-2.0');
-    await device.powerOff();
-    const reports = Object.keys(await readStickFolder(stick, REPORTS));
-    assert.ok(reports.some((n) => n.endsWith('.txt')), `a report on the stick: ${reports.join(', ')}`);
-    await rm(dir, { recursive: true, force: true });
-  } finally {
-    await device.dispose();
-  }
-});
-
-test('a device\'s life with D-Bus: sticks, a pulled stick, a second stick, kill -9, a failed health check', { skip, timeout: 45 * 60_000 }, async (t) => {
-  const img = await theImage(t);
-  const dir = await mkdtemp('/tmp/usb-updater-vm-dbus-');
-  const device = await VirtualDevice.create(img, 'dbus', dir);
+  const dir = await mkdtemp('/tmp/usb-updater-vm-');
+  const device = await VirtualDevice.create(img, dir);
   t.diagnostic(`console: ${device.consoleFile} (kept when the test fails)`);
   const daemonPid = async (ready: Ready): Promise<string> => (await unitProps(ready.agent, 'usb-updater.service', ['MainPID'])).MainPID ?? '';
+  const hasBus = async (ready: Ready): Promise<boolean> => (await ready.agent.run('test -S /run/dbus/system_bus_socket')).code === 0;
+  const started = Date.now();
   try {
-    // Boot 1, slot A, the factory image.
+    // Boot 1, slot A: the factory image (Debian minbase: no D-Bus).
     let { boot, ready } = await bootInto(t, device, { slot: 'A', release: FIRST_ARTIFACT });
-    assert.equal((await ready.agent.run('test -S /run/dbus/system_bus_socket')).code, 0, 'this image has a system bus');
 
     await t.test('kill -9 of the idle daemon: systemd restarts it', async () => {
       const before = await daemonPid(ready);
@@ -115,64 +90,68 @@ test('a device\'s life with D-Bus: sticks, a pulled stick, a second stick, kill 
 
     const fat = await fat32Stick(`${dir}/fat32.img`, 'UPDATES', 'FAT32-0001', [img.artifact('vm-2.0')]);
     const second = await exfatStick(`${dir}/second.img`, 'SECOND', 'EXFAT-0002', [img.artifact('vm-3.0')]);
-    await t.test('FAT32 stick (partition table): mounted read-only, installed; a second stick meanwhile is ignored', async () => {
+    await t.test('issue 18, no D-Bus: a FAT32 stick (partition table) mounted read-only, installed, rebooted into; a second stick meanwhile is ignored', async () => {
+      assert.equal(await hasBus(ready), false, 'this image has no system bus');
       const mark = boot.qemu.console.mark();
       await plugAndMount(t, device, fat, 'fat');
       const options = await ready.agent.check('findmnt -rno FSTYPE,OPTIONS /run/usb-updater/media/sda1');
       assert.match(options, /^vfat ro,nosuid,nodev,noexec/, options);
-      await boot.qemu.console.waitFor(daemonLine(/installing|ArtifactInstall/), 120_000, mark);
+      const installing = await boot.qemu.console.waitFor(daemonLine('phase installing'), 120_000, mark);
       await device.plug(second, 'second');
-      await boot.qemu.console.waitFor(daemonLine('stick ignored: another stick is being handled'), 60_000, mark);
+      await boot.qemu.console.waitFor(daemonLine('stick ignored: another stick is being handled'), 120_000, mark);
       await device.pull('second');
-      const started = Date.now();
       assert.equal(await device.off(INSTALL_MS), 'reboot');
-      t.diagnostic(`FAT32 install of vm-2.0 until the reboot: ${seconds(Date.now() - started)}`);
-      assert.deepEqual(linesSince(boot, /rolling the install back/, mark), []);
+      t.diagnostic(`FAT32 install of vm-2.0, "phase installing" → QEMU exit: ${seconds(boot.qemu.console.lines.at(-1)!.at - installing.at)}`);
+      assert.deepEqual(linesSince(boot, /rolling the install back/, mark), [], 'issue 18: not rolled back at its own reboot');
       assert.equal(linesSince(boot, daemonLine('usb-updater: installed vm-2.0'), mark).length, 1);
     });
 
     // Boot 2, slot B: the trial boot of vm-2.0.
     ({ boot, ready } = await bootInto(t, device, { slot: 'B', release: PAYLOAD_RELEASE.healthy }));
-    await t.test('the new slot is committed by the health unit; the stick plugged in again gets the report, installs nothing', async () => {
+    await t.test('the new slot is committed by the health unit; the stick plugged in again gets the report and installs nothing', async () => {
       await assertCommitted(ready, 'vm-2.0');
       const mark = boot.qemu.console.mark();
       await plugAndMount(t, device, fat, 'fat');
       await boot.qemu.console.waitFor(daemonLine('usb-updater: nothing to install'), 120_000, mark);
       await device.pull('fat');
       const reports = await readStickFolder(fat, REPORTS);
-      const texts = Object.entries(reports).filter(([n]) => n.endsWith('.json')).map(([, c]) => JSON.parse(c) as { outcome?: string });
-      assert.deepEqual(texts.map((r) => r.outcome).sort(), ['committed', 'installed', 'nothing'], JSON.stringify(Object.keys(reports)));
+      const outcomes = Object.entries(reports).filter(([n]) => n.endsWith('.json')).map(([, c]) => (JSON.parse(c) as { outcome?: string }).outcome);
+      assert.deepEqual(outcomes.sort(), ['committed', 'installed', 'nothing'], Object.keys(reports).join(', '));
     });
 
     const exfat = await exfatStick(`${dir}/exfat.img`, 'EXFATSTICK', 'EXFAT-0001', [img.artifact('vm-3.0')]);
-    await t.test('exFAT superfloppy pulled in the middle of the install: nothing pending, the journal says why', async () => {
+    await t.test('an exFAT superfloppy pulled in the middle of the install: nothing pending, the journal says why', async () => {
       const mark = boot.qemu.console.mark();
       await plugAndMount(t, device, exfat, 'exfat');
-      await boot.qemu.console.waitFor(daemonLine(/installing|ArtifactInstall/), 120_000, mark);
-      await new Promise((resolve) => setTimeout(resolve, 3000));
+      await boot.qemu.console.waitFor(daemonLine('phase installing'), 120_000, mark);
+      await new Promise((resolve) => setTimeout(resolve, 5000));
       await device.pull('exfat');
-      const failed = await boot.qemu.console.waitFor(daemonLine('usb-updater: failed'), 180_000, mark);
+      const failed = await boot.qemu.console.waitFor(daemonLine('usb-updater: failed'), 300_000, mark);
       t.diagnostic(`pulled: ${failed.text}`);
       assert.equal((await ready.agent.check('fw_printenv upgrade_available')).trim(), 'upgrade_available=0');
-      assert.equal((await status(ready.agent)).journal?.state ?? null, null, JSON.stringify(await status(ready.agent)));
+      assert.equal((await ready.agent.check('mender show-artifact 2>/dev/null')).trim(), 'vm-2.0');
     });
 
-    await t.test('the same stick plugged in again installs; kill -9 during that install: one install, no double', async () => {
+    await t.test('issue 18, with D-Bus: the same stick plugged in again installs; kill -9 during that install: one install, no double', async () => {
+      // The bus arrives as an admin would add it: the Debian packages, installed on the running device.
+      await ready.agent.check('dpkg -i /opt/usb-updater-vm/dbus-debs/*.deb', 300_000);
+      assert.equal(await hasBus(ready), true, 'a system bus now');
       const mark = boot.qemu.console.mark();
       await plugAndMount(t, device, exfat, 'exfat');
-      await boot.qemu.console.waitFor(daemonLine(/installing|ArtifactInstall/), 120_000, mark);
-      await new Promise((resolve) => setTimeout(resolve, 3000));
+      await boot.qemu.console.waitFor(daemonLine('phase installing'), 120_000, mark);
+      await new Promise((resolve) => setTimeout(resolve, 5000));
       await ready.agent.check(`kill -9 ${await daemonPid(ready)}`);
-      const started = Date.now();
+      const killed = Date.now();
       assert.equal(await device.off(INSTALL_MS), 'reboot');
-      t.diagnostic(`exFAT install of vm-3.0 (after the kill) until the reboot: ${seconds(Date.now() - started)}`);
-      assert.equal(linesSince(boot, daemonLine('usb-updater: installed vm-3.0'), mark).length, 1);
+      t.diagnostic(`exFAT install of vm-3.0: kill -9 → QEMU exit: ${seconds(Date.now() - killed)}`);
+      assert.deepEqual(linesSince(boot, /rolling the install back/, mark), [], 'issue 18: not rolled back at its own reboot');
+      assert.equal(linesSince(boot, daemonLine('usb-updater: installed vm-3.0'), mark).length, 1, 'installed once after the restart');
     });
 
     // Boot 3, slot A: the trial boot of vm-3.0.
     ({ boot, ready } = await bootInto(t, device, { slot: 'A', release: PAYLOAD_RELEASE.healthy }));
     const unhealthy = await fat32Stick(`${dir}/unhealthy.img`, 'BADIMAGE', 'FAT32-0003', [img.artifact('vm-4.0')]);
-    await t.test('vm-3.0 committed; an image whose health check fails is installed', async () => {
+    await t.test('vm-3.0 is committed, once in the history; an image whose health check fails is installed', async () => {
       await assertCommitted(ready, 'vm-3.0');
       const history = (await status(ready.agent)).history.filter((h) => h.artifactName === 'vm-3.0');
       t.diagnostic(`vm-3.0 history: ${JSON.stringify(history)}`);
@@ -191,11 +170,12 @@ test('a device\'s life with D-Bus: sticks, a pulled stick, a second stick, kill 
     // Boot 5, slot A again, with the stick still in.
     ({ boot, ready } = await bootInto(t, device, { slot: 'A', release: PAYLOAD_RELEASE.healthy }, { unhealthy }));
     await t.test('the old slot runs vm-3.0; the stick left in installs nothing', async () => {
-      assert.equal((await ready.agent.check('mender show-artifact')).trim(), 'vm-3.0');
+      assert.equal((await ready.agent.check('mender show-artifact 2>/dev/null')).trim(), 'vm-3.0');
       await boot.qemu.console.waitFor(daemonLine('usb-updater: nothing to install'), 120_000);
       assert.equal((await ready.agent.check('fw_printenv upgrade_available')).trim(), 'upgrade_available=0');
     });
     await device.powerOff();
+    t.diagnostic(`the whole life (5 boots): ${seconds(Date.now() - started)}`);
     await rm(dir, { recursive: true, force: true });
   } finally {
     await device.dispose();

@@ -8,7 +8,7 @@ import type { GuestAgent } from './guest-agent.js';
 
 /** A journal line of one of our units, as journald forwards it to the console. */
 export const daemonLine = (message: string | RegExp): RegExp =>
-  new RegExp(`usb-updater\\[\\d+\\]: .*${typeof message === 'string' ? message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : message.source}`);
+  new RegExp(`usb-updater\\[\\d+\\]: .*(?:${typeof message === 'string' ? message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : message.source})`);
 
 export interface Ready {
   agent: GuestAgent;

@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BootEnv, bootloaderStep, type BootEnvValues, type BootloaderStep } from '../support/boot-env.js';
 import { mustRun } from './command.js';
-import type { DeviceImage, Variant } from './device-image.js';
+import type { DeviceImage } from './device-image.js';
 import { hostEnvConfig, offsetOf, PART } from './disk-layout.js';
 import type { GuestAgent } from './guest-agent.js';
 import { Qemu, type QemuEnd } from './qemu.js';
@@ -32,11 +32,11 @@ export class VirtualDevice {
 
   private constructor(readonly dir: string, readonly disk: string, private readonly image: DeviceImage, readonly env: BootEnv) {}
 
-  /** A new device from `variant`'s factory image, its files under `dir`. */
-  static async create(image: DeviceImage, variant: Variant, dir: string): Promise<VirtualDevice> {
+  /** A new device from the factory image, its files under `dir`. */
+  static async create(image: DeviceImage, dir: string): Promise<VirtualDevice> {
     await mkdir(dir, { recursive: true });
     const disk = join(dir, 'disk.img');
-    await mustRun('cp', ['--sparse=always', image.disk[variant], disk]);
+    await mustRun('cp', ['--sparse=always', image.disk, disk]);
     const env = await BootEnv.at(join(dir, 'fw_env.config'), hostEnvConfig(disk));
     return new VirtualDevice(dir, disk, image, env);
   }
