@@ -60,6 +60,7 @@ describe('udev and systemd integration', () => {
     assert.match(unit, /^Type=oneshot$/m);
     assert.match(unit, /^Before=boot-complete\.target$/m);
     assert.match(unit, /^RequiredBy=boot-complete\.target$/m);
+    assert.match(unit, /^Wants=boot-complete\.target$/m);
     // The exit code the command gives when the old image runs again after a rollback.
     assert.match(unit, new RegExp(`^SuccessExitStatus=${HEALTH_EXIT.ROLLED_BACK}$`, 'm'));
     assert.match(unit, /^TimeoutStartSec=\S+$/m);

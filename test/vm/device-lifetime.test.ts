@@ -60,7 +60,8 @@ async function assertCommitted(ready: Ready, artifact: string): Promise<void> {
   assert.equal(env.trim(), 'upgrade_available=0', 'committed: no update pending in the bootloader');
   assert.equal((await ready.agent.check('mender show-artifact 2>/dev/null')).trim(), artifact);
   const target = await unitProps(ready.agent, 'boot-complete.target', ['ActiveState', 'ActiveEnterTimestampMonotonic']);
-  if (target.ActiveState === 'active') assert.ok(Number(target.ActiveEnterTimestampMonotonic) >= Number(health.ActiveEnterTimestampMonotonic), 'boot-complete.target after the health unit');
+  assert.equal(target.ActiveState, 'active', 'boot-complete.target reached');
+  assert.ok(Number(target.ActiveEnterTimestampMonotonic) >= Number(health.ActiveEnterTimestampMonotonic), 'boot-complete.target after the health unit');
   const journal = await ready.agent.check('journalctl -b -o cat -u usb-updater-health.service');
   assert.match(journal, /commit/i, journal);
 }
