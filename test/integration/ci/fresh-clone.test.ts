@@ -12,10 +12,14 @@ import { REPO, needsSetUp } from '../../support/fixtures.js';
 /** Clones what is committed (HEAD): uncommitted changes are not in the clone. */
 const notARepo = spawnSync('git', ['-C', REPO, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).status === 0 ? null : `${REPO} is not a git repository with a commit (or git is missing)`;
 
+// Under `npm test`, npm's own variables (npm_config_local_prefix…) point at this checkout: a new
+// user's shell has none of them.
+const CLEAN_ENV = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
+
 it('npx usb-updater --help works in a fresh clone after npm ci', { skip: needsSetUp(notARepo, 'the fresh-clone test'), timeout: 300_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'usb-updater-clone-'));
   const run = (command: string, args: string[], cwd = dir) => {
-    const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_yes: 'true' } });
+    const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: CLEAN_ENV });
     assert.equal(result.status, 0, `${command} ${args.join(' ')}:\n${result.stdout}\n${result.stderr}`);
     return result.stdout;
   };

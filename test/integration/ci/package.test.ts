@@ -154,6 +154,8 @@ describe('the Debian package', { skip: noDpkg }, () => {
       const postinst = readFileSync(join(control, 'postinst'), 'utf8');
       assert.match(postinst, /^UNITS="usb-updater-health\.service usb-updater\.service"$/m);
       assert.match(postinst, /deb-systemd-helper enable "\$unit"/);
+      // Standalone mode: the client's managed-mode daemon, which its package enables, is disabled once.
+      assert.match(postinst, /if \[ -z "\$2" \] && deb-systemd-helper --quiet is-enabled mender-client\.service; then\n\s+deb-systemd-helper disable mender-client\.service/);
       // Nothing is started or reloaded where systemd or udev does not run (a chroot, an image build).
       assert.match(postinst, /if \[ -d \/run\/systemd\/system \]; then\n\s+systemctl --system daemon-reload/);
       assert.match(postinst, /if \[ -d \/run\/udev \] && command -v udevadm >\/dev\/null; then\n\s+udevadm control --reload/);
