@@ -32,6 +32,8 @@ function versions() {
 async function bundle(out, version) {
   const file = join(out, BUNDLE_NAME);
   const result = await build({
+    // The metafile's input paths are relative to this folder, whatever the caller's working folder.
+    absWorkingDir: REPO,
     entryPoints: [join(REPO, 'src/cli/bin.ts')],
     outfile: file,
     bundle: true,
@@ -51,6 +53,8 @@ async function bundle(out, version) {
   chmodSync(file, 0o755);
   return { file, metafile: result.metafile };
 }
+
+const isCopyrightLine = (line) => /^\s*copyright\s+(\(c\)|©|\d)/i.test(line);
 
 /** The npm packages whose code is in the bundle: folder, name, version, licence, from esbuild's list of inputs. */
 function bundledPackages(metafile) {
@@ -74,8 +78,6 @@ function bundledPackages(metafile) {
     return { name: pkg.name, version: pkg.version, license: pkg.license, text, holders };
   }).sort((a, b) => a.name.localeCompare(b.name));
 }
-
-const isCopyrightLine = (line) => /^\s*copyright\s+(\(c\)|©|\d)/i.test(line);
 
 /** A text as a DEP-5 field continuation: each line indented, blank lines as " .". */
 const continuation = (text) => text.trim().split('\n').map((line) => (line.trim() === '' ? ' .' : ` ${line.trimEnd()}`)).join('\n');
