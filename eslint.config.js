@@ -21,7 +21,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ['eslint.config.js'],
+    files: ['eslint.config.js', '.ci/**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // The build scripts in .ci/ are plain JavaScript run by Node.
+    files: ['.ci/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', Buffer: 'readonly', URL: 'readonly' } },
   },
 );

@@ -70,8 +70,17 @@ async function* unxz(source: ByteSource): AsyncGenerator<Buffer> {
   }
 }
 
-async function* unzstd(source: ByteSource): AsyncGenerator<Buffer> {
-  const binding = (await import('zstd-napi/binding.js')).default;
+/** zstd-napi, a native addon that the bundle and the Debian package do not carry (see README). */
+async function loadZstd(member: string) {
+  try {
+    return (await import('zstd-napi/binding.js')).default;
+  } catch (err) {
+    throw new UpdaterError('ARTIFACT_COMPRESSION', `${member}: zstd needs the zstd-napi addon, which is not installed beside usb-updater (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`, { cause: err });
+  }
+}
+
+async function* unzstd(source: ByteSource, member: string): AsyncGenerator<Buffer> {
+  const binding = await loadZstd(member);
   const dctx = new binding.DCtx();
   dctx.setParameter(binding.DParameter.windowLogMax, ZSTD_WINDOW_LOG_MAX);
   let inFrame = false;
@@ -101,7 +110,7 @@ async function* passThrough(source: ByteSource): AsyncGenerator<Buffer> {
 export async function* decompress(method: Compression, source: ByteSource, member: string): AsyncGenerator<Buffer> {
   const stream = method === 'gzip' ? gunzip(source)
     : method === 'lzma' ? unxz(source)
-      : method === 'zstd' ? unzstd(source)
+      : method === 'zstd' ? unzstd(source, member)
         : passThrough(source);
   try {
     for await (const chunk of stream) yield chunk;

@@ -6,14 +6,16 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { isUpdaterError, type ErrorCode } from '../errors/index.js';
-import { DEFAULT_CONFIG_PATH } from '../system/index.js';
+import { BUNDLE, DEFAULT_CONFIG_PATH } from '../system/index.js';
 import { registerDaemon } from './daemon.js';
 import { CHECK_EXIT, EXIT, HEALTH_EXIT, INSTALL_EXIT, exitCodeFor } from './exit-codes.js';
 import type { Io } from './io.js';
 import { printable } from './printable.js';
 import { registerWatch } from './watch.js';
 
+/** The version: the bundle carries it; tsc's output reads it from the repository's package.json. */
 function packageVersion(): string {
+  if (BUNDLE !== undefined) return BUNDLE.version;
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }

@@ -1,4 +1,5 @@
 // Public surface of the system edge: the only code that touches files, processes and the clock.
+export { BUNDLE, USB_MONITOR_CHILD_ARG } from './build-info.js';
 export { DEFAULT_CONFIG_PATH, readConfigFile } from './config-file.js';
 export { ARTIFACT_INFO_PATH, deviceProvides, parseDeviceTypeFile, parseProvides, readDeviceType } from './device-facts.js';
 export { artifactFromHandle, openArtifact, readSmallTextFile, type OpenedArtifact } from './files.js';

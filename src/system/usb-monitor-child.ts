@@ -2,6 +2,7 @@
 // addon holds the event loop and ignores SIGTERM, so it lives here; the parent ends it via stdin.
 
 import { createRequire } from 'node:module';
+import { USB_MONITOR_CHILD_ARG } from './build-info.js';
 
 interface UsbDetection {
   startMonitoring(): void;
@@ -14,9 +15,12 @@ const send = (message: object): void => {
   process.stdout.write(JSON.stringify(message) + '\n');
 };
 
+// `node usb-monitor-child.js MODULE`, or in the bundle `node usb-updater.mjs USB_MONITOR_CHILD_ARG MODULE`.
+const moduleName = process.argv[process.argv[2] === USB_MONITOR_CHILD_ARG ? 3 : 2] ?? 'usb-detection';
+// Resolved from this file's folder: next to the bundle, its own node_modules (see README).
 let detection: UsbDetection;
 try {
-  detection = createRequire(import.meta.url)(process.argv[2] ?? 'usb-detection') as UsbDetection;
+  detection = createRequire(import.meta.url)(moduleName) as UsbDetection;
 } catch (err) {
   send({ type: 'unavailable', reason: err instanceof Error ? err.message.split('\n')[0] : String(err) });
   process.exit(0);

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Stoppable, UsbDevice } from '../media/index.js';
+import { BUNDLE, USB_MONITOR_CHILD_ARG } from './build-info.js';
 import type { Logger } from './logger.js';
 
 export interface UsbMonitorOptions {
@@ -19,7 +20,12 @@ export interface UsbMonitorOptions {
 
 export type UsbChange = { type: 'usb-attached' | 'usb-detached'; usb: UsbDevice };
 
-const CHILD = fileURLToPath(new URL('./usb-monitor-child.js', import.meta.url));
+/** The child's command line: its own file in tsc's output; the bundle itself, in the child's role, when bundled. */
+function childArgs(moduleName: string): string[] {
+  return BUNDLE === undefined
+    ? [fileURLToPath(new URL('./usb-monitor-child.js', import.meta.url)), moduleName]
+    : [fileURLToPath(import.meta.url), USB_MONITOR_CHILD_ARG, moduleName];
+}
 
 const hex4 = (value: unknown): string | undefined => (typeof value === 'number' ? value.toString(16).padStart(4, '0') : undefined);
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
@@ -42,7 +48,7 @@ export function toUsbDevice(raw: unknown): UsbDevice {
 
 export function startUsbMonitor(logger: Logger, onChange: (change: UsbChange) => void, options: UsbMonitorOptions = {}): Stoppable & { ready: Promise<boolean> } {
   const { moduleName = 'usb-detection', stopGraceMs = 1500 } = options;
-  const child = spawn(process.execPath, [CHILD, moduleName], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, childArgs(moduleName), { stdio: ['pipe', 'pipe', 'pipe'] });
   let markReady: (available: boolean) => void = () => undefined;
   const ready = new Promise<boolean>((resolve) => { markReady = resolve; });
   const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));

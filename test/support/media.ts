@@ -40,8 +40,9 @@ export interface RunningCommand {
   terminate(): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
 }
 
-export function startCommand(args: string[]): RunningCommand {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+/** Starts `usb-updater ARGS` from `bin`: tsc's output by default, or another build of it (the bundle). */
+export function startCommand(args: string[], bin = BIN): RunningCommand {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   const lines: string[] = [];
   let stderr = '';
   const waiters: Array<{ match: (line: string) => boolean; resolve: (line: string) => void }> = [];

@@ -33,6 +33,15 @@ describe('demo required tools', () => {
     for (const [tool, pkg] of REQUIRED_TOOLS) assert.ok(installed.includes(pkg) || pkg === 'coreutils', `${tool}: ${pkg}`);
   });
 
+  it('the README\'s demo line installs exactly the packages of the tools the demo checks for, then runs it', () => {
+    const readme = readFileSync(`${REPO}README.md`, 'utf8');
+    const marker = readme.indexOf('The next line is the demo command');
+    assert.ok(marker > 0, 'README marks its demo command');
+    const line = /```sh\n(.+)\n```/.exec(readme.slice(marker))?.[1];
+    const packages = [...new Set(REQUIRED_TOOLS.map(([, pkg]) => pkg))];
+    assert.equal(line, `apt-get update && apt-get install -y ${packages.join(' ')} && npm ci && npm run demo`);
+  });
+
   it('finds executables on PATH, not other files', async () => {
     await withTempDir(async (dir) => {
       const bin = join(dir, 'bin');
