@@ -1,18 +1,13 @@
-// usb-updater as a device maker puts it into the image: the one place that knows how. Today an
-// interim stand-in for the Debian package (`npm run package` is being written): the same files at
-// the same paths (/usr/lib/usb-updater, /usr/bin/usb-updater, units, rule, conffile), enabled the
-// way its postinst will. The cache key is a hash of what the package is built from, so a warm run
-// neither builds nor installs anything.
+// usb-updater as a device maker puts it into the image: the Debian package that `npm run package`
+// builds, installed with dpkg in the image's chroot at image-build time (its postinst enables the
+// units; systemd and udev are not running there, so it only makes the links). The cache key is a
+// hash of what the package is built from, so a warm run neither builds nor installs anything.
 
-import { execFile } from 'node:child_process';
-import { chmod, cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { promisify } from 'node:util';
 import { REPO } from '../support/fixtures.js';
 import { hashOf } from './vm-cache.js';
 import { mustRun } from './command.js';
-
-const execFileAsync = promisify(execFile);
 
 /** Everything the package is made from, relative to the repository. */
 const INPUTS = ['src', 'udev', 'config/config.yaml', 'package.json', 'package-lock.json', '.ci'];
@@ -36,29 +31,15 @@ export async function updaterPackageKey(): Promise<string> {
   return hashOf(parts.flat());
 }
 
-/** The production dependencies as npm resolved them (paths relative to the repository). */
-async function productionModules(): Promise<string[]> {
-  const { stdout } = await execFileAsync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: REPO, maxBuffer: 1 << 24 });
-  return stdout.split('\n').map((line) => relative(REPO, line.trim())).filter((p) => p.startsWith('node_modules/'));
-}
-
-/**
- * Installs usb-updater into the root filesystem `tree` (a chroot of the image being built) and
- * enables its services, as the package's maintainer scripts do.
- */
+/** Builds the package (`npm run package`) and installs it into the root filesystem `tree` with dpkg. */
 export async function installUpdaterPackage(tree: string): Promise<void> {
-  const lib = join(tree, 'usr/lib/usb-updater');
-  await mkdir(lib, { recursive: true });
-  await cp(join(REPO, 'dist/src'), join(lib, 'dist/src'), { recursive: true });
-  await cp(join(REPO, 'package.json'), join(lib, 'package.json'));
-  for (const module of await productionModules()) await cp(join(REPO, module), join(lib, module), { recursive: true, verbatimSymlinks: true });
-  await writeFile(join(tree, 'usr/bin/usb-updater'), '#!/bin/sh\nexec /usr/bin/node /usr/lib/usb-updater/dist/src/cli/bin.js "$@"\n');
-  await chmod(join(tree, 'usr/bin/usb-updater'), 0o755);
-  const units = join(tree, 'usr/lib/systemd/system');
-  for (const unit of ['usb-updater.service', 'usb-updater-health.service', 'usb-updater-mount@.service']) await cp(join(REPO, 'udev', unit), join(units, unit));
-  await mkdir(join(tree, 'usr/lib/udev/rules.d'), { recursive: true });
-  await cp(join(REPO, 'udev/99-usb-updater.rules'), join(tree, 'usr/lib/udev/rules.d/99-usb-updater.rules'));
-  await mkdir(join(tree, 'etc/usb-updater'), { recursive: true });
-  await cp(join(REPO, 'config/config.yaml'), join(tree, 'etc/usb-updater/config.yaml'));
-  await mustRun('chroot', [tree, 'systemctl', 'enable', 'usb-updater.service', 'usb-updater-health.service']);
+  const out = await mkdtemp(join(tree, 'tmp', 'usb-updater-package-'));
+  try {
+    const built = await mustRun(process.execPath, [join(REPO, '.ci/package.mjs'), '--out', out]);
+    const deb = (await readdir(out)).find((name) => /^usb-updater_.+_all\.deb$/.test(name));
+    if (deb === undefined) throw new Error(`vm: npm run package wrote no .deb:\n${built.output}`);
+    await mustRun('chroot', [tree, 'dpkg', '-i', join('/', relative(tree, out), deb)]);
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
 }
