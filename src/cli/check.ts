@@ -5,7 +5,8 @@
 import { UpdaterError } from '../errors/index.js';
 import { collectCandidates } from '../media/index.js';
 import { decide, type Decision, type DeviceFacts, type LoadedConfig } from '../policy/index.js';
-import { readDeviceType, realStickFs, deviceProvides } from '../system/index.js';
+import { readDeviceType, deviceProvides } from '../system/policy/device-facts.js';
+import { realStickFs } from '../system/media/stick-fs.js';
 import { loadPolicy, searchOptions } from './config.js';
 import { CHECK_EXIT } from './exit-codes.js';
 import type { Io } from './io.js';

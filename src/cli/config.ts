@@ -4,7 +4,7 @@
 import { UpdaterError } from '../errors/index.js';
 import type { CollectOptions } from '../media/index.js';
 import { formatProblem, pathRule, type ConfigProblem, type LoadedConfig } from '../policy/index.js';
-import { readConfigFile } from '../system/index.js';
+import { readConfigFile } from '../system/config/config-file.js';
 import type { Io } from './io.js';
 import { printable } from './printable.js';
 

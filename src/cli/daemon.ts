@@ -10,11 +10,13 @@ import type { MediaEvent } from '../media/index.js';
 import type { StartupResult } from '../install/index.js';
 import type { LoadedConfig } from '../policy/index.js';
 import { createFeedback, NO_FEEDBACK, type Feedback } from '../feedback/index.js';
-import { DEFAULT_CONFIG_PATH, realFeedbackSystem, stderrEnvironment, type Logger } from '../system/index.js';
+import { DEFAULT_CONFIG_PATH } from '../system/config/config-file.js';
+import { realFeedbackSystem } from '../system/feedback/feedback-system.js';
+import { stderrEnvironment, type Logger } from '../log/logger.js';
 import type { Io } from './io.js';
-import { switchableLogger } from './log-setup.js';
+import { switchableLogger } from '../log/switchable-logger.js';
 import { addMediaFlags, type MediaFlags } from './media-flags.js';
-import { assertTrustedFiles } from './trusted-files.js';
+import { assertTrustedFiles } from '../install/trusted-files.js';
 import type { CommandRunner } from './watch.js';
 
 /** One log line per event; the untrusted identity goes in fields, never in the message. */
@@ -44,7 +46,7 @@ const SHUTDOWN_FEEDBACK_MS = 500;
 /** The boot-time check the daemon runs at start (usb-updater health); logged and shown, never fatal. */
 async function bootCheck(loaded: LoadedConfig, logger: Logger, feedback: () => Feedback): Promise<StartupResult | null> {
   try {
-    const { describeStartup, runBootCheck, showBootCheck } = await import('./health.js');
+    const { describeStartup, runBootCheck, showBootCheck } = await import('../install/boot-check.js');
     const result = await runBootCheck(loaded, (message, fields) => logger.info(message, fields), (journal) => feedback().phase('verifying', { deploymentId: journal.deploymentId, artifact: journal.artifactName }));
     logger.info(`boot check: ${describeStartup(result)}`, { status: result.status });
     showBootCheck(result, feedback());
@@ -65,7 +67,7 @@ export function registerDaemon(program: Command, io: Io, run: CommandRunner): vo
     .exitOverride()
     .action(async (options: MediaFlags) => {
       // Loaded here, not at start-up: the install pipeline and the media machinery are this command's.
-      const [{ followMediaUntilSignal }, { StickHandler }] = await Promise.all([import('./media-command.js'), import('./stick-handler.js')]);
+      const [{ followMediaUntilSignal }, { StickHandler }] = await Promise.all([import('../daemon/follow-media.js'), import('../daemon/stick-handler.js')]);
       const logger = switchableLogger(options.logFormat, stderrEnvironment(io.stderr));
       const config = options.config ?? (existsSync(DEFAULT_CONFIG_PATH) ? DEFAULT_CONFIG_PATH : undefined);
       if (config === undefined) logger.warn('no config file: detecting sticks only, nothing will be installed', { expected: DEFAULT_CONFIG_PATH });

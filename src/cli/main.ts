@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { isUpdaterError, type ErrorCode } from '../errors/index.js';
-import { DEFAULT_CONFIG_PATH } from '../system/index.js';
+import { DEFAULT_CONFIG_PATH } from '../system/config/config-file.js';
 import { registerDaemon } from './daemon.js';
 import { CHECK_EXIT, EXIT, HEALTH_EXIT, INSTALL_EXIT, exitCodeFor } from './exit-codes.js';
 import type { Io } from './io.js';
@@ -78,7 +78,7 @@ function buildProgram(io: Io, run: Run): Command {
     )
     .exitOverride()
     .action(async (paths: string[], options: { config: string; json: boolean }) => {
-      await run(async () => (await import('./install.js')).installCommand(paths, options, io), options.json, (code) => (code === 'USAGE_ERROR' ? INSTALL_EXIT.USAGE : INSTALL_EXIT.FAILED));
+      await run(async () => (await import('../install/pipeline.js')).installCommand(paths, options, io), options.json, (code) => (code === 'USAGE_ERROR' ? INSTALL_EXIT.USAGE : INSTALL_EXIT.FAILED));
     });
 
   program
@@ -90,7 +90,7 @@ function buildProgram(io: Io, run: Run): Command {
     .addHelpText('after', '\nExit codes: 0 shown, 1 the state cannot be read, 2 usage error, 3 a file not readable.')
     .exitOverride()
     .action(async (options: { config: string; json: boolean; limit: number }) => {
-      await run(async () => (await import('./install.js')).statusCommand(options, io), options.json);
+      await run(async () => (await import('../install/pipeline.js')).statusCommand(options, io), options.json);
     });
 
   program
@@ -107,7 +107,7 @@ function buildProgram(io: Io, run: Run): Command {
     )
     .exitOverride()
     .action(async (options: { config: string; json: boolean }) => {
-      await run(async () => (await import('./health.js')).healthCommand(options, io), options.json, (code) => (code === 'USAGE_ERROR' ? HEALTH_EXIT.USAGE : HEALTH_EXIT.FAILED));
+      await run(async () => (await import('../install/boot-check.js')).healthCommand(options, io), options.json, (code) => (code === 'USAGE_ERROR' ? HEALTH_EXIT.USAGE : HEALTH_EXIT.FAILED));
     });
 
   const config = program.command('config').description('Work with the config file.').exitOverride();

@@ -3,8 +3,8 @@
 
 import { Option, type Command } from 'commander';
 import { DEFAULT_MEDIA_OPTIONS } from '../media/index.js';
-import type { LogFormat } from '../system/index.js';
-import { LOG_FORMATS } from './log-setup.js';
+import type { LogFormat } from '../log/logger.js';
+import { LOG_FORMATS } from '../log/switchable-logger.js';
 
 export interface MediaFlags {
   mediaRoot: string[];

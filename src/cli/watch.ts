@@ -5,8 +5,9 @@ import type { Command } from 'commander';
 import type { Io } from './io.js';
 import { formatMediaEvent } from './format-media.js';
 import { addMediaFlags, type MediaFlags } from './media-flags.js';
-import { stderrEnvironment, untilOutputClosed } from '../system/index.js';
-import { switchableLogger } from './log-setup.js';
+import { stderrEnvironment } from '../log/logger.js';
+import { untilOutputClosed } from '../system/os/signals.js';
+import { switchableLogger } from '../log/switchable-logger.js';
 
 export type CommandRunner = (work: () => Promise<unknown>, json: boolean) => Promise<void>;
 
@@ -18,7 +19,7 @@ export function registerWatch(program: Command, io: Io, run: CommandRunner): voi
     .exitOverride()
     .action(async (options: MediaFlags & { json: boolean }) => {
       // Loaded here, not at start-up: only this command needs the media machinery.
-      const { followMediaUntilSignal } = await import('./media-command.js');
+      const { followMediaUntilSignal } = await import('../daemon/follow-media.js');
       const print = (event: Parameters<typeof formatMediaEvent>[0]): void => {
         io.stdout.write(options.json ? JSON.stringify(event) + '\n' : formatMediaEvent(event));
       };

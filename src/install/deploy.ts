@@ -50,7 +50,7 @@ export type DeployOutcome =
   /** The install failed; nothing is pending. */
   | { status: 'failed'; journal: JournalRecord; error: UpdaterError };
 
-// 1 MiB reads, as large as the FIFO writes (src/system/fifo-input.ts): measured in the simulator, our
+// 1 MiB reads, as large as the FIFO writes (src/system/install/fifo-input.ts): measured in the simulator, our
 // CPU for the stream fell from 0.77 s at 128 KiB to 0.46 s (fewer reads, hash calls and
 // chunk hand-overs); the buffers live outside the JS heap and go with the chunk.
 const INSTALL_CHUNK = 1024 * 1024;

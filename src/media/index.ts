@@ -9,5 +9,5 @@ export { classifyMount, isUnder, type BlockDeviceFacts, type Bus, type Classific
 export { diffMounts, parseMountInfo, parseMountInfoLine, type MountChanges, type MountEntry } from './mountinfo.js';
 export { checkMediaOptions, DEFAULT_MEDIA_OPTIONS, type MediaOptions } from './options.js';
 export { SessionTracker, type StickSession } from './sessions.js';
-export type { MediaSystem, Stoppable } from './system-port.js';
+export type { MediaSystem, Stoppable } from './ports.js';
 export { watchMedia, type MediaWatch } from './watch-media.js';

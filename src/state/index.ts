@@ -12,4 +12,4 @@ export {
   DEFAULT_MAX_ENTRIES, LEDGER_FORMAT, OUTCOMES, Ledger, LedgerHistory, ledgerEntriesFor, parseLedger,
   type LedgerEntry, type NewLedgerEntry, type Outcome,
 } from './ledger.js';
-export type { StateDeps, StateFile, StateStore } from './store.js';
+export type { StateDeps, StateFile, StateStore } from './ports.js';

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { UpdaterError, isUpdaterError } from '../errors/index.js';
 import { ledgerEntriesFor, type Ledger } from './ledger.js';
 import { isEvent, isState, isTerminal, next, recoveryEvent, INITIAL_STATE, type Event, type PendingState, type State } from './machine.js';
-import type { StateDeps } from './store.js';
+import type { StateDeps } from './ports.js';
 
 /** Bump on any change an older reader would misread; append-only, like state names. */
 export const JOURNAL_FORMAT = 1;

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { JournalRecord, Transition } from './journal.js';
 import type { Event, State } from './machine.js';
-import type { StateDeps } from './store.js';
+import type { StateDeps } from './ports.js';
 
 export const LEDGER_FORMAT = 1;
 export const OUTCOMES = ['installed', 'committed', 'rolled-back', 'failed', 'rejected'] as const;

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { it } from 'node:test';
-import { REPO } from '../../support/fixtures.js';
+import { REPO } from '../../support/skip/fixtures.js';
 
 it('.ci/run runs exactly the README test command line', () => {
   const readme = readFileSync(`${REPO}README.md`, 'utf8');

@@ -10,18 +10,23 @@ import { ERROR_CODES, UpdaterError, type ErrorCode } from '../../../src/errors/i
 import { assertHealthy, runHealthChecks } from '../../../src/health/index.js';
 import { detectClient, exactBytes } from '../../../src/install/index.js';
 import { collectCandidates, scanStick, type ReadFile, type ScanOptions } from '../../../src/media/index.js';
-import { assertRootOnly, assertStandalone, monotonicClock, realHealthProbes, runCommand } from '../../../src/system/index.js';
+import { assertRootOnly } from '../../../src/system/config/file-trust.js';
+import { assertStandalone } from '../../../src/system/install/mender-daemon.js';
+import { monotonicClock } from '../../../src/system/health/monotonic-clock.js';
+import { realHealthProbes } from '../../../src/system/health/health-probes.js';
+import { runCommand } from '../../../src/system/os/process.js';
 import { configSchema, pathRule } from '../../../src/policy/index.js';
 import { Journal, Ledger, next, parseJournal, type State } from '../../../src/state/index.js';
-import { acquireDeploymentLock, fileStateStore } from '../../../src/system/index.js';
-import { fakeStick } from '../../support/fake-stick-fs.js';
-import { withTempDir, withTempFile } from '../../support/temp.js';
-import { readMountTable } from '../../../src/system/index.js';
-import { REPO, artifact, keyPem } from '../../support/fixtures.js';
-import { forgeArtifact } from '../../support/forge.js';
-import { runCli } from '../../support/run-cli.js';
-import { memoryStore, testDeps } from '../../support/state-stores.js';
-import { buildTar, readMembers } from '../../support/tar-tools.js';
+import { acquireDeploymentLock } from '../../../src/system/state/deployment-lock.js';
+import { fileStateStore } from '../../../src/system/state/state-store.js';
+import { fakeStick } from '../../support/fakes/fake-stick-fs.js';
+import { withTempDir, withTempFile } from '../../support/harness/temp.js';
+import { readMountTable } from '../../../src/system/media/mount-table.js';
+import { REPO, artifact, keyPem } from '../../support/skip/fixtures.js';
+import { forgeArtifact } from '../../support/artifacts/forge.js';
+import { runCli } from '../../support/harness/run-cli.js';
+import { memoryStore, testDeps } from '../../support/fakes/state-stores.js';
+import { buildTar, readMembers } from '../../support/artifacts/tar-tools.js';
 
 const full = (buf: Buffer): Promise<unknown> => readArtifact([buf], { mode: 'full' });
 const edit = (name: string, f: (e: { name: string; data: Buffer }) => { name: string; data: Buffer }): Promise<Buffer> =>

@@ -8,8 +8,8 @@ import { describe, it } from 'node:test';
 import { ERROR_CODES } from '../../../src/errors/index.js';
 import { GENERIC_HINT, asciiSafe, buildReport, hintFor, hintTable, renderReportJson, renderReportText, reportBaseName, safeDeviceName, type ReportInput } from '../../../src/feedback/index.js';
 import { REASON_CODES, decide } from '../../../src/policy/index.js';
-import { REPO } from '../../support/fixtures.js';
-import { artifactInfo, device, failed, policy, read, skipped } from '../../support/policy-inputs.js';
+import { REPO } from '../../support/skip/fixtures.js';
+import { artifactInfo, device, failed, policy, read, skipped } from '../../support/artifacts/policy-inputs.js';
 
 const ROOT = '/run/usb-updater/media/sdb1';
 const AT = new Date('2026-11-27T17:05:12.345Z');

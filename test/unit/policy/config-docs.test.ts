@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { configJsonSchema, loadConfig } from '../../../src/policy/index.js';
-import { configKeyRows } from '../../support/config-table.js';
-import { KEYS, REPO } from '../../support/fixtures.js';
+import { configKeyRows } from '../../support/harness/config-table.js';
+import { KEYS, REPO } from '../../support/skip/fixtures.js';
 
 interface SchemaNode {
   type?: string;
@@ -34,7 +34,7 @@ describe('config documentation', () => {
     const readme = readFileSync(`${REPO}README.md`, 'utf8');
     const section = readme.slice(readme.indexOf('## The config file'), readme.indexOf('### Reason codes'));
     const documented = section.split('\n').filter((line) => /^\| `[a-z_.]+` \|/.test(line));
-    assert.deepEqual(documented, configKeyRows(), 'README is stale: regenerate the table (see test/support/config-table.ts)');
+    assert.deepEqual(documented, configKeyRows(), 'README is stale: regenerate the table (see test/support/harness/config-table.ts)');
   });
 
   it('every key is in config/config.yaml', () => {

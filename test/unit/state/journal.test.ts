@@ -9,7 +9,7 @@ import {
   Journal, Ledger, MAX_HISTORY, MAX_RECOVERIES, PENDING_STATES, RECOVERY, parseJournal, serializeJournal,
   type BeginInput, type Deployment, type Event, type JournalRecord, type State,
 } from '../../../src/state/index.js';
-import { memoryStore, pathTo, testDeps, type MemoryStore } from '../../support/state-stores.js';
+import { memoryStore, pathTo, testDeps, type MemoryStore } from '../../support/fakes/state-stores.js';
 
 const SHA = 'a'.repeat(64);
 const INPUT: BeginInput = {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Ledger, LedgerHistory, parseLedger, type NewLedgerEntry, type Outcome } from '../../../src/state/index.js';
-import { memoryStore, testDeps } from '../../support/state-stores.js';
+import { memoryStore, testDeps } from '../../support/fakes/state-stores.js';
 
 const SHA_A = 'a'.repeat(64);
 const SHA_B = 'b'.repeat(64);

@@ -1,0 +1,55 @@
+// What a deployment's runner needs from the system, built from the config in one place for the
+// install pipeline and the boot-time check: the state files, the client, the boot facts, the health
+// checks and the reboot command.
+
+import { randomUUID } from 'node:crypto';
+import { detectClient, type FinishDeps, type MenderClient } from './index.js';
+import type { LoadedConfig } from '../policy/index.js';
+import type { HealthSummary, StateDeps } from '../state/index.js';
+import { runHealthChecks } from '../health/index.js';
+import { fileStateStore } from '../system/state/state-store.js';
+import { monotonicClock } from '../system/health/monotonic-clock.js';
+import { readBootFacts } from '../system/health/active-partition.js';
+import { readBootId } from '../system/state/boot-id.js';
+import { realHealthProbes } from '../system/health/health-probes.js';
+import { runCommand } from '../system/os/process.js';
+import { runWithFifoInput } from '../system/install/fifo-input.js';
+
+export async function stateDeps(dir: string): Promise<StateDeps> {
+  return { store: fileStateStore(dir), now: () => new Date().toISOString(), bootId: await readBootId(), newId: randomUUID };
+}
+
+/** The reboot command of the config; throws when it cannot be run or fails. */
+export function rebootCommand(config: LoadedConfig['config']): () => Promise<void> {
+  return async () => {
+    const [command, ...args] = config.reboot.command;
+    const result = await runCommand(command ?? 'systemctl', args, { timeoutMs: config.reboot.timeout });
+    if (result.timedOut) throw new Error(`${config.reboot.command.join(' ')} did not return within reboot.timeout (${config.reboot.timeout / 1000} s)`);
+    if (result.code !== 0) throw new Error(`${config.reboot.command.join(' ')} exited ${String(result.code)}: ${result.output.trim().slice(-300)}`);
+  };
+}
+
+/** The configured health checks, run together under health.deadline. None configured: reaching user space is the check. */
+function healthChecker(loaded: LoadedConfig, log: FinishDeps['log']): () => Promise<HealthSummary> {
+  const { checks, deadline } = loaded.config.health;
+  return () =>
+    runHealthChecks(checks, { probes: realHealthProbes(), clock: monotonicClock }, {
+      deadlineMs: deadline,
+      onResult: (r) => log(`health check ${r.name}: ${r.passed ? 'passed' : 'failed'} after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}: ${r.message}`, { check: r.name, passed: r.passed }),
+    });
+}
+
+/** What finishing a deployment needs, from the config. The client is detected on first use, once. */
+export function finishDeps(loaded: LoadedConfig, log: FinishDeps['log'], onChecking?: FinishDeps['onChecking']): FinishDeps {
+  let client: Promise<MenderClient> | undefined;
+  return {
+    client: () => (client ??= detectClient(runCommand, runWithFifoInput, { verbTimeoutMs: loaded.config.client.timeout })),
+    readBootFacts,
+    checkHealth: healthChecker(loaded, log),
+    // A rollback reboot is not deferred to a delay or the stick's removal: the image that runs failed.
+    reboot: loaded.config.reboot.mode === 'never' ? null : rebootCommand(loaded.config),
+    log,
+    ...(onChecking ? { onChecking } : {}),
+  };
+}
+
