@@ -1,21 +1,30 @@
-// What `watch` and `daemon` share: the media options (from the config file's `media` section, which
-// explicit flags override), following the config file (reloaded on change; a bad new version is
+// Following media for `watch` and the daemon: the media options (from the config file's `media`
+// section, which explicit flags override), following the config file (reloaded on change; a bad new version is
 // reported and the last good one kept), and following media events until SIGTERM or SIGINT, with
 // everything stopped before returning.
 
-import { UpdaterError } from '../errors/index.js';
 import { checkMediaOptions, DEFAULT_MEDIA_OPTIONS, followConfig, watchMedia, type FollowedConfig, type MediaEvent, type MediaOptions, type MediaWatch } from '../media/index.js';
-import { formatProblem, type LoadedConfig } from '../policy/index.js';
-import { readConfigFile } from '../system/config/config-file.js';
+import type { LoadedConfig } from '../policy/index.js';
+import { loadConfigFile } from '../system/config/config-file.js';
 import { realMediaSystem } from '../system/media/media-system.js';
 import { startUsbMonitor } from '../system/media/usb-monitor.js';
 import { untilSignal } from '../system/os/signals.js';
 import { watchFile } from '../system/media/watch-paths.js';
-import type { Logger } from '../log/logger.js';
-import type { MediaFlags } from '../cli/media-flags.js';
+import type { Logger } from '../log/index.js';
+
+/** What following media takes from the command line; the config file's `media` section fills the rest. */
+export interface FollowOptions {
+  mediaRoot: string[];
+  filesystem: string[];
+  allowLoop: boolean;
+  /** The module the USB monitor loads (tests name a missing one). */
+  usbModule: string;
+  /** The config file, followed for changes. */
+  config?: string;
+}
 
 /** The media options: explicit flags first, then the config's `media` section, then the defaults. */
-export function mediaOptionsFrom(flags: MediaFlags, config?: LoadedConfig['config']): MediaOptions {
+export function mediaOptionsFrom(flags: FollowOptions, config?: LoadedConfig['config']): MediaOptions {
   const media = config?.media;
   return checkMediaOptions({
     roots: flags.mediaRoot.length > 0 ? flags.mediaRoot : [...(media?.roots ?? DEFAULT_MEDIA_OPTIONS.roots)],
@@ -24,20 +33,13 @@ export function mediaOptionsFrom(flags: MediaFlags, config?: LoadedConfig['confi
   });
 }
 
-/** Loads a config file or throws CONFIG_INVALID naming every problem (for followConfig). */
-async function loadOrThrow(path: string): Promise<LoadedConfig> {
-  const result = await readConfigFile(path);
-  if (result.ok) return result.loaded;
-  throw new UpdaterError('CONFIG_INVALID', result.problems.map(formatProblem).join('; '));
-}
-
 const sameOptions = (a: MediaOptions, b: MediaOptions): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /**
  * Reports media events through `emit` until SIGTERM or SIGINT (or `until` resolves); returns once
  * everything has stopped.
  */
-export async function followMediaUntilSignal(flags: MediaFlags, logger: Logger, emit: (event: MediaEvent) => void, until?: Promise<void>, onConfig?: (loaded: LoadedConfig) => void): Promise<void> {
+export async function followMediaUntilSignal(flags: FollowOptions, logger: Logger, emit: (event: MediaEvent) => void, until?: Promise<void>, onConfig?: (loaded: LoadedConfig) => void): Promise<void> {
   // Handlers first: a SIGTERM during start-up must still end in a clean stop, not a kill.
   const signal = untilSignal();
   let followed: FollowedConfig<LoadedConfig> | undefined;
@@ -51,7 +53,7 @@ export async function followMediaUntilSignal(flags: MediaFlags, logger: Logger, 
       const path = flags.config;
       followed = await followConfig(
         path,
-        loadOrThrow,
+        (file) => loadConfigFile(file),
         {
           onReload: (loaded) => {
             logger.info('config reloaded', { config: path });

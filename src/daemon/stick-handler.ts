@@ -3,14 +3,14 @@
 // handled is reported and ignored. Each phase is shown on the device (src/feedback) and every
 // outcome is one log line with a stable message (OUTCOME below, listed in the README).
 
-import { isUpdaterError } from '../errors/index.js';
+import { errorCodeOf } from '../errors/index.js';
 import { NO_FEEDBACK, type Feedback, type PhaseInfo } from '../feedback/index.js';
 import type { DeployOutcome, StartupResult } from '../install/index.js';
 import type { JournalRecord } from '../state/index.js';
-import type { StickIdentity } from '../media/index.js';
-import type { Decision, DeviceFacts, LoadedConfig, MediaFacts } from '../policy/index.js';
-import type { Logger } from '../log/logger.js';
-import { runSession } from '../install/pipeline.js';
+import { auditIdentity, isSameStick, mediaFacts, type StickAudit, type StickIdentity } from '../media/index.js';
+import type { Decision, DeviceFacts, LoadedConfig } from '../policy/index.js';
+import type { Logger } from '../log/index.js';
+import { runUpdate } from '../install/index.js';
 import { writeStickReport, type HandledStick, type StickReporter } from './stick-report.js';
 
 const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -24,33 +24,6 @@ export const OUTCOME = {
 
 /** Percent of the bytes streamed, never 100: the last percent is the client's own work. */
 export const installPercent = (bytes: number, total: number | null): number | undefined => (total ? Math.min(99, Math.floor((bytes / total) * 100)) : undefined);
-
-function mediaFacts(stick: StickIdentity): MediaFacts {
-  return { fsType: stick.fsType, label: stick.label, uuid: stick.uuid, usb: stick.usb };
-}
-
-/** The identity recorded in the journal and the ledger: strings only. */
-function auditIdentity(stick: StickIdentity): Record<string, string> {
-  const fields: Record<string, string | undefined> = {
-    device: stick.device,
-    mountPoint: stick.mountPoint,
-    fsType: stick.fsType,
-    label: stick.label,
-    uuid: stick.uuid,
-    bus: stick.bus,
-    vendorId: stick.usb?.vendorId,
-    productId: stick.usb?.productId,
-    serial: stick.usb?.serial,
-  };
-  return Object.fromEntries(Object.entries(fields).filter((e): e is [string, string] => e[1] !== undefined));
-}
-
-/** Whether two audit identities name the same stick: by filesystem UUID, else by USB serial and ids. */
-export function isSameStick(recorded: Readonly<Record<string, string>>, seen: Readonly<Record<string, string>>): boolean {
-  if (recorded['uuid'] !== undefined) return recorded['uuid'].toLowerCase() === seen['uuid']?.toLowerCase();
-  const keys = ['serial', 'vendorId', 'productId'];
-  return recorded['serial'] !== undefined && keys.every((k) => recorded[k] === seen[k]);
-}
 
 export class StickHandler {
   private busy: string | null = null;
@@ -66,7 +39,7 @@ export class StickHandler {
     private readonly logger: Logger,
     private readonly config: () => LoadedConfig,
     /** The pipeline; injected so tests can hold a stick in it. */
-    private readonly session: typeof runSession = runSession,
+    private readonly session: typeof runUpdate = runUpdate,
     /** What the technician sees; the current one, as the config may change. */
     private readonly feedback: () => Feedback = () => NO_FEEDBACK,
     /** Writes the report back to the stick (report.enabled); injected so tests can record it. */
@@ -97,7 +70,7 @@ export class StickHandler {
         if (outcome.status === 'installed') this.logger.info('stick removed; rebooting', { session, artifact: outcome.journal.artifactName, deployment: outcome.journal.deploymentId });
         else this.failed(session, { code: outcome.error.code, message: outcome.error.message }, outcome.journal, 'reboot on removal (rolled back)');
       } catch (err) {
-        this.failed(session, { code: isUpdaterError(err) ? err.code : 'INTERNAL', message: describe(err) }, undefined, 'reboot on removal');
+        this.failed(session, { code: errorCodeOf(err), message: describe(err) }, undefined, 'reboot on removal');
       }
     });
   }
@@ -185,7 +158,7 @@ export class StickHandler {
       }
     } catch (err) {
       // The daemon serves the next stick whatever went wrong with this one: log, never crash.
-      const error = { code: isUpdaterError(err) ? err.code : 'INTERNAL', message: describe(err) };
+      const error = { code: errorCodeOf(err), message: describe(err) };
       this.failed(session, error, undefined, 'stick');
       reported = false;
       await report({ outcome: 'not-handled', error });
@@ -197,7 +170,7 @@ export class StickHandler {
    * filesystem UUID, or the same USB serial and ids: a device name alone may be another stick now),
    * its outcome is reported on the stick too, once.
    */
-  private async reportBootOutcome(stick: StickIdentity, audit: Record<string, string>): Promise<void> {
+  private async reportBootOutcome(stick: StickIdentity, audit: StickAudit): Promise<void> {
     const pending = this.bootOutcome;
     if (pending === null || !isSameStick(pending.journal.stick, audit)) return;
     this.bootOutcome = null;

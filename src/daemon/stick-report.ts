@@ -3,17 +3,17 @@
 // src/feedback's, the writing src/system's. A report never changes the outcome of a stick.
 
 import { buildReport, type ReportOutcome } from '../feedback/index.js';
-import type { StickIdentity } from '../media/index.js';
+import type { StickAudit, StickIdentity } from '../media/index.js';
 import type { Config, Decision, DeviceFacts } from '../policy/index.js';
 import { readMachineIdentity } from '../system/report/machine-identity.js';
-import { realStickReportSystem, writeReportToStick } from '../system/report/stick-report.js';
-import type { Logger } from '../log/logger.js';
+import { realStickReportSystem, writeReportToStick } from '../system/report/report-writer.js';
+import type { Logger } from '../log/index.js';
 
 /** What the stick handler knows when a stick's outcome is known. */
 export interface HandledStick {
   stick: StickIdentity;
   /** The identity as the journal records it. */
-  audit: Record<string, string>;
+  audit: StickAudit;
   device: DeviceFacts | null;
   decision: Decision | null;
   outcome: ReportOutcome;

@@ -2,8 +2,8 @@
 // names and error messages come from the stick: escaped. A console that blocks (a serial line held
 // by flow control) holds one write at most: lines asked for meanwhile replace each other.
 
-import { printable } from '../log/printable.js';
-import type { Logger } from '../log/logger.js';
+import { printable } from '../log/index.js';
+import type { Logger } from '../log/index.js';
 import type { Phase, PhaseInfo } from './phases.js';
 import { progressGate } from './progress-gate.js';
 import type { FeedbackSystem } from './ports.js';

@@ -2,7 +2,7 @@
 // the console. phase() returns at once and never throws; close() waits, bounded, for what is left.
 
 import type { Config } from '../policy/index.js';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../log/index.js';
 import { consoleChannel } from './console.js';
 import { hookChannel } from './hooks.js';
 import { ledChannel } from './leds.js';

@@ -1,47 +1,17 @@
-// `usb-updater health`: the boot-time check. Resumes the deployment the journal holds (if any):
-// classifies this boot, runs the health checks on a trial boot, then commits or rolls back; also
-// what the daemon runs at start before it serves sticks. Exit codes are chosen for systemd: the
-// unit fails (so boot-complete.target is not reached) only when this boot is NOT a good one.
+// The boot-time check: resumes the deployment the journal holds (if any), classifies this boot,
+// runs the health checks on a trial boot, then commits or rolls back. What `usb-updater health`
+// runs at every boot and the daemon at start, before it serves sticks.
 
-import { recoverAtStartup, type FinishDeps, type FinishResult, type StartupResult } from './index.js';
-import type { LoadedConfig } from '../policy/index.js';
-import { Journal, Ledger } from '../state/index.js';
 import { createFeedback, type Feedback } from '../feedback/index.js';
-import { acquireDeploymentLock } from '../system/state/deployment-lock.js';
+import type { Logger } from '../log/index.js';
+import type { LoadedConfig } from '../policy/index.js';
 import { realFeedbackSystem } from '../system/feedback/feedback-system.js';
-import type { Logger } from '../log/logger.js';
-import { loadPolicy } from '../cli/config.js';
-import { finishDeps, stateDeps } from './deployment-deps.js';
-import { HEALTH_EXIT } from '../cli/exit-codes.js';
-import type { Io } from '../cli/io.js';
-import { printable } from '../cli/printable.js';
-import { assertTrustedFiles } from './trusted-files.js';
+import { finishDeps, withDeploymentLock } from './deployment-deps.js';
+import { recoverAtStartup, type FinishDeps, type FinishResult, type StartupResult } from './finish.js';
 
 /** The boot-time recovery under the deployment lock. */
-export async function runBootCheck(loaded: LoadedConfig, log: FinishDeps['log'], onChecking?: FinishDeps['onChecking']): Promise<StartupResult> {
-  const deps = await stateDeps(loaded.config.state.dir);
-  const lock = await acquireDeploymentLock(loaded.config.state.dir, { bootId: deps.bootId, now: deps.now() });
-  try {
-    return await recoverAtStartup(new Journal(deps, new Ledger(deps)), finishDeps(loaded, log, onChecking));
-  } finally {
-    await lock.release();
-  }
-}
-
-export function healthExitCode(result: StartupResult): number {
-  switch (result.status) {
-    case 'nothing-pending':
-    case 'committed':
-    case 'journal-set-aside':
-      return HEALTH_EXIT.OK;
-    case 'rolled-back':
-      return HEALTH_EXIT.ROLLED_BACK;
-    case 'failed':
-      return HEALTH_EXIT.FAILED;
-    case 'awaiting-reboot':
-      // Waiting for the install's own reboot is fine; waiting to go back to the old image is not.
-      return result.journal.state === 'ArtifactReboot' ? HEALTH_EXIT.OK : HEALTH_EXIT.ROLLING_BACK;
-  }
+export function runBootCheck(loaded: LoadedConfig, log: FinishDeps['log'], onChecking?: FinishDeps['onChecking']): Promise<StartupResult> {
+  return withDeploymentLock(loaded.config.state.dir, ({ journal }) => recoverAtStartup(journal, finishDeps(loaded, log, onChecking)));
 }
 
 /** One line for people (and a stable start for grep): what this boot's check ended in. */
@@ -76,24 +46,16 @@ export function showBootCheck(result: StartupResult, feedback: Feedback): void {
   else feedback.phase('failure', { ...info, error });
 }
 
-/** `usb-updater health [--config FILE] [--json]`. */
-export async function healthCommand(options: { config: string; json: boolean }, io: Io): Promise<number> {
-  const loaded = await loadPolicy(options.config, io);
-  await assertTrustedFiles(loaded);
-  const log = (message: string): void => {
-    io.stderr.write(`${printable(message)}\n`);
-  };
+/** The boot-time check on its own (usb-updater health): its phases shown as the config's feedback section says. */
+export async function checkBoot(loaded: LoadedConfig, log: (message: string) => void): Promise<StartupResult> {
   const logger: Logger = { info: log, warn: log, error: log };
   const feedback = createFeedback(loaded.config.feedback, realFeedbackSystem, logger);
-  let result: StartupResult;
   try {
-    result = await runBootCheck(loaded, log, (journal) => feedback.phase('verifying', { deploymentId: journal.deploymentId, artifact: journal.artifactName }));
+    const result = await runBootCheck(loaded, log, (journal) => feedback.phase('verifying', { deploymentId: journal.deploymentId, artifact: journal.artifactName }));
     showBootCheck(result, feedback);
+    return result;
   } finally {
     // Hooks get a moment to show the outcome; one still running then is cut short.
     await feedback.close(2000);
   }
-  if (options.json) io.stdout.write(JSON.stringify(result, null, 2) + '\n');
-  else io.stdout.write(`${printable(describeStartup(result))}\n`);
-  return healthExitCode(result);
 }

@@ -3,6 +3,7 @@
 // configured. The caller holds the deployment lock throughout. What happens after the reboot (the
 // health check, commit or rollback) is the health check's.
 
+import type { StickAudit } from '../media/index.js';
 import { UpdaterError, isUpdaterError } from '../errors/index.js';
 import type { ReadFile } from '../media/index.js';
 import type { BootFacts } from '../health/index.js';
@@ -31,7 +32,7 @@ export interface DeployRequest {
   file: ReadFile;
   artifactName: string;
   /** The stick's identity for the journal and the ledger. */
-  stick: Record<string, string>;
+  stick: StickAudit;
   reboot: RebootPolicy;
   onProgress?: (bytes: number, total: number | null) => void;
   /** Called once the deployment is in the journal (it has its id), before any byte is streamed. */

@@ -1,12 +1,14 @@
 // What a deployment's runner needs from the system, built from the config in one place for the
-// install pipeline and the boot-time check: the state files, the client, the boot facts, the health
-// checks and the reboot command.
+// install pipeline, the boot-time check and status: the state files (opened here, and only here,
+// under the deployment lock), the client, the boot facts, the health checks and the reboot command.
 
 import { randomUUID } from 'node:crypto';
-import { detectClient, type FinishDeps, type MenderClient } from './index.js';
+import { detectClient, type MenderClient } from './mender-client.js';
+import type { FinishDeps } from './finish.js';
 import type { LoadedConfig } from '../policy/index.js';
-import type { HealthSummary, StateDeps } from '../state/index.js';
+import { Journal, Ledger, type HealthSummary, type StateDeps } from '../state/index.js';
 import { runHealthChecks } from '../health/index.js';
+import { acquireDeploymentLock } from '../system/state/deployment-lock.js';
 import { fileStateStore } from '../system/state/state-store.js';
 import { monotonicClock } from '../system/health/monotonic-clock.js';
 import { readBootFacts } from '../system/health/active-partition.js';
@@ -17,6 +19,32 @@ import { runWithFifoInput } from '../system/install/fifo-input.js';
 
 export async function stateDeps(dir: string): Promise<StateDeps> {
   return { store: fileStateStore(dir), now: () => new Date().toISOString(), bootId: await readBootId(), newId: randomUUID };
+}
+
+/** The deployment state of a state folder: its journal and the ledger the journal writes to. */
+export interface OpenedState {
+  deps: StateDeps;
+  ledger: Ledger;
+  journal: Journal;
+}
+
+/** Opens the state of `dir` for reading (status): no lock, nothing is written. */
+export async function openState(dir: string): Promise<OpenedState> {
+  const deps = await stateDeps(dir);
+  const ledger = new Ledger(deps);
+  return { deps, ledger, journal: new Journal(deps, ledger) };
+}
+
+/** Runs `work` on the state of `dir` under the deployment lock, released whatever happens. */
+export async function withDeploymentLock<T>(dir: string, work: (state: OpenedState) => Promise<T>): Promise<T> {
+  const deps = await stateDeps(dir);
+  const lock = await acquireDeploymentLock(dir, { bootId: deps.bootId, now: deps.now() });
+  try {
+    const ledger = new Ledger(deps);
+    return await work({ deps, ledger, journal: new Journal(deps, ledger) });
+  } finally {
+    await lock.release();
+  }
 }
 
 /** The reboot command of the config; throws when it cannot be run or fails. */

@@ -8,7 +8,7 @@ import type { MediaOptions } from './options.js';
 import { serialize } from './serialize.js';
 import { SessionTracker, type StickSession } from './sessions.js';
 import type { MediaSystem, Stoppable } from './ports.js';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../log/index.js';
 
 export interface MediaWatch extends Stoppable {
   /** Sessions open now. */

@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { buildReport, type Report } from '../../src/feedback/index.js';
 import { parseMountInfo } from '../../src/media/index.js';
 import { readMountTable } from '../../src/system/media/mount-table.js';
-import { realStickReportSystem, writeReportToStick, type StickReportSystem } from '../../src/system/report/stick-report.js';
+import { realStickReportSystem, writeReportToStick, type StickReportSystem } from '../../src/system/report/report-writer.js';
 import { needsTool } from '../support/skip/fixtures.js';
 import { LoopSticks } from '../support/harness/loop-sticks.js';
 import { needsRoot } from '../support/skip/media.js';

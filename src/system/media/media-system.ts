@@ -2,7 +2,7 @@
 
 import type { MediaSystem } from '../../media/index.js';
 import { describeBlockDevice } from './block-devices.js';
-import type { Logger } from '../../log/logger.js';
+import type { Logger } from '../../log/index.js';
 import { followMountTable, readMountTable, type FollowOptions } from './mount-table.js';
 import { watchDirectories } from './watch-paths.js';
 

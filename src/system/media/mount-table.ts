@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { UpdaterError } from '../../errors/index.js';
-import type { Logger } from '../../log/logger.js';
+import type { Logger } from '../../log/index.js';
 
 export const MOUNTINFO = '/proc/self/mountinfo';
 

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Stoppable, UsbDevice } from '../../media/index.js';
-import type { Logger } from '../../log/logger.js';
+import type { Logger } from '../../log/index.js';
 
 export interface UsbMonitorOptions {
   /** The module the child loads; tests name a missing one to run without the addon. */

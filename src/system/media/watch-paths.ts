@@ -5,7 +5,7 @@
 
 import type { ChokidarOptions, FSWatcher } from 'chokidar';
 import type { Stoppable } from '../../media/index.js';
-import type { Logger } from '../../log/logger.js';
+import type { Logger } from '../../log/index.js';
 
 /** Starts watching `paths` once chokidar is loaded; stop() waits for that start, then closes. */
 function startWatcher(paths: string | string[], options: ChokidarOptions, onChange: () => void, logger: Logger): Stoppable {

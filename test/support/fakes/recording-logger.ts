@@ -1,6 +1,6 @@
 // A Logger that keeps every line (level, message, fields) for tests to assert on.
 
-import type { Logger } from '../../../src/log/logger.js';
+import type { Logger } from '../../../src/log/index.js';
 
 export type LoggedLine = [level: string, message: string, fields: Record<string, unknown>];
 

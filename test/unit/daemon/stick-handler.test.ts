@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { StickHandler } from '../../../src/daemon/stick-handler.js';
-import type { SessionRequest, SessionResult } from '../../../src/install/pipeline.js';
+import type { UpdateRequest, UpdateResult } from '../../../src/install/index.js';
 import { UpdaterError } from '../../../src/errors/index.js';
 import type { Feedback, Phase, PhaseInfo } from '../../../src/feedback/index.js';
 import type { DeployOutcome } from '../../../src/install/index.js';
@@ -33,7 +33,7 @@ const NO_REPORT = (): LoadedConfig => ({ config: { report: { enabled: false, fol
 const journal = { artifactName: 'release-2.0', deploymentId: 'dep-1' } as JournalRecord;
 // The handler never drives the deployment itself: a placeholder is enough.
 const deployment = {} as Deployment;
-const installed = (rebootLater?: () => Promise<DeployOutcome>): SessionResult => ({
+const installed = (rebootLater?: () => Promise<DeployOutcome>): UpdateResult => ({
   kind: 'deployed',
   decision: { outcome: 'selected', selected: 'x', summary: 's', mediaReasons: [], running: { artifactName: null, version: null }, candidates: [] },
   outcome: { status: 'installed', journal, deployment, rebooting: rebootLater === undefined, ...(rebootLater ? { rebootLater } : {}) },
@@ -42,7 +42,7 @@ const installed = (rebootLater?: () => Promise<DeployOutcome>): SessionResult =>
 describe('StickHandler', () => {
   it('handles one stick at a time: a second stick during an install is logged and ignored', async () => {
     const { lines, logger } = recorder();
-    const requests: SessionRequest[] = [];
+    const requests: UpdateRequest[] = [];
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));
     const handler = new StickHandler(logger, NO_REPORT, async (request) => {
@@ -142,23 +142,23 @@ describe('StickHandler feedback (issue 7)', () => {
   });
 
   it('shows nothing, failure with its code, success without a reboot, and on-removal or manual reboots', async () => {
-    const cases: { result: () => Promise<SessionResult>; want: [Phase, PhaseInfo] }[] = [
+    const cases: { result: () => Promise<UpdateResult>; want: [Phase, PhaseInfo] }[] = [
       {
         result: () => Promise.resolve({ kind: 'nothing', decision: { outcome: 'nothing', selected: null, summary: 's', mediaReasons: [], running: { artifactName: null, version: null }, candidates: [] } }),
         want: ['nothing', {}],
       },
       { result: () => Promise.reject(new UpdaterError('MEDIA_GONE', 'gone')), want: ['failure', { error: { code: 'MEDIA_GONE', message: 'gone' } }] },
       {
-        result: () => Promise.resolve({ ...installed(), outcome: { status: 'failed', journal, error: new UpdaterError('INSTALL_FAILED', 'client said no') } } as SessionResult),
+        result: () => Promise.resolve({ ...installed(), outcome: { status: 'failed', journal, error: new UpdaterError('INSTALL_FAILED', 'client said no') } } as UpdateResult),
         want: ['failure', { artifact: 'release-2.0', deploymentId: 'dep-1', error: { code: 'INSTALL_FAILED', message: 'client said no' } }],
       },
       {
         // An update that needed no reboot, checked and committed in the same pass.
-        result: () => Promise.resolve({ ...installed(), outcome: { status: 'installed', journal: { ...journal, state: 'ArtifactVerifyReboot' }, rebooting: false }, finished: { status: 'committed', journal: { ...journal, state: 'Committed' } } } as SessionResult),
+        result: () => Promise.resolve({ ...installed(), outcome: { status: 'installed', journal: { ...journal, state: 'ArtifactVerifyReboot' }, rebooting: false }, finished: { status: 'committed', journal: { ...journal, state: 'Committed' } } } as UpdateResult),
         want: ['success', {}],
       },
       {
-        result: () => Promise.resolve({ ...installed(), outcome: { status: 'installed', journal: { ...journal, state: 'ArtifactReboot' }, rebooting: false } } as SessionResult),
+        result: () => Promise.resolve({ ...installed(), outcome: { status: 'installed', journal: { ...journal, state: 'ArtifactReboot' }, rebooting: false } } as UpdateResult),
         want: ['rebooting', { reboot: 'manual' }],
       },
       { result: () => Promise.resolve(installed(() => Promise.resolve({ status: 'installed', journal, deployment, rebooting: true }))), want: ['rebooting', { reboot: 'on-removal' }] },

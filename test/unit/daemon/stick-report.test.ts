@@ -6,8 +6,9 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { SessionRequest, SessionResult } from '../../../src/install/pipeline.js';
-import { StickHandler, isSameStick } from '../../../src/daemon/stick-handler.js';
+import type { UpdateRequest, UpdateResult } from '../../../src/install/index.js';
+import { StickHandler } from '../../../src/daemon/stick-handler.js';
+import { isSameStick } from '../../../src/media/index.js';
 import type { HandledStick } from '../../../src/daemon/stick-report.js';
 import { UpdaterError } from '../../../src/errors/index.js';
 import type { StickIdentity } from '../../../src/media/index.js';
@@ -28,7 +29,7 @@ const selected = decide([read(`${STICK.mountPoint}/release-2.0.mender`, artifact
 const rejected = decide([read(`${STICK.mountPoint}/other.mender`, artifactInfo('other-2.0', { device_types: ['dev-b'] }))], FACTS, policy(), null);
 
 /** A handler whose reporter records each report with what was logged before it. */
-function handlerWith(session: (request: SessionRequest) => Promise<SessionResult>, enabled = true, fail = false): { handler: StickHandler; reports: { handled: HandledStick; settings: Config['report']; loggedBefore: string[] }[]; said: () => string[] } {
+function handlerWith(session: (request: UpdateRequest) => Promise<UpdateResult>, enabled = true, fail = false): { handler: StickHandler; reports: { handled: HandledStick; settings: Config['report']; loggedBefore: string[] }[]; said: () => string[] } {
   const { lines, logger } = recordingLogger();
   const said = (): string[] => lines.map(([level, message]) => `${level} ${message}`);
   const reports: { handled: HandledStick; settings: Config['report']; loggedBefore: string[] }[] = [];
@@ -134,7 +135,7 @@ describe('the report after each stick', () => {
   });
 
   it('after the boot-time check: its outcome goes to the stick the update came from (same UUID), once, before that stick\'s own report', async () => {
-    const nothing = (): Promise<SessionResult> => Promise.resolve({ kind: 'nothing', decision: rejected });
+    const nothing = (): Promise<UpdateResult> => Promise.resolve({ kind: 'nothing', decision: rejected });
     const { handler, reports } = handlerWith(nothing);
     const recorded = { ...journal, stick: { uuid: 'ABCD-1234', label: 'UPDATE' }, lastError: { code: 'HEALTH_CHECK_FAILED', message: 'app: exited 1' } } as JournalRecord;
     handler.afterBootCheck({ status: 'rolled-back', journal: recorded });

@@ -9,7 +9,7 @@ import * as fsp from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderReportJson, renderReportText, reportBaseName, type Report } from '../../feedback/index.js';
 import { parseMountInfo } from '../../media/index.js';
-import type { Logger } from '../../log/logger.js';
+import type { Logger } from '../../log/index.js';
 import { readMountTable } from '../media/mount-table.js';
 import { runCommand, type CommandResult, type RunOptions } from '../os/process.js';
 

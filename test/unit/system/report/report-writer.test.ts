@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { buildReport } from '../../../../src/feedback/index.js';
-import { majMinOf, writeReportToStick, type StickReportSystem } from '../../../../src/system/report/stick-report.js';
+import { majMinOf, writeReportToStick, type StickReportSystem } from '../../../../src/system/report/report-writer.js';
 import type { CommandResult } from '../../../../src/system/os/process.js';
 import { recordingLogger } from '../../../support/fakes/recording-logger.js';
 
