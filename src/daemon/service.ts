@@ -11,6 +11,7 @@ import type { MediaEvent } from '../media/index.js';
 import type { LoadedConfig } from '../policy/index.js';
 import { DEFAULT_CONFIG_PATH, defaultConfigIfPresent } from '../system/config/config-file.js';
 import { realFeedbackSystem } from '../system/feedback/feedback-system.js';
+import { untilSignal } from '../system/os/signals.js';
 import { followMediaUntilSignal, type FollowOptions } from './follow-media.js';
 import { StickHandler } from './stick-handler.js';
 
@@ -61,6 +62,10 @@ export async function runDaemon(options: FollowOptions, logger: SwitchableLogger
   let loaded: LoadedConfig | undefined;
   let feedback: Feedback = NO_FEEDBACK;
   const handler = new StickHandler(logger, () => loaded as LoadedConfig, undefined, () => feedback);
+  // systemd's SIGTERM (a shutdown, maybe the one our own reboot request started) reaches the
+  // reboot command and the client too: from then on their failures are not the update's.
+  const stop = untilSignal(['SIGTERM']);
+  void stop.received.then((signal) => handler.stopping(signal));
   const onConfig = (value: LoadedConfig): void => {
     const first = loaded === undefined;
     const changed = JSON.stringify(value.config.feedback) !== JSON.stringify(loaded?.config.feedback);
@@ -86,6 +91,7 @@ export async function runDaemon(options: FollowOptions, logger: SwitchableLogger
     if (config !== undefined) await assertTrustedFiles(await loadConfig(config));
     await followMediaUntilSignal(config === undefined ? options : { ...options, config }, logger, onEvent, undefined, onConfig);
   } finally {
+    stop.dispose();
     // Bounded well inside the 2 s systemd is promised between SIGTERM and the exit.
     await feedback.close(SHUTDOWN_FEEDBACK_MS);
   }

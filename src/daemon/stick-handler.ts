@@ -1,7 +1,7 @@
 // What the daemon does with a mounted stick: one at a time through the install pipeline, with the
 // stick's identity as media facts and audit record; a stick that arrives while another is being
 // handled is reported and ignored. Each phase is shown on the device (src/feedback) and every
-// outcome is one log line with a stable message (OUTCOME below, listed in the README).
+// outcome is one log line with a stable message (OUTCOME below, listed in src/cli/README.md).
 
 import { errorCodeOf } from '../errors/index.js';
 import { NO_FEEDBACK, type Feedback, type PhaseInfo } from '../feedback/index.js';
@@ -34,6 +34,8 @@ export class StickHandler {
   private bootOutcome: { journal: JournalRecord; outcome: 'committed' | 'rolled-back' | 'failed' } | null = null;
   /** Installs waiting for their stick to be pulled out before the reboot (reboot.mode on-removal). */
   private readonly rebootOnRemoval = new Map<string, () => Promise<DeployOutcome>>();
+  /** The stop signal the daemon received (systemd stopping it, at a shutdown or by hand), once it has. */
+  private stopSignal: NodeJS.Signals | null = null;
 
   constructor(
     private readonly logger: Logger,
@@ -45,6 +47,14 @@ export class StickHandler {
     /** Writes the report back to the stick (report.enabled); injected so tests can record it. */
     private readonly reporter: StickReporter = writeStickReport,
   ) {}
+
+  /**
+   * The daemon was told to stop. What is in flight still finishes, but a reboot request or an install
+   * that fails from now on was cut short by the stop, not refused (issue 18): nothing is rolled back.
+   */
+  stopping(signal: NodeJS.Signals): void {
+    this.stopSignal ??= signal;
+  }
 
   /** Handles a newly mounted stick, unless another one is being handled. */
   mounted(session: string, stick: StickIdentity): void {
@@ -126,6 +136,7 @@ export class StickHandler {
           feedback.phase('installing', { ...started, ...(percent === undefined ? {} : { percent }) });
         },
         onRebooting: () => feedback.phase('rebooting', { ...started, reboot: 'now' }),
+        stopping: () => this.stopSignal,
         beforeReboot: () => report({ outcome: 'installed', installed: learned.decision?.candidates.find((c) => c.selected)?.artifactName ?? '', reboot: 'now' }),
       });
       if (result.kind === 'nothing') {

@@ -1,5 +1,5 @@
 // The one error type of usb-updater: a stable machine-readable code plus a human message.
-// Codes are a public contract (documented in README.md, each checked by a test): add new ones,
+// Codes are a public contract (documented in src/errors/README.md, each checked by a test): add new ones,
 // never rename or reuse one. Only the CLI maps codes to exit codes.
 
 export const ERROR_CODES = {

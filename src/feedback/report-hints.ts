@@ -104,7 +104,7 @@ export function hintFor(code: string): string {
   return GENERIC_HINT;
 }
 
-/** Every code with a hint, error codes first: for the README table and its test. */
+/** Every code with a hint, error codes first: for the table in src/errors/README.md and its test. */
 export function hintTable(): [code: string, hint: string][] {
   return [...Object.entries(ERROR_HINTS), ...Object.entries(REASON_HINTS)];
 }

@@ -10,14 +10,20 @@ import type { BootFacts } from '../health/index.js';
 import type { Deployment, Journal, JournalRecord } from '../state/index.js';
 import { exactBytes } from './exact-bytes.js';
 import type { MenderClient } from './mender-client.js';
+import type { RebootVerdict } from './reboot-verdict.js';
 
 export interface DeployDeps {
   client: MenderClient;
   journal: Journal;
   /** The bootloader environment (null where there is none) and the partition on `/`. */
   readBootFacts(): Promise<BootFacts>;
-  /** Asks the system to reboot; resolves once the request was made. */
-  reboot(): Promise<void>;
+  /** Asks the system to reboot and says how that went (src/install/reboot-verdict.ts); never throws. */
+  reboot(): Promise<RebootVerdict>;
+  /**
+   * The stop signal this process received (the daemon's SIGTERM: systemd stopping the service, at a
+   * shutdown or by hand), or null. A stop cuts the client short along with us.
+   */
+  stopping?(): NodeJS.Signals | null;
   /** Waits (reboot.delay); injected so tests need not. */
   sleep(ms: number): Promise<void>;
   log(message: string): void;
@@ -94,13 +100,21 @@ async function rebootAsConfigured(deployment: Deployment, request: DeployRequest
   return requestReboot(deployment, request, deps);
 }
 
-/** Runs the reboot command; one that fails rolls the install back rather than leave it pending. */
+/**
+ * Runs the reboot command. One that fails while the system keeps running rolls the install back
+ * rather than leave it pending. Once the system is shutting down nothing is rolled back (issue 18:
+ * the rollback raced the shutdown and undid every update): the update stays pending and the next
+ * boot's check decides, as after a power cut at this moment.
+ */
 async function requestReboot(deployment: Deployment, request: DeployRequest, deps: DeployDeps, announced = false): Promise<DeployOutcome> {
   if (!announced) request.onRebooting?.();
-  try {
-    await deps.reboot();
-  } catch (err) {
-    const message = (err as Error).message;
+  const verdict = await deps.reboot();
+  if (verdict.status === 'under-way') {
+    deps.log(`installed ${request.artifactName}; the reboot is under way (${verdict.reason}); the next boot's health check decides`);
+    return { status: 'installed', journal: deployment.record, deployment, rebooting: true };
+  }
+  if (verdict.status === 'failed') {
+    const message = verdict.reason;
     deps.log(`the reboot could not be requested: ${message}; rolling the install back`);
     await deployment.advance('reboot-failed', { lastError: { code: 'REBOOT_FAILED', message } });
     // ArtifactRollback before any reboot: the client switches the bootloader back.
@@ -127,6 +141,14 @@ export async function deploy(request: DeployRequest, deps: DeployDeps): Promise<
     installed = await deps.client.install(stream, request.signal);
   } catch (err) {
     if (!isUpdaterError(err)) throw err;
+    const stop = deps.stopping?.() ?? null;
+    if (stop !== null) {
+      // Stopped with the service (its whole cgroup): the client's failure says nothing about the
+      // artifact. As after a power cut at this moment, the journal stays at ArtifactInstall and the
+      // next start rolls the install back as interrupted, which is not held against the artifact.
+      deps.log(`the install of ${request.artifactName} was cut short: this process received ${stop}; the next start rolls it back`);
+      return { status: 'failed', journal: deployment.record, error: new UpdaterError('INSTALL_FAILED', `${err.message} (cut short: the service received ${stop})`) };
+    }
     return fail(deployment, err);
   }
   const patch = { sha256: totals.sha256(), size: totals.bytes };

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { detectClient, type MenderClient } from './mender-client.js';
 import type { FinishDeps } from './finish.js';
+import { judgeReboot, type RebootVerdict } from './reboot-verdict.js';
 import type { LoadedConfig } from '../policy/index.js';
 import { Journal, Ledger, type HealthSummary, type StateDeps } from '../state/index.js';
 import { runHealthChecks } from '../health/index.js';
@@ -16,6 +17,7 @@ import { readBootId } from '../system/state/boot-id.js';
 import { realHealthProbes } from '../system/health/health-probes.js';
 import { runCommand } from '../system/os/process.js';
 import { runWithFifoInput } from '../system/install/fifo-input.js';
+import { requestReboot } from '../system/install/reboot-request.js';
 
 export async function stateDeps(dir: string): Promise<StateDeps> {
   return { store: fileStateStore(dir), now: () => new Date().toISOString(), bootId: await readBootId(), newId: randomUUID };
@@ -47,13 +49,21 @@ export async function withDeploymentLock<T>(dir: string, work: (state: OpenedSta
   }
 }
 
-/** The reboot command of the config; throws when it cannot be run or fails. */
-export function rebootCommand(config: LoadedConfig['config']): () => Promise<void> {
+/**
+ * The reboot command of the config, judged: requested, under way (the system is shutting down,
+ * perhaps by this very request: issue 18), or failed while the system keeps running. `stopping`
+ * tells of a stop signal the caller received before (the daemon's SIGTERM).
+ */
+export function rebootCommand(config: LoadedConfig['config'], stopping?: () => NodeJS.Signals | null): () => Promise<RebootVerdict> {
+  return async () => judgeReboot(await requestReboot(config.reboot.command, { timeoutMs: config.reboot.timeout, ...(stopping ? { stopping } : {}) }));
+}
+
+/** The reboot back into the old image after a failed trial: any outcome but a failure will do. */
+function rollbackReboot(config: LoadedConfig['config']): () => Promise<void> {
+  const reboot = rebootCommand(config);
   return async () => {
-    const [command, ...args] = config.reboot.command;
-    const result = await runCommand(command ?? 'systemctl', args, { timeoutMs: config.reboot.timeout });
-    if (result.timedOut) throw new Error(`${config.reboot.command.join(' ')} did not return within reboot.timeout (${config.reboot.timeout / 1000} s)`);
-    if (result.code !== 0) throw new Error(`${config.reboot.command.join(' ')} exited ${String(result.code)}: ${result.output.trim().slice(-300)}`);
+    const verdict = await reboot();
+    if (verdict.status === 'failed') throw new Error(verdict.reason);
   };
 }
 
@@ -75,7 +85,7 @@ export function finishDeps(loaded: LoadedConfig, log: FinishDeps['log'], onCheck
     readBootFacts,
     checkHealth: healthChecker(loaded, log),
     // A rollback reboot is not deferred to a delay or the stick's removal: the image that runs failed.
-    reboot: loaded.config.reboot.mode === 'never' ? null : rebootCommand(loaded.config),
+    reboot: loaded.config.reboot.mode === 'never' ? null : rollbackReboot(loaded.config),
     log,
     ...(onChecking ? { onChecking } : {}),
   };

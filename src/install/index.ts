@@ -2,6 +2,7 @@
 export { exactBytes, type ExactBytesOptions, type StreamTotals } from './exact-bytes.js';
 export { clientMessage, detectClient, type ClientOptions, type InstallResult, type MenderClient, type RunCommand, type RunWithInput, type VerbResult } from './mender-client.js';
 export { deploy, type DeployDeps, type DeployOutcome, type DeployRequest, type RebootPolicy } from './deploy.js';
+export { judgeReboot, type RebootAttempt, type RebootVerdict } from './reboot-verdict.js';
 export { deploymentFacts, finishDeployment, recoverAtStartup, type FinishDeps, type FinishResult, type StartupResult } from './finish.js';
 // The flows that compose them: the update pipeline, the boot-time check, status, and what a
 // deploying command checks first.

@@ -46,6 +46,8 @@ export interface UpdateRequest {
    * stick must be written while the stick is surely still in).
    */
   beforeReboot?: () => Promise<void>;
+  /** The stop signal the caller received (the daemon's SIGTERM), or null: see DeployDeps.stopping. */
+  stopping?: () => NodeJS.Signals | null;
 }
 
 /**
@@ -104,8 +106,9 @@ export async function runUpdate(request: UpdateRequest): Promise<UpdateResult> {
           readBootFacts,
           reboot: async () => {
             await beforeReboot();
-            await rebootCommand(config)();
+            return rebootCommand(config, request.stopping)();
           },
+          ...(request.stopping ? { stopping: request.stopping } : {}),
           // deploy() sleeps only for reboot.mode delay.
           sleep: async (ms) => {
             await beforeReboot();

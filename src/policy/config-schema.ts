@@ -1,6 +1,6 @@
 // The config file's schema: every key, its type, default and documentation, in one zod schema.
 // It is the single source of truth: the loader validates with it, `config/config.schema.json` is
-// generated from it (a test fails when the committed copy is stale), and the README's key list is
+// generated from it (a test fails when the committed copy is stale), and the key table of config/README.md is
 // checked against it. Keys are snake_case, like Mender's own files.
 
 import { z } from 'zod';
@@ -181,12 +181,14 @@ const reboot = z
     command: z
       .array(z.string().min(1))
       .min(1, 'must name the command')
-      .default(['systemctl', 'reboot'])
-      .describe('The reboot command and its arguments (no shell).'),
+      .default(['systemctl', '--no-block', 'reboot'])
+      .describe(
+        'The reboot command and its arguments (no shell). The default only queues the reboot and returns, with or without a D-Bus system bus. Once the system is shutting down (this process or the command is sent SIGTERM, the command is ended by a signal, or systemd reports the system as stopping), the reboot counts as under way whatever the command returns: the update stays pending and the next boot decides.',
+      ),
     timeout: duration
       .pipe(z.number().min(1000, 'must be at least 1s'))
       .prefault('60s')
-      .describe('Time allowed for the reboot command to return; one still running then is killed and counts as failed (after an install: the install is rolled back).'),
+      .describe('Time allowed for the reboot command to return; one still running then is killed and counts as failed (after an install: the install is rolled back, unless the system is shutting down).'),
   })
   .describe('Rebooting into the new partition.');
 

@@ -1,7 +1,7 @@
 // Why a candidate was skipped, rejected or passed over, and why a whole stick was refused: stable
 // codes (in `check --json`, the logs and the report on the stick) with what each means. Like error
 // codes they are a public contract: add new ones, never rename or reuse one. Each is documented in
-// README.md and produced by a test.
+// config/README.md and produced by a test.
 
 export const REASON_CODES = {
   // Files that are not artifact candidates at all.

@@ -1,7 +1,7 @@
 // Coverage feedback for the fuzzer, from V8 itself: precise block coverage with execution counts,
 // taken (and reset) after each input through an inspector session on the current thread. An input
 // is interesting when it reaches a block, or a block's hit-count bucket, that no input reached before.
-// Jazzer.js could not be used here (see test/fuzz/README.md); this needs no native code.
+// Jazzer.js could not be used here (see test/README.md, "Fuzzing"); this needs no native code.
 
 import { Session } from 'node:inspector';
 

@@ -48,7 +48,7 @@ describe('npm run demo', { skip }, () => {
   after(() => rmSync(work, { recursive: true, force: true }));
 
   it('narrates every phase in order, ends OK and leaves nothing behind', async () => {
-    // The timeout only stops a hung demo; its speed is measured by hand (README), not asserted.
+    // The timeout only stops a hung demo; its speed is measured by hand (test/README.md), not asserted.
     const result = await runProcess(process.execPath, [DEMO, '--work-dir', work], { timeoutMs: 600_000 });
     assert.equal(result.code, 0, result.output);
     let from = 0;

@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { UpdaterError } from '../../../src/errors/index.js';
-import { deploy, recoverAtStartup, type FinishDeps, type MenderClient, type StartupResult } from '../../../src/install/index.js';
+import { deploy, recoverAtStartup, type FinishDeps, type MenderClient, type RebootVerdict, type StartupResult } from '../../../src/install/index.js';
 import { collectCandidates, type ReadFile } from '../../../src/media/index.js';
 import { configSchema, pathRule } from '../../../src/policy/index.js';
 import { Journal, Ledger, isTerminal, type HealthSummary, type State, type StateStore } from '../../../src/state/index.js';
@@ -224,12 +224,12 @@ export function rig(options: RigOptions = {}): Rig {
           Promise.resolve(
             act(
               'reboot',
-              () => {
+              (): RebootVerdict => {
                 device.boot();
                 dead = true;
                 throw new Stop();
               },
-              rebootFailed,
+              (kind): RebootVerdict => ({ status: 'failed', reason: kind === 'error' ? 'systemctl reboot exited 1' : 'systemctl reboot did not return within reboot.timeout' }),
             ),
           ),
         sleep: () => Promise.resolve(),

@@ -1,4 +1,4 @@
-// The README's table of config keys, generated from the schema: a test compares the README with it.
+// The table of config keys in config/README.md, generated from the schema: a test compares the two.
 // After a schema change, print it with:
 //   node -e "import('../dist/test/support/harness/config-table.js').then((m) => console.log(m.configKeyRows().join('\n')))"
 

@@ -3,10 +3,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { it } from 'node:test';
+import { readDocs } from '../../support/harness/docs.js';
 import { REPO } from '../../support/skip/fixtures.js';
 
 it('.ci/run runs exactly the README test command line', () => {
-  const readme = readFileSync(`${REPO}README.md`, 'utf8');
+  const readme = readDocs().text('README.md');
   const marker = readme.indexOf('.ci/run runs exactly this line');
   assert.ok(marker > 0, 'README marks its test command');
   const line = /```sh\n(.+)\n```/.exec(readme.slice(marker))?.[1];

@@ -1,8 +1,8 @@
-// Every error code is a documented contract: each one is listed in the README and produced, by
-// one case below, through the public surface that raises it.
+// Every error code is a documented contract: each one is listed in the error code table of
+// src/errors/README.md and produced, by one case below, through the public surface that raises it.
 
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import { parsePublicKey, readArtifact } from '../../../src/artifact/index.js';
@@ -22,7 +22,8 @@ import { fileStateStore } from '../../../src/system/state/state-store.js';
 import { fakeStick } from '../../support/fakes/fake-stick-fs.js';
 import { withTempDir, withTempFile } from '../../support/harness/temp.js';
 import { readMountTable } from '../../../src/system/media/mount-table.js';
-import { REPO, artifact, keyPem } from '../../support/skip/fixtures.js';
+import { readDocs, tableRows } from '../../support/harness/docs.js';
+import { artifact, keyPem } from '../../support/skip/fixtures.js';
 import { forgeArtifact } from '../../support/artifacts/forge.js';
 import { runCli } from '../../support/harness/run-cli.js';
 import { memoryStore, testDeps } from '../../support/fakes/state-stores.js';
@@ -157,10 +158,10 @@ const CASES: Record<ErrorCode, () => Promise<unknown>> = {
 };
 
 describe('error codes', () => {
-  const readme = readFileSync(`${REPO}README.md`, 'utf8');
+  const rows = tableRows(readDocs().text('src/errors/README.md'), 'Error codes');
   for (const code of Object.keys(ERROR_CODES) as ErrorCode[]) {
-    it(`${code} is documented in the README and produced by its case`, async () => {
-      assert.match(readme, new RegExp(`\\| \`${code}\` \\|`));
+    it(`${code} is documented in src/errors/README.md and produced by its case`, async () => {
+      assert.ok(rows.some((row) => row.startsWith(`| \`${code}\` |`)), `no row for ${code} in the error code table`);
       await assert.rejects(CASES[code](), (err: unknown) => {
         assert.ok(err instanceof UpdaterError, String(err));
         assert.equal(err.code, code, err.message);

@@ -3,12 +3,11 @@
 // file names safe and unique within the second.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ERROR_CODES } from '../../../src/errors/index.js';
 import { GENERIC_HINT, asciiSafe, buildReport, hintFor, hintTable, renderReportJson, renderReportText, reportBaseName, safeDeviceName, type ReportInput } from '../../../src/feedback/index.js';
 import { REASON_CODES, decide } from '../../../src/policy/index.js';
-import { REPO } from '../../support/skip/fixtures.js';
+import { readDocs, tableRows } from '../../support/harness/docs.js';
 import { artifactInfo, device, failed, policy, read, skipped } from '../../support/artifacts/policy-inputs.js';
 
 const ROOT = '/run/usb-updater/media/sdb1';
@@ -101,10 +100,8 @@ describe('hints', () => {
     assert.equal(hintFor('constructor'), GENERIC_HINT, 'not a property of every object');
   });
 
-  it('the README table is the hint table', () => {
-    const readme = readFileSync(`${REPO}README.md`, 'utf8');
-    const section = readme.slice(readme.indexOf('### Hints in the report'), readme.indexOf('## udev and systemd integration'));
-    const rows = section.split('\n').filter((line) => /^\| `[A-Z_0-9]+` \|/.test(line));
+  it('the table in src/errors/README.md is the hint table', () => {
+    const rows = tableRows(readDocs().text('src/errors/README.md'), 'Hints in the report');
     assert.deepEqual(rows, hintTable().map(([code, hint]) => `| \`${code}\` | ${hint} |`));
   });
 });

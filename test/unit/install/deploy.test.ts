@@ -25,6 +25,10 @@ interface Script {
   installExit?: 0 | 4 | 'fail';
   rollbackCode?: number;
   rebootFails?: boolean;
+  /** The reboot request was overtaken by the shutdown (issue 18). */
+  rebootUnderWay?: boolean;
+  /** The stop signal the daemon received before the step that fails. */
+  stopping?: NodeJS.Signals;
   env?: Record<string, string> | null;
 }
 
@@ -64,8 +68,11 @@ function harness(script: Script): { deps: DeployDeps; events: string[]; store: M
     readBootFacts: () => Promise.resolve({ env: script.env === undefined ? { upgrade_available: '0' } : script.env, root: null }),
     async reboot() {
       events.push(`reboot (journal: ${await stateNow()})`);
-      if (script.rebootFails) throw new Error('systemctl reboot exited 1');
+      if (script.rebootFails) return { status: 'failed', reason: 'systemctl reboot exited 1' };
+      if (script.rebootUnderWay) return { status: 'under-way', reason: 'systemctl reboot was ended by SIGTERM' };
+      return { status: 'requested' };
     },
+    stopping: () => script.stopping ?? null,
     sleep: (ms) => {
       events.push(`sleep ${ms}`);
       return Promise.resolve();
@@ -119,6 +126,28 @@ describe('deploy', () => {
     assert.equal(outcome.status, 'failed');
     assert.equal(outcome.journal.state, 'RolledBack');
     assert.ok(events.includes('rollback (journal: ArtifactRollback)'));
+  });
+
+  it('issue 18: a reboot overtaken by the shutdown is no failure: nothing is rolled back, the update stays pending', async () => {
+    const { deps, events, store } = harness({ rebootUnderWay: true });
+    const outcome = await deploy(await request(), deps);
+    assert.equal(outcome.status, 'installed');
+    assert.equal(outcome.status === 'installed' && outcome.rebooting, true);
+    assert.equal(outcome.journal.state, 'ArtifactReboot');
+    assert.equal(outcome.journal.lastError, null);
+    assert.ok(!events.some((e) => e.startsWith('rollback')), events.join('\n'));
+    assert.ok(events.some((e) => /the reboot is under way \(systemctl reboot was ended by SIGTERM\)/.test(e)), events.join('\n'));
+    // The ledger has the install and nothing else: the next boot's check writes the outcome.
+    assert.deepEqual((store.files.get('ledger.jsonl') ?? '').trim().split('\n').map((line) => (JSON.parse(line) as { outcome: string }).outcome), ['installed']);
+  });
+
+  it('an install cut short by a stop signal is left at ArtifactInstall for the next start, not recorded as failed', async () => {
+    const { deps, store } = harness({ installExit: 'fail', stopping: 'SIGTERM' });
+    const outcome = await deploy(await request(), deps);
+    assert.equal(outcome.status, 'failed');
+    assert.equal(outcome.journal.state, 'ArtifactInstall');
+    assert.match(outcome.status === 'failed' ? outcome.error.message : '', /cut short: the service received SIGTERM/);
+    assert.equal(store.files.get('ledger.jsonl'), undefined);
   });
 
   it('a failed rollback after a failed reboot ends Failed, never pretends the update is gone', async () => {

@@ -1,12 +1,13 @@
 // The config's documentation cannot drift from the validator: the committed JSON Schema is the
-// validator's, every key is documented in config/config.yaml and the README, and the default file
-// and every example policy are valid.
+// validator's, every key is documented in config/config.yaml and config/README.md, every reason code
+// in config/README.md, and the default file and every example policy are valid.
 
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { configJsonSchema, loadConfig } from '../../../src/policy/index.js';
+import { configJsonSchema, loadConfig, REASON_CODES } from '../../../src/policy/index.js';
 import { configKeyRows } from '../../support/harness/config-table.js';
+import { readDocs, tableRows } from '../../support/harness/docs.js';
 import { KEYS, REPO } from '../../support/skip/fixtures.js';
 
 interface SchemaNode {
@@ -30,11 +31,14 @@ describe('config documentation', () => {
     assert.deepEqual(committed, configJsonSchema());
   });
 
-  it('the README key table is the schema: every key, its default and its description', () => {
-    const readme = readFileSync(`${REPO}README.md`, 'utf8');
-    const section = readme.slice(readme.indexOf('## The config file'), readme.indexOf('### Reason codes'));
-    const documented = section.split('\n').filter((line) => /^\| `[a-z_.]+` \|/.test(line));
-    assert.deepEqual(documented, configKeyRows(), 'README is stale: regenerate the table (see test/support/harness/config-table.ts)');
+  it('the key table of config/README.md is the schema: every key, its default and its description', () => {
+    const documented = tableRows(readDocs().text('config/README.md'), 'The config file');
+    assert.deepEqual(documented, configKeyRows(), 'config/README.md is stale: regenerate the table (see test/support/config-table.ts)');
+  });
+
+  it('the reason code table of config/README.md lists every reason code with its meaning', () => {
+    const documented = tableRows(readDocs().text('config/README.md'), 'Reason codes');
+    assert.deepEqual(documented, Object.entries(REASON_CODES).map(([code, meaning]) => `| \`${code}\` | ${meaning} |`));
   });
 
   it('every key is in config/config.yaml', () => {
