@@ -41,7 +41,7 @@ export class StickHandler {
     private readonly logger: Logger,
     private readonly config: () => LoadedConfig,
     /** The pipeline; injected so tests can hold a stick in it. */
-    private readonly session: typeof runUpdate = runUpdate,
+    private readonly update: typeof runUpdate = runUpdate,
     /** What the technician sees; the current one, as the config may change. */
     private readonly feedback: () => Feedback = () => NO_FEEDBACK,
     /** Writes the report back to the stick (report.enabled); injected so tests can record it. */
@@ -117,7 +117,7 @@ export class StickHandler {
     };
     try {
       feedback.phase('checking');
-      const result = await this.session({
+      const result = await this.update({
         paths: [stick.mountPoint],
         loaded: this.config(),
         media: mediaFacts(stick),

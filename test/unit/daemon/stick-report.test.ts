@@ -67,7 +67,7 @@ describe('the report after each stick', () => {
     let rebooted = false;
     const { handler, reports } = handlerWith(async (request) => {
       request.observe?.({ device: FACTS, decision: selected });
-      // What deploy() does through runSession's reboot step.
+      // What deploy() does through runUpdate's reboot step.
       await request.beforeReboot?.();
       rebooted = true;
       return { kind: 'deployed', decision: selected, outcome: { status: 'installed', journal, deployment, rebooting: true } };
