@@ -109,9 +109,11 @@ export class StickHandler {
     let started: PhaseInfo = {};
     const learned: { device: DeviceFacts | null; decision: Decision | null } = { device: null, decision: null };
     // One report per outcome: written before an immediate reboot, else once the outcome is known.
+    // A failure that comes after a report was written (`replace`) writes it again: the stick must
+    // say what is true.
     let reported = false;
-    const report = async (outcome: Omit<HandledStick, 'stick' | 'audit' | 'device' | 'decision'>): Promise<void> => {
-      if (reported) return;
+    const report = async (outcome: Omit<HandledStick, 'stick' | 'audit' | 'device' | 'decision'>, replace = false): Promise<void> => {
+      if (reported && !replace) return;
       reported = true;
       await this.writeReport({ stick, audit, ...learned, ...outcome });
     };
@@ -163,16 +165,14 @@ export class StickHandler {
         }
       } else {
         this.failed(session, { code: result.outcome.error.code, message: result.outcome.error.message }, result.outcome.journal);
-        // A failed reboot comes after the "installed" report: this one must still say what is true.
-        reported = false;
-        await report({ outcome: 'failed', error: { code: result.outcome.error.code, message: result.outcome.error.message } });
+        // A failed reboot comes after the "installed" report.
+        await report({ outcome: 'failed', error: { code: result.outcome.error.code, message: result.outcome.error.message } }, true);
       }
     } catch (err) {
       // The daemon serves the next stick whatever went wrong with this one: log, never crash.
       const error = { code: errorCodeOf(err), message: describe(err) };
       this.failed(session, error, undefined, 'stick');
-      reported = false;
-      await report({ outcome: 'not-handled', error });
+      await report({ outcome: 'not-handled', error }, true);
     }
   }
 
