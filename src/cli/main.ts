@@ -5,7 +5,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { isUpdaterError } from '../errors/index.js';
-import { printable } from '../log/printable.js';
+import { printable } from '../log/index.js';
 import { packageVersion } from '../system/os/package-info.js';
 import type { Run } from './command.js';
 import { COMMANDS } from './commands/index.js';

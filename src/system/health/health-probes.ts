@@ -6,11 +6,7 @@ import { stat } from 'node:fs/promises';
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { connect } from 'node:net';
-import type { HealthCheck, HealthProbes, ProbeResult } from '../../health/index.js';
-// The one import past a folder's index: the health barrel's runner pulls in the policy (zod, yaml),
-// and this file is reached from the system barrel, which every command loads at start-up
-// (test/integration/lazy-loading.test.ts). target.ts holds pure message helpers and imports types only.
-import { describeTarget, excerpt } from '../../health/target.js';
+import { describeTarget, excerpt, type HealthCheck, type HealthProbes, type ProbeResult } from '../../health/index.js';
 import { parseKeyValueLines } from '../media/block-devices.js';
 import { runCommand } from '../os/process.js';
 
