@@ -145,7 +145,8 @@ export function createLogger(options: LoggerOptions, env: LogEnvironment = stder
   const output = writableOf(env.out);
   const transports: winston.transport[] = [new winston.transports.Stream({ stream: output, format: lineFormat })];
   const file = options.file === null ? null : rotatingFile(options.file, output);
-  if (file !== null) transports.push(new winston.transports.Stream({ stream: file, format: jsonLine }));
+  const fileTransport = file === null ? null : new winston.transports.Stream({ stream: file, format: jsonLine });
+  if (fileTransport !== null) transports.push(fileTransport);
   // The lines are formatted per output, by each transport: the logger's own format passes entries on.
   const logger = winston.createLogger({ level: options.level, format: winston.format((info) => info)(), transports });
   const now = env.now ?? ((): Date => new Date());
@@ -160,14 +161,17 @@ export function createLogger(options: LoggerOptions, env: LogEnvironment = stder
     debug: line('debug'),
     close: () =>
       new Promise<void>((resolve) => {
-        if (file === null || file.closed) {
+        if (file === null || fileTransport === null || file.closed) {
           resolve();
           return;
         }
-        // Every line has reached the file once the stream behind the transport has closed.
+        // Only the file is closed: work still finishing after a stop (a boot check, a reboot
+        // request) goes on logging to the main output, where a line after the end of the whole
+        // logger would crash the process (write after end).
+        logger.remove(fileTransport);
+        // Every line has reached the file once its stream has closed.
         file.once('close', () => resolve());
-        logger.once('finish', () => file.end());
-        logger.end();
+        file.end();
       }),
   };
 }

@@ -101,4 +101,17 @@ describe('createLogger', () => {
     const older = readFileSync(join(dir, 'usb-updater.log.1'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { line: number });
     assert.ok((older.at(-1)?.line ?? 199) < (newest[0]?.line ?? 0), 'file 1 holds the lines before');
   });
+
+  it('after close, lines still reach the main output and nothing throws (work finishing after a stop)', async () => {
+    const dir = join(root, 'after-close');
+    const path = join(dir, 'usb-updater.log');
+    const out = capture({});
+    const logger = createLogger({ format: 'json', level: 'info', file: { path, max_size: 100_000, max_files: 2 } }, out);
+    logger.info('before');
+    await logger.close();
+    logger.error('boot check failed', { code: 'INTERNAL' });
+    const lines = out.text().trim().split('\n').map((l) => (JSON.parse(l) as { message: string }).message);
+    assert.deepEqual(lines, ['before', 'boot check failed']);
+    assert.deepEqual(readFileSync(path, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { message: string }).message), ['before']);
+  });
 });
