@@ -1,6 +1,26 @@
-// Lint rules: typescript-eslint's type-aware recommended set, plus the style rules STYLE.md asks for.
+// Lint rules: typescript-eslint's type-aware recommended set, plus the style rules STYLE.md asks for,
+// plus the architecture rules: no import cycles, and the OS only behind src/system/ and src/log/.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { importX } from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+
+/** Node modules that touch files, processes, the network or the machine. */
+const OS_MODULES = ['fs', 'fs/promises', 'child_process', 'net', 'dgram', 'dns', 'dns/promises', 'http', 'https', 'http2', 'tls', 'os', 'cluster', 'worker_threads', 'readline', 'inspector', 'v8', 'vm'];
+
+/**
+ * The layers of src/, lowest first. A module imports its own layer and lower ones, never a higher
+ * one (type-only imports included), so the flow reads bottom-up and no cycle can cross folders:
+ * errors, then log (the leaf every layer may log through), then the pure domains (artifact, policy,
+ * media, health, state), feedback, the system adapters that fill the domains' ports, then the flows
+ * (install: the update pipeline and the boot check; daemon: sticks as they come), then the CLI.
+ */
+const LAYERS = ['errors', 'log', 'artifact', 'policy', 'media', 'health', 'state', 'feedback', 'system', 'install', 'daemon', 'cli'];
+const layerZones = LAYERS.slice(0, -1).map((layer, i) => ({
+  target: `./src/${layer}`,
+  from: LAYERS.slice(i + 1).map((higher) => `./src/${higher}`),
+  message: `${layer} is below ${LAYERS.slice(i + 1).join(', ')} (eslint.config.js LAYERS)`,
+}));
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.scratch/**'] },
@@ -18,6 +38,31 @@ export default tseslint.config(
       }],
       'no-console': 'error',
       eqeqeq: 'error',
+    },
+  },
+  {
+    files: ['src/**/*.ts', 'test/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: 'tsconfig.json' })],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/extensions': ['.ts', '.js'],
+    },
+    rules: {
+      // A cycle hides which module owns a concept; type-only imports count too.
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'import-x/no-restricted-paths': ['error', { zones: layerZones }],
+    },
+  },
+  {
+    // The OS is reached through src/system/ (ports filled by adapters) and src/log/ only: the rest
+    // takes what it needs as arguments, so it runs on fakes in unit tests. Tests may touch the OS.
+    files: ['src/**/*.ts'],
+    ignores: ['src/system/**', 'src/log/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: OS_MODULES.flatMap((name) => [name, `node:${name}`]).map((name) => ({ name, message: 'the OS is reached through src/system/ (or src/log/ for logging) only' })),
+      }],
     },
   },
   {

@@ -3,13 +3,13 @@
 // come from flags (a technician's laptop, no Mender needed) or from the device itself.
 
 import { UpdaterError } from '../errors/index.js';
-import { collectCandidates } from '../media/index.js';
-import { decide, type Decision, type DeviceFacts, type LoadedConfig } from '../policy/index.js';
-import { readDeviceType, realStickFs, deviceProvides } from '../system/index.js';
-import { loadPolicy, searchOptions } from './config.js';
+import { previewUpdate } from '../install/index.js';
+import { printable } from '../log/index.js';
+import type { Decision, DeviceFacts, LoadedConfig } from '../policy/index.js';
+import { readDeviceType, deviceProvides } from '../system/policy/device-facts.js';
 import { CHECK_EXIT } from './exit-codes.js';
 import type { Io } from './io.js';
-import { printable } from './printable.js';
+import { loadPolicy } from './load-config.js';
 
 export interface CheckOptions {
   config: string;
@@ -83,12 +83,7 @@ export async function check(paths: readonly string[], options: CheckOptions, io:
   const flagged = parseProvidesFlags(options.provides);
   const loaded = await loadPolicy(options.config, io);
   const device = await deviceFacts(options, flagged, loaded);
-  const { config } = loaded;
-  const { candidates, files } = await collectCandidates(paths, realStickFs, searchOptions(loaded));
-  // check only reads headers; nothing is installed, so every file is closed at once.
-  await Promise.allSettled([...files.values()].map((f) => f.artifact.close()));
-  // The paths are folders and files, not a stick the media layer identified: no media facts.
-  const decision = decide(candidates, device, config, null);
+  const decision = await previewUpdate(paths, loaded, device);
   io.stdout.write(options.json ? JSON.stringify(jsonReport(decision, device, loaded), null, 2) + '\n' : textReport(decision, device, loaded));
   return decision.outcome === 'selected' ? CHECK_EXIT.SELECTED : CHECK_EXIT.NOTHING;
 }

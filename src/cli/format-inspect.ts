@@ -2,7 +2,7 @@
 // Pure: takes the model, returns text.
 
 import type { ArtifactInfo, DependsMap, ProvidesMap } from '../artifact/index.js';
-import { printable } from './printable.js';
+import { printable } from '../log/index.js';
 
 /** The `inspect --json` object. Keys are a contract: add, never rename. */
 export function inspectJson(info: ArtifactInfo): Record<string, unknown> {

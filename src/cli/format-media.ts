@@ -2,7 +2,7 @@
 // mount points come from the stick: every line goes through printable().
 
 import type { MediaEvent, StickIdentity, UsbIdentity } from '../media/index.js';
-import { printable } from './printable.js';
+import { printable } from '../log/index.js';
 
 function usbText(usb: UsbIdentity): string {
   const ids = usb.vendorId || usb.productId ? `${usb.vendorId ?? '?'}:${usb.productId ?? '?'}` : '';

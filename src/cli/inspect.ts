@@ -3,7 +3,7 @@
 
 import { parsePublicKey, readArtifact, type ArtifactInfo, type VerificationKey } from '../artifact/index.js';
 import { UpdaterError } from '../errors/index.js';
-import { openArtifact, readSmallTextFile } from '../system/index.js';
+import { openArtifact, readSmallTextFile } from '../system/os/files.js';
 import { inspectJson, inspectText } from './format-inspect.js';
 import type { Io } from './io.js';
 import { clearProgress, progressLine } from './progress.js';

@@ -3,15 +3,10 @@
 
 import { Option, type Command } from 'commander';
 import { DEFAULT_MEDIA_OPTIONS } from '../media/index.js';
-import type { LogFormat } from '../system/index.js';
-import { LOG_FORMATS } from './log-setup.js';
+import type { FollowOptions } from '../daemon/follow-media.js';
+import { LOG_FORMATS, type LogFormat } from '../log/index.js';
 
-export interface MediaFlags {
-  mediaRoot: string[];
-  filesystem: string[];
-  allowLoop: boolean;
-  usbModule: string;
-  config?: string;
+export interface MediaFlags extends FollowOptions {
   logFormat?: LogFormat;
 }
 

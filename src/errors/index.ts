@@ -42,6 +42,14 @@ export const ERROR_CODES = {
   HEALTH_CHECK_FAILED: 'a required health check failed on every attempt, or at once (a failed or unknown systemd unit)',
   HEALTH_TIMEOUT: 'a required health check had not passed when the overall health deadline (health.deadline) was reached',
   CONFIG_UNSAFE_PERMISSIONS: 'running as root, the config, a signature key or a state file (or its folder) is not owned by root or is writable by group or others; the message names the file',
+  // Recorded in the journal and the ledger as a deployment's last error (never thrown to the CLI):
+  REBOOT_FAILED: 'the reboot command failed or did not return within reboot.timeout; the install was rolled back before any reboot',
+  ROLLBACK_FAILED: 'mender rollback failed, or after it the bootloader still boots the new image or has an update pending',
+  COMMIT_FAILED: 'mender commit failed after the health checks passed; the update is rolled back',
+  UNEXPECTED_BOOT: 'the boot after the install is neither the trial boot of the new image nor the old image after a bootloader fallback; the update is rolled back',
+  STEP_FAILED: 'a step of the deployment failed with an error that has no code of its own; the message names the state',
+  // Logged by the daemon for a stick or a boot check that failed with something other than an UpdaterError:
+  INTERNAL: 'a bug: an error without a code was thrown; the message says what',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -58,4 +66,13 @@ export class UpdaterError extends Error {
 
 export function isUpdaterError(err: unknown): err is UpdaterError {
   return err instanceof UpdaterError;
+}
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
+}
+
+/** The code of anything thrown: an UpdaterError's own, else INTERNAL (a bug). */
+export function errorCodeOf(err: unknown): ErrorCode {
+  return isUpdaterError(err) ? err.code : 'INTERNAL';
 }

@@ -2,10 +2,11 @@
 // names and error messages come from the stick: escaped. A console that blocks (a serial line held
 // by flow control) holds one write at most: lines asked for meanwhile replace each other.
 
-import { printable, type Logger } from '../system/index.js';
+import { printable } from '../log/index.js';
+import type { Logger } from '../log/index.js';
 import type { Phase, PhaseInfo } from './phases.js';
 import { progressGate } from './progress-gate.js';
-import type { FeedbackSystem } from './system.js';
+import type { FeedbackSystem } from './ports.js';
 
 /** Longest console line, so that one line stays one line on an 80-column screen. */
 const MAX_LINE = 79;

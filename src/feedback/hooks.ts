@@ -2,10 +2,10 @@
 // by the update. At most one run per hook at a time; what arrives meanwhile waits in a short queue
 // where progress updates replace each other, so a slow hook sees the newest state, never a backlog.
 
-import type { Logger } from '../system/index.js';
+import type { Logger } from '../log/index.js';
 import { PHASES, type Phase, type PhaseInfo } from './phases.js';
 import { progressGate } from './progress-gate.js';
-import type { FeedbackSystem } from './system.js';
+import type { FeedbackSystem } from './ports.js';
 
 export interface HookConfig {
   command: readonly string[];

@@ -2,19 +2,19 @@
 // the console. phase() returns at once and never throws; close() waits, bounded, for what is left.
 
 import type { Config } from '../policy/index.js';
-import type { Logger } from '../system/index.js';
+import type { Logger } from '../log/index.js';
 import { consoleChannel } from './console.js';
 import { hookChannel } from './hooks.js';
 import { ledChannel } from './leds.js';
 import type { Phase, PhaseInfo } from './phases.js';
-import type { FeedbackSystem } from './system.js';
+import type { FeedbackSystem } from './ports.js';
 
 export { PHASES, type Phase, type PhaseInfo, type RebootWhen } from './phases.js';
 export { DEFAULT_LED_PATTERNS, ledWrites, type LedPattern } from './leds.js';
 export { hookEnvironment } from './hooks.js';
 export { consoleLine } from './console.js';
 export { PROGRESS_INTERVAL_MS } from './progress-gate.js';
-export type { FeedbackSystem, HookRun } from './system.js';
+export type { FeedbackSystem, HookRun } from './ports.js';
 
 export interface Feedback {
   /** Shows a phase on every channel. Never throws, never waits for a channel. */

@@ -2,9 +2,9 @@
 // class expects (trigger first, then the attributes that trigger creates). A missing LED or an
 // unwritable attribute is logged once per LED and otherwise ignored: feedback never stops an update.
 
-import type { Logger } from '../system/index.js';
+import type { Logger } from '../log/index.js';
 import type { Phase } from './phases.js';
-import type { FeedbackSystem } from './system.js';
+import type { FeedbackSystem } from './ports.js';
 
 export type LedPattern = 'on' | 'off' | 'heartbeat' | { on: number; off: number };
 

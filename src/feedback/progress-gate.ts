@@ -3,7 +3,7 @@
 // shown. Any other phase passes at once and drops a held-back update: it is stale by then.
 
 import type { Phase, PhaseInfo } from './phases.js';
-import type { FeedbackSystem } from './system.js';
+import type { FeedbackSystem } from './ports.js';
 
 /** The shortest time between two progress updates on one channel. */
 export const PROGRESS_INTERVAL_MS = 500;

@@ -48,6 +48,12 @@ const ERROR_HINTS: Record<ErrorCode, string> = {
   HEALTH_CHECK_FAILED: `the new software did not pass its checks after the restart and was undone; the device runs what it ran before; ${ASK_VENDOR}`,
   HEALTH_TIMEOUT: `the new software was not ready in time after the restart and was undone; the device runs what it ran before; ${ASK_VENDOR}`,
   CONFIG_UNSAFE_PERMISSIONS: `the device's own settings files are not protected, so the updater refuses to run; ${ASK_VENDOR}`,
+  REBOOT_FAILED: 'the device could not restart itself after the install, so the update was undone; restart the device and try again',
+  ROLLBACK_FAILED: `the device could not undo a failed update and may start the new software on its next restart; ${ASK_VENDOR}`,
+  COMMIT_FAILED: `the new software passed its checks but could not be made permanent, so it was undone; ${ASK_VENDOR}`,
+  UNEXPECTED_BOOT: `the device did not start the way an update expects, so the update was undone; ${ASK_VENDOR}`,
+  STEP_FAILED: `a step of the update failed; restart the device: the update is finished or undone when it starts. If it happens again, ${ASK_VENDOR}`,
+  INTERNAL: `an internal error; ${ASK_VENDOR}`,
 };
 
 const REASON_HINTS: Record<ReasonCode, string> = {
@@ -86,7 +92,7 @@ const REASON_HINTS: Record<ReasonCode, string> = {
   MEDIA_USB_NOT_ALLOWED: 'this device only takes particular USB sticks; use the stick you were given for it',
 };
 
-/** For codes only the journal knows (a failed reboot) or a bug: safe advice. */
+/** For a code this version does not know (written by another version): safe advice. */
 export const GENERIC_HINT = `restart the device and try again; if it happens again, ${ASK_VENDOR}`;
 
 const isKeyOf = <T extends object>(table: T, key: string): key is Extract<keyof T, string> => Object.hasOwn(table, key);

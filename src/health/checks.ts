@@ -4,7 +4,8 @@
 
 import { formatDuration } from '../policy/index.js';
 import { healthVerdict } from './verdict.js';
-import type { CheckResult, HealthCheck, HealthFailureCode, HealthReport, HealthSystem, ProbeResult } from './model.js';
+import type { CheckResult, HealthCheck, HealthFailureCode, HealthReport } from './model.js';
+import type { HealthSystem, ProbeResult } from './ports.js';
 import { describeTarget } from './target.js';
 
 export interface RunHealthOptions {

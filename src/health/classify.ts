@@ -32,7 +32,7 @@ export interface DeploymentFacts {
  *   old one runs with a trial pending…): never commit.
  */
 export const CLASSIFICATIONS = ['trial-boot', 'bootloader-fell-back', 'no-reboot-update', 'unexpected'] as const;
-export type Classification = (typeof CLASSIFICATIONS)[number];
+export type BootClassification = (typeof CLASSIFICATIONS)[number];
 
 function trialPending(facts: BootFacts): boolean {
   return facts.env?.['upgrade_available'] === '1';
@@ -47,7 +47,7 @@ export function runningImage(deployment: DeploymentFacts, facts: BootFacts): 'ol
 }
 
 /** The case this boot is, for a deployment whose install completed. */
-export function classifyBoot(deployment: DeploymentFacts, facts: BootFacts): Classification {
+export function classifyBoot(deployment: DeploymentFacts, facts: BootFacts): BootClassification {
   if (!deployment.rebootRequired) return 'no-reboot-update';
   const image = runningImage(deployment, facts);
   const pending = trialPending(facts);
@@ -57,7 +57,7 @@ export function classifyBoot(deployment: DeploymentFacts, facts: BootFacts): Cla
 }
 
 /** A sentence for the log and `status`, naming the facts that led to the case. */
-export function describeBoot(classification: Classification, deployment: DeploymentFacts, facts: BootFacts): string {
+export function describeBoot(classification: BootClassification, deployment: DeploymentFacts, facts: BootFacts): string {
   const env = facts.env === null ? 'no bootloader environment' : `upgrade_available=${facts.env['upgrade_available'] ?? '(unset)'} mender_boot_part=${facts.env['mender_boot_part'] ?? '(unset)'}`;
   const where = `running partition ${facts.root ?? '(unknown)'}, installed from ${deployment.partitionBefore ?? '(unknown)'} to ${deployment.partitionAfter ?? '(unknown)'}; ${env}`;
   switch (classification) {

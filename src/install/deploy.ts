@@ -3,6 +3,7 @@
 // configured. The caller holds the deployment lock throughout. What happens after the reboot (the
 // health check, commit or rollback) is the health check's.
 
+import type { StickAudit } from '../media/index.js';
 import { UpdaterError, isUpdaterError } from '../errors/index.js';
 import type { ReadFile } from '../media/index.js';
 import type { BootFacts } from '../health/index.js';
@@ -37,7 +38,7 @@ export interface DeployRequest {
   file: ReadFile;
   artifactName: string;
   /** The stick's identity for the journal and the ledger. */
-  stick: Record<string, string>;
+  stick: StickAudit;
   reboot: RebootPolicy;
   onProgress?: (bytes: number, total: number | null) => void;
   /** Called once the deployment is in the journal (it has its id), before any byte is streamed. */
@@ -56,7 +57,7 @@ export type DeployOutcome =
   /** The install failed; nothing is pending. */
   | { status: 'failed'; journal: JournalRecord; error: UpdaterError };
 
-// 1 MiB reads, as large as the FIFO writes (src/system/fifo-input.ts): measured in the simulator, our
+// 1 MiB reads, as large as the FIFO writes (src/system/install/fifo-input.ts): measured in the simulator, our
 // CPU for the stream fell from 0.77 s at 128 KiB to 0.46 s (fewer reads, hash calls and
 // chunk hand-overs); the buffers live outside the JS heap and go with the chunk.
 const INSTALL_CHUNK = 1024 * 1024;

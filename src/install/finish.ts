@@ -5,9 +5,9 @@
 // after a power cut at any point, gives the same decision. The journal is advanced (persisted)
 // before the next state's effect runs. The caller holds the deployment lock.
 
-import { UpdaterError } from '../errors/index.js';
+import { UpdaterError, isErrorCode } from '../errors/index.js';
 import { afterRollback, alreadyCommitted, backOnOldImage, classifyBoot, describeBoot, type BootFacts, type DeploymentFacts } from '../health/index.js';
-import { ON_ERROR, isTerminal, type Deployment, type Event, type HealthSummary, type Journal, type JournalPatch, type JournalRecord, type PendingState } from '../state/index.js';
+import { ON_ERROR, isTerminal, type Deployment, type Event, type HealthSummary, type Journal, type JournalPatch, type JournalRecord, type PendingState, type RecordedError } from '../state/index.js';
 import type { MenderClient, VerbResult } from './mender-client.js';
 
 export interface FinishDeps {
@@ -49,7 +49,7 @@ export function deploymentFacts(journal: JournalRecord): DeploymentFacts {
   };
 }
 
-const clientError = (verb: string, result: VerbResult): JournalPatch => ({ lastError: { code: `${verb.toUpperCase()}_FAILED`, message: `mender ${verb} exited ${String(result.code)}: ${result.output.trim().slice(-500)}` } });
+const clientError = (verb: 'commit' | 'rollback', result: VerbResult): JournalPatch => ({ lastError: { code: verb === 'commit' ? 'COMMIT_FAILED' : 'ROLLBACK_FAILED', message: `mender ${verb} exited ${String(result.code)}: ${result.output.trim().slice(-500)}` } });
 
 /** ArtifactVerifyReboot: which boot this is, then the health checks when it is the trial. */
 async function verify(journal: JournalRecord, deps: FinishDeps): Promise<Step> {
@@ -180,7 +180,8 @@ async function stepOrError(state: PendingState, journal: JournalRecord, deps: Fi
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const code = (err as { code?: unknown }).code;
-    const lastError = { code: typeof code === 'string' ? code : 'STEP_FAILED', message: `${state}: ${message}` };
+    // A step's own code when it is one of ours; anything else (an errno, no code at all) is STEP_FAILED.
+    const lastError: RecordedError = { code: isErrorCode(code) ? code : 'STEP_FAILED', message: `${state}: ${message}` };
     deps.log(`${state} failed: ${message}`);
     const event = ON_ERROR[state];
     if (event !== null) return { event, patch: { lastError } };

@@ -5,7 +5,8 @@
 // when there is nothing to commit or roll back.
 
 import { UpdaterError } from '../errors/index.js';
-import { runWithFifoInput, type CommandResult, type RunOptions } from '../system/index.js';
+import { runWithFifoInput } from '../system/install/fifo-input.js';
+import type { CommandResult, RunOptions } from '../system/os/process.js';
 
 export type RunCommand = (command: string, args: readonly string[], options?: RunOptions) => Promise<CommandResult>;
 /** Runs a command whose input file (`args(path)`) carries `input`. */

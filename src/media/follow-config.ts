@@ -2,7 +2,7 @@
 // last good value when a new version fails to load (a half-edited file must not take the device
 // down or change what it accepts). Generic: the loader that parses and checks the file is passed in.
 
-import type { Stoppable } from './system-port.js';
+import type { Stoppable } from './ports.js';
 import { serialize } from './serialize.js';
 
 export interface ConfigHandlers<T> {

@@ -47,7 +47,7 @@ export interface StickIdentity {
   disk: string;
 }
 
-export type Classification =
+export type MountClassification =
   | { kind: 'stick'; stick: StickIdentity }
   /** It looks like media (removable, USB or under a media root) but is refused, for `reason`. */
   | { kind: 'rejected'; reason: string }
@@ -65,7 +65,7 @@ export function virtualDeviceFacts(entry: MountEntry): BlockDeviceFacts {
   return { device: entry.source, bus: 'other', removable: false, disk: `virtual:${entry.majMin}` };
 }
 
-export function classifyMount(entry: MountEntry, facts: BlockDeviceFacts, options: MediaOptions): Classification {
+export function classifyMount(entry: MountEntry, facts: BlockDeviceFacts, options: MediaOptions): MountClassification {
   const underRoot = options.roots.some((root) => isUnder(entry.mountPoint, root));
   if (facts.bus !== 'usb' && !facts.removable && !underRoot) return { kind: 'not-media' };
   // Loop devices are images on some other disk: only tests and demos may pass them off as sticks.

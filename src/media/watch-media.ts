@@ -7,8 +7,8 @@ import { diffMounts, mountKey, parseMountInfo, type MountEntry } from './mountin
 import type { MediaOptions } from './options.js';
 import { serialize } from './serialize.js';
 import { SessionTracker, type StickSession } from './sessions.js';
-import type { MediaSystem, Stoppable } from './system-port.js';
-import type { Logger } from '../system/index.js';
+import type { MediaSystem, Stoppable } from './ports.js';
+import type { Logger } from '../log/index.js';
 
 export interface MediaWatch extends Stoppable {
   /** Sessions open now. */

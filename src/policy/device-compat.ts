@@ -1,5 +1,5 @@
 // Whether the Mender client would accept an artifact on this device, with exactly the client's
-// rules (measured with mender-client 3.4 through test/support/mender-device.ts), so the policy never
+// rules (measured with mender-client 3.4 through test/support/artifacts/mender-device.ts), so the policy never
 // picks what the client will refuse:
 // - the device type must be in the artifact's device_type list;
 // - header-info depends: only artifact_name and artifact_group count (the client ignores any other

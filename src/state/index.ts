@@ -5,11 +5,15 @@ export {
   type Event, type EventOf, type NextOf, type PendingState, type Recovery, type State, type TerminalState,
 } from './machine.js';
 export {
-  JOURNAL_FORMAT, MAX_HISTORY, Deployment, Journal, applyEvent, healthSummarySchema, assertNothingPending, isPending, parseJournal, recoveriesInState, recoveryFor, serializeJournal,
-  type BeginInput, type HealthSummary, type JournalPatch, type JournalRead, type JournalRecord, type Resumed, type Transition,
+  MAX_HISTORY, Deployment, Journal, applyEvent, assertNothingPending, isPending, parseJournal, recoveriesInState, recoveryFor, serializeJournal,
+  type JournalRead, type Resumed,
 } from './journal.js';
+export {
+  JOURNAL_FORMAT, healthSummarySchema,
+  type BeginInput, type HealthSummary, type JournalPatch, type JournalRecord, type RecordedError, type Transition,
+} from './record.js';
 export {
   DEFAULT_MAX_ENTRIES, LEDGER_FORMAT, OUTCOMES, Ledger, LedgerHistory, ledgerEntriesFor, parseLedger,
   type LedgerEntry, type NewLedgerEntry, type Outcome,
 } from './ledger.js';
-export type { StateDeps, StateFile, StateStore } from './store.js';
+export type { StateDeps, StateFile, StateStore } from './ports.js';

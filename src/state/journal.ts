@@ -1,101 +1,15 @@
 // The journal: one JSON file holding the deployment in progress (or the last one), rewritten
 // atomically BEFORE each side effect, so that after a power cut the process knows what it was about
-// to do. Owns the record type, its validation when read back, and the runner-facing API.
+// to do. Owns reading it back (validated against src/state/record.ts) and the runner-facing API.
 
-import { z } from 'zod';
-import { UpdaterError, isUpdaterError } from '../errors/index.js';
+import { UpdaterError, isUpdaterError, type ErrorCode } from '../errors/index.js';
 import { ledgerEntriesFor, type Ledger } from './ledger.js';
-import { isEvent, isState, isTerminal, next, recoveryEvent, INITIAL_STATE, type Event, type PendingState, type State } from './machine.js';
-import type { StateDeps } from './store.js';
+import { isTerminal, next, recoveryEvent, INITIAL_STATE, type Event, type PendingState, type State } from './machine.js';
+import type { StateDeps } from './ports.js';
+import { journalSchema, JOURNAL_FORMAT, type BeginInput, type JournalPatch, type JournalRecord, type Transition } from './record.js';
 
-/** Bump on any change an older reader would misread; append-only, like state names. */
-export const JOURNAL_FORMAT = 1;
 /** The history keeps the first transition and the newest ones: retries must not grow it for ever. */
 export const MAX_HISTORY = 100;
-
-const isoTime = z.string().min(1);
-const errorInfo = z.object({ code: z.string().min(1), message: z.string() });
-const transition = z.object({
-  /** The state entered. */
-  state: z.string().refine(isState, 'not a known state'),
-  /** The event that entered it; null for the first state. */
-  event: z.string().refine(isEvent, 'not a known event').nullable(),
-  at: isoTime,
-  /** The boot on which it was entered: a different one now means the machine rebooted since. */
-  bootId: z.string().min(1),
-});
-/** One health check's result, as the health runner reports it (src/health). */
-const checkResult = z.object({
-  name: z.string(),
-  type: z.string(),
-  required: z.boolean(),
-  passed: z.boolean(),
-  attempts: z.number().int().nonnegative(),
-  durationMs: z.number().nonnegative(),
-  message: z.string(),
-  code: z.string().optional(),
-});
-/** The health checks of the trial boot: the evidence behind a commit or a rollback. */
-export const healthSummarySchema = z.object({
-  passed: z.boolean(),
-  durationMs: z.number().nonnegative(),
-  deadlineExceeded: z.boolean(),
-  results: z.array(checkResult),
-  /** Failed wanted checks: logged, not fatal. */
-  warnings: z.array(z.string()).default([]),
-});
-export type HealthSummary = z.infer<typeof healthSummarySchema>;
-
-const journalSchema = z.object({
-  format: z.literal(JOURNAL_FORMAT),
-  deploymentId: z.string().min(1),
-  artifactName: z.string().min(1),
-  /** SHA-256 (hex) of the bytes streamed into the client; known once the install has read them all. */
-  sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
-  size: z.number().int().nonnegative().nullable(),
-  /** How the stick identified itself (label, uuid, USB ids, serial…): free-form. */
-  stick: z.record(z.string(), z.string()),
-  sourcePath: z.string(),
-  bootIdAtInstall: z.string().min(1),
-  partitionBefore: z.string().nullable(),
-  partitionAfter: z.string().nullable(),
-  startedAt: isoTime,
-  updatedAt: isoTime,
-  state: z.string().refine(isState, 'not a known state'),
-  history: z.array(transition).min(1),
-  lastError: errorInfo.nullable(),
-  // Added without a format bump: a journal written before them reads as null (not yet classified).
-  /** What the boot after the install was (src/health/classify.ts), with the facts in `bootFacts`. */
-  classification: z.string().nullable().default(null),
-  bootFacts: z.string().nullable().default(null),
-  /** The health checks' results, once they ran. */
-  health: healthSummarySchema.nullable().default(null),
-});
-
-export interface Transition {
-  state: State;
-  event: Event | null;
-  at: string;
-  bootId: string;
-}
-
-export interface JournalRecord extends Omit<z.infer<typeof journalSchema>, 'state' | 'history'> {
-  state: State;
-  history: Transition[];
-}
-
-/** Fields the runner may fill in as it learns them, with any event. */
-export type JournalPatch = Partial<Pick<JournalRecord, 'sha256' | 'size' | 'partitionBefore' | 'partitionAfter' | 'lastError' | 'classification' | 'bootFacts' | 'health'>>;
-
-export interface BeginInput {
-  artifactName: string;
-  sourcePath: string;
-  stick: Record<string, string>;
-  sha256?: string | null;
-  size?: number | null;
-  partitionBefore?: string | null;
-  partitionAfter?: string | null;
-}
 
 /**
  * What reading the journal gave. `unreadable` (corrupt, truncated, unknown format, read error) is
@@ -132,7 +46,8 @@ export function parseJournal(text: string): JournalRecord {
     const code = issue?.message.startsWith('not a known') === true ? 'STATE_VERSION_UNKNOWN' : 'STATE_CORRUPT';
     throw new UpdaterError(code, `journal: ${where}: ${issue?.message ?? 'invalid'}`);
   }
-  const journal: JournalRecord = parsed.data;
+  // Codes and stick fields are read back as written (RecordedError): another version may have written them.
+  const journal = parsed.data as JournalRecord;
   if (journal.history.at(-1)?.state !== journal.state) {
     throw new UpdaterError('STATE_CORRUPT', `journal: state ${journal.state} is not the last state of its history`);
   }
@@ -341,7 +256,7 @@ export class Deployment {
   }
 
   /** Records an error without changing state (e.g. a reboot request that failed and will be retried). */
-  async noteError(code: string, message: string): Promise<JournalRecord> {
+  async noteError(code: ErrorCode, message: string): Promise<JournalRecord> {
     const updated = { ...this.current, lastError: { code, message }, updatedAt: this.deps.now() };
     await this.deps.store.replace('journal.json', serializeJournal(updated));
     this.current = updated;

@@ -3,9 +3,10 @@
 // installed again from a stick unless the policy allows. Outcome names are persisted: append only.
 
 import { z } from 'zod';
-import type { JournalRecord, Transition } from './journal.js';
+import type { StickAudit } from '../media/index.js';
+import type { JournalRecord, RecordedError, Transition } from './record.js';
 import type { Event, State } from './machine.js';
-import type { StateDeps } from './store.js';
+import type { StateDeps } from './ports.js';
 
 export const LEDGER_FORMAT = 1;
 export const OUTCOMES = ['installed', 'committed', 'rolled-back', 'failed', 'rejected'] as const;
@@ -49,7 +50,8 @@ const entrySchema = z.object({
   bootId: z.string(),
 });
 
-export type LedgerEntry = z.infer<typeof entrySchema>;
+/** An entry; its error and stick are written typed (see RecordedError) and read back as written. */
+export type LedgerEntry = Omit<z.infer<typeof entrySchema>, 'error' | 'stick'> & { error: RecordedError | null; stick: StickAudit };
 /** What a caller supplies; the ledger adds the format, the time and the boot id. */
 export type NewLedgerEntry = Omit<LedgerEntry, 'v' | 'at' | 'bootId'>;
 
@@ -61,7 +63,7 @@ export function parseLedger(text: string): { entries: LedgerEntry[]; skippedLine
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
     const parsed = entrySchema.safeParse(parseJsonOrUndefined(line));
-    if (parsed.success) entries.push(parsed.data);
+    if (parsed.success) entries.push(parsed.data as LedgerEntry);
     else skippedLines += 1;
   }
   return { entries, skippedLines };

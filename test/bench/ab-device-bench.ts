@@ -6,8 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createAbDevice, mender, needsAbDevice, type AbDevice } from '../support/ab-device.js';
-import { writeRootfsArtifact } from '../support/rootfs-image.js';
+import { createAbDevice, mender, needsAbDevice, type AbDevice } from '../support/simulator/ab-device.js';
+import { writeRootfsArtifact } from '../support/simulator/rootfs-image.js';
 
 const TYPE = 'bench-dev';
 

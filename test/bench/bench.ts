@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { recompressArtifact } from '../support/recompress.js';
+import { recompressArtifact } from '../support/artifacts/recompress.js';
 import { CommandFailed, compare, GNU_TIME, imageBlock, run, type Command, type Sample } from './measure.js';
 
 const BIN = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));

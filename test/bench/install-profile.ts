@@ -10,10 +10,10 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createAbDevice, mender, needsAbDevice, type AbDevice } from '../support/ab-device.js';
-import { BIN, KEYS, keyPem } from '../support/fixtures.js';
-import { runProcess } from '../support/process.js';
-import { writeRootfsArtifact } from '../support/rootfs-image.js';
+import { createAbDevice, mender, needsAbDevice, type AbDevice } from '../support/simulator/ab-device.js';
+import { BIN, KEYS, keyPem } from '../support/skip/fixtures.js';
+import { runProcess } from '../support/harness/process.js';
+import { writeRootfsArtifact } from '../support/simulator/rootfs-image.js';
 import { BENCH_DEVICE_TYPE, STATE_DIR, payloadFiles, writeInstallConfig } from './install-setup.js';
 
 async function putBack(device: AbDevice): Promise<void> {

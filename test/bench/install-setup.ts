@@ -2,8 +2,8 @@
 // image's files and the config that installs the artifact in the simulated device.
 
 import { writeFileSync } from 'node:fs';
-import { REBOOT_COMMAND } from '../support/ab-device.js';
-import { KEYS } from '../support/fixtures.js';
+import { REBOOT_COMMAND } from '../support/simulator/ab-device.js';
+import { KEYS } from '../support/skip/fixtures.js';
 import { imageBlock } from './measure.js';
 
 export const BENCH_DEVICE_TYPE = 'bench-dev';

@@ -8,8 +8,9 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MEDIA_OPTIONS, watchMedia, type MediaEvent } from '../../src/media/index.js';
-import { realMediaSystem, type Logger } from '../../src/system/index.js';
-import { LoopSticks } from '../support/loop-sticks.js';
+import { realMediaSystem } from '../../src/system/media/media-system.js';
+import type { Logger } from '../../src/log/logger.js';
+import { LoopSticks } from '../support/harness/loop-sticks.js';
 
 const BIN = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
 const LATENCY_TARGET_MS = 250;

@@ -7,7 +7,7 @@
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeRootfsArtifact } from '../support/rootfs-image.js';
+import { writeRootfsArtifact } from '../support/simulator/rootfs-image.js';
 import { deviceImage } from '../vm/device-image.js';
 import { daemonLine, waitReady } from '../vm/guest-facts.js';
 import { DEVICE_TYPE, SIGN_KEY } from '../vm/guest-files.js';

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { promisify } from 'node:util';
-import type { AbDevice } from '../support/ab-device.js';
+import type { AbDevice } from '../support/simulator/ab-device.js';
 
 const execFileAsync = promisify(execFile);
 

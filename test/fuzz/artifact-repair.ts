@@ -4,7 +4,7 @@
 // then reaches the reader's member and header checks instead of stopping at a checksum.
 
 import { createHash } from 'node:crypto';
-import { listMembers, type MemberSpan } from '../support/tar-tools.js';
+import { listMembers, type MemberSpan } from '../support/artifacts/tar-tools.js';
 
 const sha256hex = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 const MANIFEST_LINE = /^([0-9a-f]{64}) {2}(.+)$/;

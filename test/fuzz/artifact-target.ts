@@ -4,7 +4,7 @@
 // header-only read that gives the same model, and byte-at-a-time reading changes nothing.
 
 import { parsePublicKey, readArtifact, type ArtifactInfo, type ReadOptions } from '../../src/artifact/index.js';
-import { artifact, FIXTURE_NAMES, keyPem } from '../support/fixtures.js';
+import { artifact, FIXTURE_NAMES, keyPem } from '../support/skip/fixtures.js';
 import { repairArtifact } from './artifact-repair.js';
 import { regressionInputs } from './corpus-files.js';
 import { Finding, outcomeOf, requireSameOutcome, label, type Outcome } from './oracle.js';

@@ -4,7 +4,7 @@
 
 import { configJsonSchema, loadConfig, type LoadResult } from '../../src/policy/index.js';
 import { UpdaterError } from '../../src/errors/index.js';
-import { keyPem, REPO } from '../support/fixtures.js';
+import { keyPem, REPO } from '../support/skip/fixtures.js';
 import { readFolder, regressionInputs } from './corpus-files.js';
 import { Finding, outcomeOf } from './oracle.js';
 import type { FuzzTarget } from './target.js';

@@ -1,7 +1,7 @@
 // Where the fuzzer's seeds and committed regression inputs live, and reading them.
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { REPO } from '../support/fixtures.js';
+import { REPO } from '../support/skip/fixtures.js';
 
 /** Committed inputs that once crashed, hung, disagreed or grew memory; replayed by `npm test`. */
 export const regressionDir = (target: string): string => `${REPO}test/fuzz/regressions/${target}/`;

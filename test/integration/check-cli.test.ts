@@ -9,8 +9,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { KEYS, needsTool } from '../support/fixtures.js';
-import { runCli } from '../support/run-cli.js';
+import { KEYS, needsTool } from '../support/skip/fixtures.js';
+import { runCli } from '../support/harness/run-cli.js';
 
 const skip = needsTool('mender-artifact', 'mender-artifact');
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { ARTIFACTS, BIN, artifact } from '../support/fixtures.js';
+import { ARTIFACTS, BIN, artifact } from '../support/skip/fixtures.js';
 
 const run = (args: string[], input?: Buffer) => spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8' });
 

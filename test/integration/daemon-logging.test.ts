@@ -8,7 +8,7 @@ import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { BIN } from '../support/fixtures.js';
+import { BIN } from '../support/skip/fixtures.js';
 
 const root = mkdtempSync(join(tmpdir(), 'usb-updater-test-daemon-logging-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { it } from 'node:test';
 import { REQUIRED_TOOLS } from '../demo/required-tools.js';
-import { REPO } from '../support/fixtures.js';
-import { withTempDir } from '../support/temp.js';
+import { REPO } from '../support/skip/fixtures.js';
+import { withTempDir } from '../support/harness/temp.js';
 
 it('npm run demo explains every missing tool and installs nothing', async () => {
   await withTempDir(async (emptyPath) => {

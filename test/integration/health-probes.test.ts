@@ -13,9 +13,10 @@ import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { runHealthChecks, type HealthCheck, type ProbeResult } from '../../src/health/index.js';
 import { configSchema } from '../../src/policy/index.js';
-import { monotonicClock, realHealthProbes } from '../../src/system/index.js';
-import { needsTool } from '../support/fixtures.js';
-import { withTempDir } from '../support/temp.js';
+import { monotonicClock } from '../../src/system/health/monotonic-clock.js';
+import { realHealthProbes } from '../../src/system/health/health-probes.js';
+import { needsTool } from '../support/skip/fixtures.js';
+import { withTempDir } from '../support/harness/temp.js';
 
 function check(item: Record<string, unknown>): HealthCheck {
   const [parsed] = configSchema.parse({ signature: { required: false }, health: { checks: [{ name: 'c', ...item }] } }).health.checks;

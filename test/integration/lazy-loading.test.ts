@@ -9,8 +9,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
-import { ARTIFACTS, BIN } from '../support/fixtures.js';
-import { withTempDir } from '../support/temp.js';
+import { ARTIFACTS, BIN } from '../support/skip/fixtures.js';
+import { withTempDir } from '../support/harness/temp.js';
 
 /** The packages (under node_modules) that `usb-updater ARGS` resolved, by name. */
 async function packagesLoaded(args: string[]): Promise<{ status: number | null; packages: Set<string> }> {

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { BIN } from '../support/fixtures.js';
-import { startCommand } from '../support/media.js';
+import { BIN } from '../support/skip/fixtures.js';
+import { startCommand } from '../support/skip/media.js';
 
 const ready = (line: string): boolean => line.includes('"type":"ready"');
 

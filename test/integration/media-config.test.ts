@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { BIN } from '../support/fixtures.js';
-import { startCommand } from '../support/media.js';
+import { BIN } from '../support/skip/fixtures.js';
+import { startCommand } from '../support/skip/media.js';
 
 describe('media commands follow the config file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'media-config-'));

@@ -7,9 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { after, before, describe, it } from 'node:test';
-import { FIXTURES, needsTool } from '../support/fixtures.js';
-import { parseMenderRead, type MenderRead } from '../support/mender-read.js';
-import { runCli } from '../support/run-cli.js';
+import { FIXTURES, needsTool } from '../support/skip/fixtures.js';
+import { parseMenderRead, type MenderRead } from '../support/artifacts/mender-read.js';
+import { runCli } from '../support/harness/run-cli.js';
 
 interface InspectJson {
   format_version: number;

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { clientMessage, detectClient } from '../../src/install/index.js';
-import { runCommand } from '../../src/system/index.js';
-import { needsTool } from '../support/fixtures.js';
+import { runCommand } from '../../src/system/os/process.js';
+import { needsTool } from '../support/skip/fixtures.js';
 
 describe('the Mender client backend', { skip: needsTool('mender', 'mender-client') }, () => {
   it('detects mender 3.x and its version', async () => {

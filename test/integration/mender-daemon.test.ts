@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { after, describe, it } from 'node:test';
-import { assertStandalone, findMenderDaemon } from '../../src/system/index.js';
+import { assertStandalone, findMenderDaemon } from '../../src/system/install/mender-daemon.js';
 
 const stayAlive = ['-e', 'setTimeout(() => {}, 60000)'];
 

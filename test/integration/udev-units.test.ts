@@ -7,7 +7,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { after, describe, it } from 'node:test';
 import { HEALTH_EXIT } from '../../src/cli/exit-codes.js';
-import { REPO, needsTool } from '../support/fixtures.js';
+import { REPO, needsTool } from '../support/skip/fixtures.js';
 
 const UDEV = `${REPO}udev/`;
 const read = (name: string): string => readFileSync(`${UDEV}${name}`, 'utf8');

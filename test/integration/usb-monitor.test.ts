@@ -3,8 +3,9 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { startUsbMonitor, type Logger } from '../../src/system/index.js';
-import { needsUsbDetection } from '../support/media.js';
+import { startUsbMonitor } from '../../src/system/media/usb-monitor.js';
+import type { Logger } from '../../src/log/logger.js';
+import { needsUsbDetection } from '../support/skip/media.js';
 
 function recordingLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];

@@ -1,4 +1,4 @@
-// Proves the A/B device simulator (test/support/ab-device.ts) with the real mender 3.4 client: each
+// Proves the A/B device simulator (test/support/simulator/ab-device.ts) with the real mender 3.4 client: each
 // test drives the client through installs, reboots, commits, rollbacks and bootloader fallbacks and
 // asserts the real state (U-Boot env, which image booted, partition bytes, what the client reports),
 // then that the device left nothing on this machine.
@@ -9,9 +9,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { REBOOT_COMMAND, bootloaderStep, createAbDevice, mender, needsAbDevice, withAbDevice, type AbDevice } from '../support/ab-device.js';
-import { BIN, KEYS, keyPem } from '../support/fixtures.js';
-import { RELEASE_FILE, writeRootfsArtifact } from '../support/rootfs-image.js';
+import { REBOOT_COMMAND, bootloaderStep, createAbDevice, mender, needsAbDevice, withAbDevice, type AbDevice } from '../support/simulator/ab-device.js';
+import { BIN, KEYS, keyPem } from '../support/skip/fixtures.js';
+import { RELEASE_FILE, writeRootfsArtifact } from '../support/simulator/rootfs-image.js';
 
 const skip = needsAbDevice();
 const TYPE = 'sim-dev';

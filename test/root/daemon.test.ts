@@ -10,11 +10,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { needsAbDevice, withAbDevice, type AbDevice, type BootProcess } from '../support/ab-device.js';
-import { BIN, KEYS, keyPem } from '../support/fixtures.js';
-import { writeRootfsArtifact } from '../support/rootfs-image.js';
-import { writeSimConfig } from '../support/sim-config.js';
-import { makeFolders } from '../support/temp.js';
+import { needsAbDevice, withAbDevice, type AbDevice, type BootProcess } from '../support/simulator/ab-device.js';
+import { BIN, KEYS, keyPem } from '../support/skip/fixtures.js';
+import { writeRootfsArtifact } from '../support/simulator/rootfs-image.js';
+import { writeSimConfig } from '../support/simulator/sim-config.js';
+import { makeFolders } from '../support/harness/temp.js';
 
 const skip = needsAbDevice();
 const TYPE = 'sim-dev';

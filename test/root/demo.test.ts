@@ -8,9 +8,9 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { loopBackingFile } from '../demo/demo-sticks.js';
 import { REQUIRED_TOOLS } from '../demo/required-tools.js';
-import { needsAbDevice } from '../support/ab-device.js';
-import { REPO, needsTool } from '../support/fixtures.js';
-import { runProcess } from '../support/process.js';
+import { needsAbDevice } from '../support/simulator/ab-device.js';
+import { REPO, needsTool } from '../support/skip/fixtures.js';
+import { runProcess } from '../support/harness/process.js';
 
 // The simulator's needs, then the demo's own tools: each missing one skips here and fails in CI.
 const skip = needsAbDevice() || REQUIRED_TOOLS.map(([tool, pkg]) => needsTool(tool, pkg)).find((reason) => reason !== false) || false;

@@ -13,11 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PENDING_STATES, type PendingState } from '../../src/state/index.js';
-import { REBOOT_COMMAND, mender, needsAbDevice, withAbDevice, type AbDevice } from '../support/ab-device.js';
-import { Gate } from '../support/client-gate.js';
-import { BIN, KEYS, keyPem } from '../support/fixtures.js';
-import { writeRootfsArtifact } from '../support/rootfs-image.js';
-import { writeSimConfig } from '../support/sim-config.js';
+import { REBOOT_COMMAND, mender, needsAbDevice, withAbDevice, type AbDevice } from '../support/simulator/ab-device.js';
+import { Gate } from '../support/simulator/client-gate.js';
+import { BIN, KEYS, keyPem } from '../support/skip/fixtures.js';
+import { writeRootfsArtifact } from '../support/simulator/rootfs-image.js';
+import { writeSimConfig } from '../support/simulator/sim-config.js';
 
 const skip = needsAbDevice();
 const TYPE = 'sim-dev';

@@ -2,7 +2,7 @@
 // commit and rollback: good updates are committed, failing ones rolled back into the old image,
 // a bootloader fallback is never committed, an update module is finished without a reboot, and a
 // power cut at every state of the deployment ends, on the next boot, in the same outcome. Faults
-// strike at named points through gates (test/support/client-gate.ts), never after a delay.
+// strike at named points through gates (test/support/simulator/client-gate.ts), never after a delay.
 
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -10,13 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PENDING_STATES, type PendingState } from '../../src/state/index.js';
-import { REBOOT_COMMAND, mender, needsAbDevice, withAbDevice, type AbDevice, type AbDeviceOptions } from '../support/ab-device.js';
-import { Gate } from '../support/client-gate.js';
-import { BIN, KEYS, keyPem } from '../support/fixtures.js';
-import { RELEASE_FILE, writeRootfsArtifact } from '../support/rootfs-image.js';
-import { writeSimConfig } from '../support/sim-config.js';
-import { writeSingleFileArtifact } from '../support/single-file-artifact.js';
-import { makeFolders } from '../support/temp.js';
+import { REBOOT_COMMAND, mender, needsAbDevice, withAbDevice, type AbDevice, type AbDeviceOptions } from '../support/simulator/ab-device.js';
+import { Gate } from '../support/simulator/client-gate.js';
+import { BIN, KEYS, keyPem } from '../support/skip/fixtures.js';
+import { RELEASE_FILE, writeRootfsArtifact } from '../support/simulator/rootfs-image.js';
+import { writeSimConfig } from '../support/simulator/sim-config.js';
+import { writeSingleFileArtifact } from '../support/artifacts/single-file-artifact.js';
+import { makeFolders } from '../support/harness/temp.js';
 
 const skip = needsAbDevice();
 const TYPE = 'sim-dev';

@@ -19,15 +19,15 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { needsAbDevice, withAbDevice, type AbDevice, type BootProcess } from '../support/ab-device.js';
-import { OUTCOME } from '../../src/cli/stick-handler.js';
-import { Gate, until } from '../support/client-gate.js';
-import { DeviceSticks, imageChecksum, logRecords, sha256Of, type LogRecord, type PluggedStick } from '../support/device-sticks.js';
-import { BIN, KEYS, keyPem, needsTool } from '../support/fixtures.js';
-import { sha256 } from '../support/forge.js';
-import { writeRootfsArtifact } from '../support/rootfs-image.js';
-import { writeSimConfig } from '../support/sim-config.js';
-import { buildTar, readMembers } from '../support/tar-tools.js';
+import { needsAbDevice, withAbDevice, type AbDevice, type BootProcess } from '../support/simulator/ab-device.js';
+import { OUTCOME } from '../../src/daemon/stick-handler.js';
+import { Gate, until } from '../support/simulator/client-gate.js';
+import { DeviceSticks, imageChecksum, logRecords, sha256Of, type LogRecord, type PluggedStick } from '../support/simulator/device-sticks.js';
+import { BIN, KEYS, keyPem, needsTool } from '../support/skip/fixtures.js';
+import { sha256 } from '../support/artifacts/forge.js';
+import { writeRootfsArtifact } from '../support/simulator/rootfs-image.js';
+import { writeSimConfig } from '../support/simulator/sim-config.js';
+import { buildTar, readMembers } from '../support/artifacts/tar-tools.js';
 
 const skip = needsAbDevice() || needsTool('debugfs', 'e2fsprogs') || needsTool('mkfifo', 'coreutils');
 const TYPE = 'sim-dev';
@@ -40,7 +40,7 @@ const BIG_IMAGE_MIB = 24;
 
 /**
  * Whether a record ends the handling of one stick (by its session): one of the stable outcome
- * messages (src/cli/stick-handler.ts OUTCOME); the install's own progress lines carry the session too.
+ * messages (src/daemon/stick-handler.ts OUTCOME); the install's own progress lines carry the session too.
  */
 const isOutcome = (message: string): boolean => message === OUTCOME.nothing || message.startsWith(`${OUTCOME.failed} `) || message.startsWith(`${OUTCOME.installed} `);
 const IGNORED = /^stick ignored/;

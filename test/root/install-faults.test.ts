@@ -20,12 +20,12 @@ import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { needsAbDevice, withAbDevice, type AbDevice, type BootProcess } from '../support/ab-device.js';
-import { Gate, until } from '../support/client-gate.js';
-import { backingFile, imageChecksum, sha256Of } from '../support/device-sticks.js';
-import { BIN, KEYS, keyPem } from '../support/fixtures.js';
-import { RELEASE_FILE, writeRootfsArtifact } from '../support/rootfs-image.js';
-import { writeSimConfig } from '../support/sim-config.js';
+import { needsAbDevice, withAbDevice, type AbDevice, type BootProcess } from '../support/simulator/ab-device.js';
+import { Gate, until } from '../support/simulator/client-gate.js';
+import { backingFile, imageChecksum, sha256Of } from '../support/simulator/device-sticks.js';
+import { BIN, KEYS, keyPem } from '../support/skip/fixtures.js';
+import { RELEASE_FILE, writeRootfsArtifact } from '../support/simulator/rootfs-image.js';
+import { writeSimConfig } from '../support/simulator/sim-config.js';
 
 const skip = needsAbDevice();
 const TYPE = 'sim-dev';

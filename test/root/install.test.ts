@@ -8,11 +8,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { mender, needsAbDevice, withAbDevice, type AbDevice } from '../support/ab-device.js';
-import { BIN, KEYS, keyPem } from '../support/fixtures.js';
-import { RELEASE_FILE, writeRootfsArtifact } from '../support/rootfs-image.js';
-import { writeSimConfig } from '../support/sim-config.js';
-import { makeFolders } from '../support/temp.js';
+import { mender, needsAbDevice, withAbDevice, type AbDevice } from '../support/simulator/ab-device.js';
+import { BIN, KEYS, keyPem } from '../support/skip/fixtures.js';
+import { RELEASE_FILE, writeRootfsArtifact } from '../support/simulator/rootfs-image.js';
+import { writeSimConfig } from '../support/simulator/sim-config.js';
+import { makeFolders } from '../support/harness/temp.js';
 
 const skip = needsAbDevice();
 const TYPE = 'sim-dev';

@@ -8,10 +8,11 @@ import { mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { MediaEvent } from '../../src/media/index.js';
-import { followMountTable, type Logger } from '../../src/system/index.js';
-import { REPO, needsTool } from '../support/fixtures.js';
-import { LoopSticks, blkidUuid } from '../support/loop-sticks.js';
-import { needsRoot, startCommand, type RunningCommand } from '../support/media.js';
+import { followMountTable } from '../../src/system/media/mount-table.js';
+import type { Logger } from '../../src/log/logger.js';
+import { REPO, needsTool } from '../support/skip/fixtures.js';
+import { LoopSticks, blkidUuid } from '../support/harness/loop-sticks.js';
+import { needsRoot, startCommand, type RunningCommand } from '../support/skip/media.js';
 
 const skip = needsRoot() || needsTool('mkfs.ext4', 'e2fsprogs') || needsTool('findmnt', 'util-linux') || needsTool('losetup', 'mount');
 

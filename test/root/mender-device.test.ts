@@ -8,9 +8,9 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { forgeArtifact } from '../support/forge.js';
-import { clientAccepts, needsMenderDevice, type ClientVerdict, type DeviceFacts } from '../support/mender-device.js';
-import { writeSingleFileArtifact, type SingleFileArtifactSpec } from '../support/single-file-artifact.js';
+import { forgeArtifact } from '../support/artifacts/forge.js';
+import { clientAccepts, needsMenderDevice, type ClientVerdict, type DeviceFacts } from '../support/artifacts/mender-device.js';
+import { writeSingleFileArtifact, type SingleFileArtifactSpec } from '../support/artifacts/single-file-artifact.js';
 
 const skip = needsMenderDevice();
 

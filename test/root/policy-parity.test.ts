@@ -8,9 +8,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { clientAccepts, needsMenderDevice, type DeviceFacts } from '../support/mender-device.js';
-import { runCli } from '../support/run-cli.js';
-import { writeSingleFileArtifact, type SingleFileArtifactSpec } from '../support/single-file-artifact.js';
+import { clientAccepts, needsMenderDevice, type DeviceFacts } from '../support/artifacts/mender-device.js';
+import { runCli } from '../support/harness/run-cli.js';
+import { writeSingleFileArtifact, type SingleFileArtifactSpec } from '../support/artifacts/single-file-artifact.js';
 
 const skip = needsMenderDevice();
 

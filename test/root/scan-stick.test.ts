@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { scanStick, type ScanOptions, type StickFs } from '../../src/media/index.js';
 import { configSchema, pathRule } from '../../src/policy/index.js';
-import { realStickFs } from '../../src/system/index.js';
-import { ARTIFACTS, needsTool } from '../support/fixtures.js';
-import { needsRoot } from '../support/media.js';
+import { realStickFs } from '../../src/system/media/stick-fs.js';
+import { ARTIFACTS, needsTool } from '../support/skip/fixtures.js';
+import { needsRoot } from '../support/skip/media.js';
 
 const skip = needsRoot() || needsTool('mkfs.ext4', 'e2fsprogs') || needsTool('losetup', 'mount');
 

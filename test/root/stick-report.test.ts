@@ -12,11 +12,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildReport, type Report } from '../../src/feedback/index.js';
 import { parseMountInfo } from '../../src/media/index.js';
-import { readMountTable, realStickReportSystem, writeReportToStick, type StickReportSystem } from '../../src/system/index.js';
-import { needsTool } from '../support/fixtures.js';
-import { LoopSticks } from '../support/loop-sticks.js';
-import { needsRoot } from '../support/media.js';
-import { recordingLogger } from '../support/recording-logger.js';
+import { readMountTable } from '../../src/system/media/mount-table.js';
+import { realStickReportSystem, writeReportToStick, type StickReportSystem } from '../../src/system/report/report-writer.js';
+import { needsTool } from '../support/skip/fixtures.js';
+import { LoopSticks } from '../support/harness/loop-sticks.js';
+import { needsRoot } from '../support/skip/media.js';
+import { recordingLogger } from '../support/fakes/recording-logger.js';
 
 const skip = needsRoot() || needsTool('mkfs.ext4', 'e2fsprogs') || needsTool('losetup', 'mount');
 const KERNEL_FILESYSTEMS = readFileSync('/proc/filesystems', 'utf8');

@@ -10,11 +10,11 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { mender, needsAbDevice, withAbDevice, type AbDevice, type BootProcess } from '../support/ab-device.js';
-import { BIN, KEYS, keyPem } from '../support/fixtures.js';
-import { writeRootfsArtifact } from '../support/rootfs-image.js';
-import { writeSimConfig } from '../support/sim-config.js';
-import { SIM_MEDIA_ROOT, SimSticks, waitForLog } from '../support/sim-stick.js';
+import { mender, needsAbDevice, withAbDevice, type AbDevice, type BootProcess } from '../support/simulator/ab-device.js';
+import { BIN, KEYS, keyPem } from '../support/skip/fixtures.js';
+import { writeRootfsArtifact } from '../support/simulator/rootfs-image.js';
+import { writeSimConfig } from '../support/simulator/sim-config.js';
+import { SIM_MEDIA_ROOT, SimSticks, waitForLog } from '../support/simulator/sim-stick.js';
 
 const TYPE = 'soak-dev';
 /** A file only the bad images hold; the health check fails where it exists. */

@@ -1,7 +1,7 @@
 // Runs one host command for the virtual device's build and harness, and fails with its output
 // when it does not exit 0.
 
-import { runProcess, type ProcessResult, type RunProcessOptions } from '../support/process.js';
+import { runProcess, type ProcessResult, type RunProcessOptions } from '../support/harness/process.js';
 
 export async function mustRun(command: string, args: readonly string[], options: RunProcessOptions = {}): Promise<ProcessResult> {
   const result = await runProcess(command, args, { timeoutMs: 10 * 60_000, ...options });

@@ -5,14 +5,14 @@
 
 import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { writeRootfsArtifact } from '../support/rootfs-image.js';
+import { writeRootfsArtifact } from '../support/simulator/rootfs-image.js';
 import { baseRootfs } from './base-rootfs.js';
 import { mustRun } from './command.js';
 import { assembleDisk, hostEnvConfig } from './disk-layout.js';
 import { DATA_FILES, DEVICE_TYPE, EXECUTABLE, guestFiles, HEALTHY_FILE, RELEASE_FILE, SIGN_KEY } from './guest-files.js';
 import { installUpdaterPackage, updaterPackageKey } from './updater-package.js';
 import { cached, hashOf } from './vm-cache.js';
-import { BootEnv } from '../support/boot-env.js';
+import { BootEnv } from '../support/simulator/boot-env.js';
 
 /** The artifacts the scenarios use: a name, and whether its image passes the health check. */
 export const ARTIFACTS = {

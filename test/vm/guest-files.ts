@@ -3,7 +3,7 @@
 // device's config, and for the harness only a command agent on a virtio port (see guest-agent.ts).
 
 import { readFileSync } from 'node:fs';
-import { REPO, KEYS } from '../support/fixtures.js';
+import { REPO, KEYS } from '../support/skip/fixtures.js';
 import { GUEST_ENV_CONFIG, PART } from './disk-layout.js';
 
 export const DEVICE_TYPE = 'usb-updater-vm';

@@ -5,7 +5,7 @@
 
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { REPO } from '../support/fixtures.js';
+import { REPO } from '../support/skip/fixtures.js';
 import { hashOf } from './vm-cache.js';
 import { mustRun } from './command.js';
 

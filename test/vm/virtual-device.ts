@@ -5,7 +5,7 @@
 
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BootEnv, bootloaderStep, type BootEnvValues, type BootloaderStep } from '../support/boot-env.js';
+import { BootEnv, bootloaderStep, type BootEnvValues, type BootloaderStep } from '../support/simulator/boot-env.js';
 import { mustRun } from './command.js';
 import type { DeviceImage } from './device-image.js';
 import { hostEnvConfig, offsetOf, PART } from './disk-layout.js';

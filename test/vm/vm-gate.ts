@@ -3,7 +3,7 @@
 // reason; in CI (CI=true) it fails, never skips (fixtures.ts's rule).
 
 import { existsSync } from 'node:fs';
-import { hasTool, needsSetUp } from '../support/fixtures.js';
+import { hasTool, needsSetUp } from '../support/skip/fixtures.js';
 
 const TOOLS: Readonly<Record<string, string>> = {
   'qemu-system-x86_64': 'qemu-system-x86', mmdebstrap: 'mmdebstrap', sfdisk: 'fdisk', 'mkfs.ext4': 'e2fsprogs', debugfs: 'e2fsprogs',

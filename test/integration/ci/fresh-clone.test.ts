@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
-import { REPO, needsSetUp } from '../../support/fixtures.js';
+import { REPO, needsSetUp } from '../../support/skip/fixtures.js';
 
 /** Clones what is committed (HEAD): uncommitted changes are not in the clone. */
 const notARepo = spawnSync('git', ['-C', REPO, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).status === 0 ? null : `${REPO} is not a git repository with a commit (or git is missing)`;

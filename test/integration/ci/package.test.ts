@@ -8,9 +8,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ARTIFACTS, REPO, artifact, keyPem, needsTool } from '../../support/fixtures.js';
-import { needsUsbDetection, startCommand } from '../../support/media.js';
-import { recompressArtifact } from '../../support/recompress.js';
+import { ARTIFACTS, REPO, artifact, keyPem, needsTool } from '../../support/skip/fixtures.js';
+import { needsUsbDetection, startCommand } from '../../support/skip/media.js';
+import { recompressArtifact } from '../../support/artifacts/recompress.js';
 
 const VERSION = (JSON.parse(readFileSync(`${REPO}package.json`, 'utf8')) as { version: string }).version;
 const COMMANDS = ['inspect', 'check', 'install', 'status', 'health', 'config', 'watch', 'daemon'];

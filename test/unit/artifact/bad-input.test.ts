@@ -9,9 +9,9 @@ import { describe, it } from 'node:test';
 import { compress as zstdCompress } from 'zstd-napi';
 import { parsePublicKey, readArtifact, type ReadOptions } from '../../../src/artifact/index.js';
 import { UpdaterError, type ErrorCode } from '../../../src/errors/index.js';
-import { artifact, keyPem } from '../../support/fixtures.js';
-import { forgeArtifact, sha256 } from '../../support/forge.js';
-import { buildTar, listMembers, readMembers, type EntrySpec } from '../../support/tar-tools.js';
+import { artifact, keyPem } from '../../support/skip/fixtures.js';
+import { forgeArtifact, sha256 } from '../../support/artifacts/forge.js';
+import { buildTar, listMembers, readMembers, type EntrySpec } from '../../support/artifacts/tar-tools.js';
 
 const TIMEOUT = { timeout: 20_000 };
 

@@ -8,10 +8,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { parsePublicKey, readArtifact, type ArtifactInfo } from '../../../src/artifact/index.js';
-import { REPO, artifact, keyPem, needsTool } from '../../support/fixtures.js';
-import { forgeArtifact } from '../../support/forge.js';
-import { recompressArtifact, type TargetCompression } from '../../support/recompress.js';
-import { listMembers } from '../../support/tar-tools.js';
+import { REPO, artifact, keyPem, needsTool } from '../../support/skip/fixtures.js';
+import { forgeArtifact } from '../../support/artifacts/forge.js';
+import { recompressArtifact, type TargetCompression } from '../../support/artifacts/recompress.js';
+import { listMembers } from '../../support/artifacts/tar-tools.js';
 
 const key = (name: string) => parsePublicKey(keyPem(name), name);
 const withoutCompression = (info: ArtifactInfo): ArtifactInfo => ({ ...info, compression: 'none' });
@@ -63,7 +63,7 @@ describe('full mode memory', { skip: needsTool('xz', 'xz-utils') }, () => {
       const gz = await forgeArtifact({ dataFiles: [{ name: 'rootfs.img', data: Buffer.alloc(PAYLOAD) }] });
       const file = `${dir}/${method}.mender`;
       writeFileSync(file, method === 'gzip' ? gz : await recompressArtifact(gz, { to: method }));
-      const child = spawnSync(process.execPath, [`${REPO}dist/test/support/peak-rss.js`, file], { encoding: 'utf8' });
+      const child = spawnSync(process.execPath, [`${REPO}dist/test/support/harness/peak-rss.js`, file], { encoding: 'utf8' });
       assert.equal(child.status, 0, child.stderr);
       const { maxRssKiB, files } = JSON.parse(child.stdout) as { maxRssKiB: number; files: Array<{ size: number }> };
       assert.equal(files[0]?.size, PAYLOAD);

@@ -8,8 +8,8 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { parsePublicKey, readArtifact, type ArtifactInfo, type ReadOptions } from '../../../src/artifact/index.js';
 import { ERROR_CODES, isUpdaterError } from '../../../src/errors/index.js';
-import { artifact, FIXTURE_NAMES, keyPem } from '../../support/fixtures.js';
-import { listMembers } from '../../support/tar-tools.js';
+import { artifact, FIXTURE_NAMES, keyPem } from '../../support/skip/fixtures.js';
+import { listMembers } from '../../support/artifacts/tar-tools.js';
 
 const fixtures = new Map(FIXTURE_NAMES.map((name) => [name, artifact(name)]));
 const bytesOf = (name: string): Buffer => fixtures.get(name as (typeof FIXTURE_NAMES)[number]) as Buffer;

@@ -7,9 +7,9 @@ import { sign } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { parsePublicKey, readArtifact, type ArtifactInfo, type ReadOptions } from '../../../src/artifact/index.js';
 import type { UpdaterError } from '../../../src/errors/index.js';
-import { artifact, FIXTURE_NAMES, keyPem } from '../../support/fixtures.js';
-import { forgeArtifact } from '../../support/forge.js';
-import { buildTar, listMembers, readMembers } from '../../support/tar-tools.js';
+import { artifact, FIXTURE_NAMES, keyPem } from '../../support/skip/fixtures.js';
+import { forgeArtifact } from '../../support/artifacts/forge.js';
+import { buildTar, listMembers, readMembers } from '../../support/artifacts/tar-tools.js';
 
 const key = (name: string) => parsePublicKey(keyPem(name), name);
 const read = (buf: Buffer, options: ReadOptions): Promise<ArtifactInfo> => readArtifact([buf], options);

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { it } from 'node:test';
-import { readDocs } from '../../support/docs.js';
-import { REPO } from '../../support/fixtures.js';
+import { readDocs } from '../../support/harness/docs.js';
+import { REPO } from '../../support/skip/fixtures.js';
 
 it('.ci/run runs exactly the README test command line', () => {
   const readme = readDocs().text('README.md');

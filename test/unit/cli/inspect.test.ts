@@ -2,9 +2,9 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ARTIFACTS, KEYS, artifact } from '../../support/fixtures.js';
-import { forgeArtifact } from '../../support/forge.js';
-import { runCli } from '../../support/run-cli.js';
+import { ARTIFACTS, KEYS, artifact } from '../../support/skip/fixtures.js';
+import { forgeArtifact } from '../../support/artifacts/forge.js';
+import { runCli } from '../../support/harness/run-cli.js';
 
 const REQUIRED_KEYS = ['format_version', 'name', 'group', 'device_types', 'artifact_provides', 'artifact_depends', 'compression', 'signed', 'signature_verified', 'state_scripts', 'payloads'];
 const PAYLOAD_KEYS = ['type', 'artifact_provides', 'artifact_depends', 'clears_artifact_provides', 'meta_data', 'files'];

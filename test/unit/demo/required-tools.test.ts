@@ -6,8 +6,8 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { REQUIRED_TOOLS, missingTools, onPath } from '../../demo/required-tools.js';
-import { REPO } from '../../support/fixtures.js';
-import { withTempDir } from '../../support/temp.js';
+import { REPO } from '../../support/skip/fixtures.js';
+import { withTempDir } from '../../support/harness/temp.js';
 
 describe('demo required tools', () => {
   it('finds nothing missing when every tool is there', () => {

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { describe, it } from 'node:test';
-import { codeSpans, githubSlug, headingAnchors, linkTargets, readDocs } from '../../support/docs.js';
-import { REPO } from '../../support/fixtures.js';
+import { codeSpans, githubSlug, headingAnchors, linkTargets, readDocs } from '../../support/harness/docs.js';
+import { REPO } from '../../support/skip/fixtures.js';
 
 const docs = readDocs();
 

@@ -8,21 +8,29 @@ import { describe, it } from 'node:test';
 import { parsePublicKey, readArtifact } from '../../../src/artifact/index.js';
 import { ERROR_CODES, UpdaterError, type ErrorCode } from '../../../src/errors/index.js';
 import { assertHealthy, runHealthChecks } from '../../../src/health/index.js';
-import { detectClient, exactBytes } from '../../../src/install/index.js';
+import { detectClient, exactBytes, recoverAtStartup } from '../../../src/install/index.js';
 import { collectCandidates, scanStick, type ReadFile, type ScanOptions } from '../../../src/media/index.js';
-import { assertRootOnly, assertStandalone, monotonicClock, realHealthProbes, runCommand } from '../../../src/system/index.js';
-import { configSchema, pathRule } from '../../../src/policy/index.js';
+import { assertRootOnly } from '../../../src/system/config/file-trust.js';
+import { assertStandalone } from '../../../src/system/install/mender-daemon.js';
+import { monotonicClock } from '../../../src/system/health/monotonic-clock.js';
+import { realHealthProbes } from '../../../src/system/health/health-probes.js';
+import { runCommand } from '../../../src/system/os/process.js';
+import { configSchema, pathRule, type LoadedConfig } from '../../../src/policy/index.js';
 import { Journal, Ledger, next, parseJournal, type State } from '../../../src/state/index.js';
-import { acquireDeploymentLock, fileStateStore } from '../../../src/system/index.js';
-import { fakeStick } from '../../support/fake-stick-fs.js';
-import { withTempDir, withTempFile } from '../../support/temp.js';
-import { readMountTable } from '../../../src/system/index.js';
-import { readDocs, tableRows } from '../../support/docs.js';
-import { artifact, keyPem } from '../../support/fixtures.js';
-import { forgeArtifact } from '../../support/forge.js';
-import { runCli } from '../../support/run-cli.js';
-import { memoryStore, testDeps } from '../../support/state-stores.js';
-import { buildTar, readMembers } from '../../support/tar-tools.js';
+import { acquireDeploymentLock } from '../../../src/system/state/deployment-lock.js';
+import { fileStateStore } from '../../../src/system/state/state-store.js';
+import { fakeStick } from '../../support/fakes/fake-stick-fs.js';
+import { withTempDir, withTempFile } from '../../support/harness/temp.js';
+import { readMountTable } from '../../../src/system/media/mount-table.js';
+import { readDocs, tableRows } from '../../support/harness/docs.js';
+import { artifact, keyPem } from '../../support/skip/fixtures.js';
+import { forgeArtifact } from '../../support/artifacts/forge.js';
+import { runCli } from '../../support/harness/run-cli.js';
+import { memoryStore, testDeps } from '../../support/fakes/state-stores.js';
+import { buildTar, readMembers } from '../../support/artifacts/tar-tools.js';
+import { Stop, installAndReboot, rig, run, type RigOptions } from '../../support/fakes/finish-rig.js';
+import { recordingLogger } from '../../support/fakes/recording-logger.js';
+import { StickHandler } from '../../../src/daemon/stick-handler.js';
 
 const full = (buf: Buffer): Promise<unknown> => readArtifact([buf], { mode: 'full' });
 const edit = (name: string, f: (e: { name: string; data: Buffer }) => { name: string; data: Buffer }): Promise<Buffer> =>
@@ -36,6 +44,25 @@ const cliCode = async (argv: string[]): Promise<never> => {
 const inPromise = (work: () => unknown): Promise<unknown> => new Promise((resolve) => resolve(work()));
 const journalIn = (deps = testDeps(memoryStore())): Journal => new Journal(deps, new Ledger(deps));
 const STICK = { artifactName: 'r-2', sourcePath: '/m/r-2.mender', stick: {} };
+
+/**
+ * A deployment on the device model (the real deploy() and recoverAtStartup()): run to its end, or
+ * with `before`, installed, changed by `before`, then one start-up: the last error its journal
+ * recorded, as an UpdaterError.
+ */
+async function recorded(options: RigOptions, before?: (r: ReturnType<typeof rig>) => void): Promise<never> {
+  const r = rig(options);
+  if (before === undefined) await run(r);
+  else {
+    await installAndReboot(r);
+    before(r);
+    // Until the process ends (the rig's Stop: the rollback's reboot).
+    await recoverAtStartup(r.journal(), r.deps).catch((err: unknown) => assert.ok(err instanceof Stop, String(err)));
+  }
+  const read = await r.journal().read();
+  const lastError = read.status === 'ok' ? read.journal.lastError : null;
+  throw new UpdaterError(lastError?.code ?? ('none' as ErrorCode), lastError?.message ?? 'no error recorded');
+}
 
 const scanOptions = (): ScanOptions => ({ rule: pathRule(configSchema.parse({ signature: { required: false } }).search), maxDepth: 2, maxEntries: 100 });
 
@@ -108,6 +135,26 @@ const CASES: Record<ErrorCode, () => Promise<unknown>> = {
       chmodSync(path, 0o666);
       return assertRootOnly([{ what: 'the signature key', path }], { uid: 0 });
     }),
+  // The reboot command fails: the install is rolled back before any reboot.
+  REBOOT_FAILED: () => recorded({ faults: [{ state: 'ArtifactReboot', effect: 'reboot', kind: 'error' }] }),
+  ROLLBACK_FAILED: () => recorded({ faults: [{ state: 'ArtifactReboot', effect: 'reboot', kind: 'error' }, { state: 'ArtifactRollback', effect: 'rollback', kind: 'error' }] }),
+  COMMIT_FAILED: () => recorded({ faults: [{ state: 'ArtifactCommit', effect: 'commit', kind: 'error' }] }),
+  // The old image runs while the bootloader still has the new one on trial: facts that fit no case.
+  UNEXPECTED_BOOT: () => recorded({}, (r) => {
+    r.device.running = 'A';
+  }),
+  // Reading the boot facts fails with an error that has no code of ours (fw_printenv exits 243).
+  STEP_FAILED: () => recorded({ faults: [{ state: 'ArtifactVerifyReboot', effect: 'printenv', kind: 'error' }] }),
+  // The daemon's stick handler, when the pipeline throws something that is not an UpdaterError.
+  INTERNAL: async () => {
+    const { logger, lines } = recordingLogger();
+    const noReport = (): LoadedConfig => ({ config: { report: { enabled: false, folder: 'usb-updater-reports' } } }) as LoadedConfig;
+    const handler = new StickHandler(logger, noReport, () => Promise.reject(new Error('a bug')));
+    handler.mounted('sdb#1', { device: '/dev/sdb1', majMin: '8:17', mountPoint: '/m', fsType: 'vfat', removable: true, bus: 'usb', options: ['ro'], disk: '/sys/block/sdb' });
+    await handler.idle();
+    const code = lines.find(([level]) => level === 'error')?.[2]['code'];
+    throw new UpdaterError(code as ErrorCode, 'the failure line of the stick');
+  },
 };
 
 describe('error codes', () => {

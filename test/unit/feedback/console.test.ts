@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { consoleLine, createFeedback } from '../../../src/feedback/index.js';
-import { realFeedbackSystem } from '../../../src/system/index.js';
-import { recordingLog } from '../../support/fake-feedback-system.js';
+import { realFeedbackSystem } from '../../../src/system/feedback/feedback-system.js';
+import { recordingLog } from '../../support/fakes/fake-feedback-system.js';
 
 const root = mkdtempSync(join(tmpdir(), 'usb-updater-test-console-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createFeedback, type Feedback } from '../../../src/feedback/index.js';
 import type { Config } from '../../../src/policy/index.js';
-import { realFeedbackSystem } from '../../../src/system/index.js';
-import { recordingLog } from '../../support/fake-feedback-system.js';
+import { realFeedbackSystem } from '../../../src/system/feedback/feedback-system.js';
+import { recordingLog } from '../../support/fakes/fake-feedback-system.js';
 
 const root = mkdtempSync(join(tmpdir(), 'usb-updater-test-hooks-'));
 after(() => rmSync(root, { recursive: true, force: true }));

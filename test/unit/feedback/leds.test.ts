@@ -10,8 +10,8 @@ import { after, describe, it } from 'node:test';
 import { createFeedback, DEFAULT_LED_PATTERNS, PHASES, type Phase } from '../../../src/feedback/index.js';
 import { ledChannel } from '../../../src/feedback/leds.js';
 import type { Config } from '../../../src/policy/index.js';
-import { realFeedbackSystem } from '../../../src/system/index.js';
-import { recordingLog } from '../../support/fake-feedback-system.js';
+import { realFeedbackSystem } from '../../../src/system/feedback/feedback-system.js';
+import { recordingLog } from '../../support/fakes/fake-feedback-system.js';
 
 const root = mkdtempSync(join(tmpdir(), 'usb-updater-test-leds-'));
 after(() => rmSync(root, { recursive: true, force: true }));

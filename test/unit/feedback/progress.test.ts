@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createFeedback, PROGRESS_INTERVAL_MS, type Phase, type PhaseInfo } from '../../../src/feedback/index.js';
 import { progressGate } from '../../../src/feedback/progress-gate.js';
-import { fakeFeedbackSystem, recordingLog } from '../../support/fake-feedback-system.js';
+import { fakeFeedbackSystem, recordingLog } from '../../support/fakes/fake-feedback-system.js';
 
 describe('progress gate', () => {
   it('passes a percent at most once, at most twice a second, and delivers the last one held back', () => {

@@ -6,13 +6,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { it } from 'node:test';
 import { runFuzz } from '../../fuzz/run-fuzz.js';
-import { PLANTED } from '../../support/planted-fuzz-target.js';
-import { withTempDir } from '../../support/temp.js';
+import { PLANTED } from '../../support/fakes/planted-fuzz-target.js';
+import { withTempDir } from '../../support/harness/temp.js';
 
 it('finds, saves and survives every planted fault', { timeout: 120_000 }, async () => {
   await withTempDir(async (dir) => {
     const summary = await runFuzz({
-      targetModule: new URL('../../support/planted-fuzz-target.js', import.meta.url).href,
+      targetModule: new URL('../../support/fakes/planted-fuzz-target.js', import.meta.url).href,
       seconds: 100, runs: 40, seed: 1, timeoutMs: 1000, maxRssMb: 4096, maxHeapMb: 64, saveDir: `${dir}/`, log: () => undefined,
     });
     const byInput = new Map(summary.findings.map((f) => [f.input.toString('latin1'), f]));

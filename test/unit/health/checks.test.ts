@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runHealthChecks, type CheckResult, type HealthCheck, type HealthProbes, type HealthReport, type ProbeResult } from '../../../src/health/index.js';
 import { configSchema } from '../../../src/policy/index.js';
-import { FakeClock } from '../../support/fake-clock.js';
+import { FakeClock } from '../../support/fakes/fake-clock.js';
 
 function parseChecks(...checks: unknown[]): HealthCheck[] {
   return configSchema.parse({ signature: { required: false }, health: { checks } }).health.checks;

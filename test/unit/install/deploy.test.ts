@@ -9,9 +9,9 @@ import { deploy, type DeployDeps, type MenderClient, type RebootPolicy } from '.
 import { collectCandidates, type ReadFile } from '../../../src/media/index.js';
 import { configSchema, pathRule } from '../../../src/policy/index.js';
 import { Journal, Ledger } from '../../../src/state/index.js';
-import { artifact } from '../../support/fixtures.js';
-import { fakeStick } from '../../support/fake-stick-fs.js';
-import { memoryStore, testDeps, type MemoryStore } from '../../support/state-stores.js';
+import { artifact } from '../../support/skip/fixtures.js';
+import { fakeStick } from '../../support/fakes/fake-stick-fs.js';
+import { memoryStore, testDeps, type MemoryStore } from '../../support/fakes/state-stores.js';
 
 const BYTES = artifact('rootfs-gzip-rsa.mender');
 

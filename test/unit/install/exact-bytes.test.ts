@@ -7,8 +7,8 @@ import { describe, it } from 'node:test';
 import { exactBytes } from '../../../src/install/index.js';
 import { collectCandidates, type ReadFile } from '../../../src/media/index.js';
 import { configSchema, pathRule } from '../../../src/policy/index.js';
-import { artifact } from '../../support/fixtures.js';
-import { fakeStick } from '../../support/fake-stick-fs.js';
+import { artifact } from '../../support/skip/fixtures.js';
+import { fakeStick } from '../../support/fakes/fake-stick-fs.js';
 
 async function checked(bytes: Buffer): Promise<ReadFile> {
   const { search } = configSchema.parse({ signature: { required: false } });

@@ -4,7 +4,7 @@
 // the compiler checks, so a new state cannot be left out. Each row names the outcome it must end
 // in; every row ends with nothing pending, the bootloader booting what the journal says, and never
 // a commit without a passing check. Then the journal store failing at every file operation of a
-// whole deployment (the real file store, test/support/state-stores.ts faultyOps): whatever it
+// whole deployment (the real file store, test/support/fakes/state-stores.ts faultyOps): whatever it
 // broke, the next start recovers. The simulator runs a representative subset with the real client
 // (test/root/fault-matrix.test.ts).
 
@@ -15,9 +15,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { PENDING_STATES, isTerminal, type PendingState, type State } from '../../../src/state/index.js';
-import { fileStateStore, type FileOps } from '../../../src/system/index.js';
-import { assertConsistent, ledgerOf, rig, run, type Effect, type StateFault } from '../../support/finish-rig.js';
-import { faultyOps, type Fault } from '../../support/state-stores.js';
+import { fileStateStore, type FileOps } from '../../../src/system/state/state-store.js';
+import { assertConsistent, ledgerOf, rig, run, type Effect, type StateFault } from '../../support/fakes/finish-rig.js';
+import { faultyOps, type Fault } from '../../support/fakes/state-stores.js';
 
 export const FAULTS = ['error', 'hang', 'kill-before', 'kill-after', 'power-before', 'power-after'] as const;
 type FaultKind = (typeof FAULTS)[number];

@@ -1,5 +1,5 @@
 // The runner that finishes a deployment after its install (src/install/finish.ts), on a model of the
-// device (test/support/finish-rig.ts): each boot case of issue 6, and a power cut or a kill before
+// device (test/support/fakes/finish-rig.ts): each boot case of issue 6, and a power cut or a kill before
 // and after every side effect. Whatever the cut, the deployment ends in a terminal state that
 // matches the device: never committed without a passing check, never committed after a fallback,
 // never "rolled back" while the bootloader still boots the new image. The real client does the same
@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { finishDeployment, recoverAtStartup } from '../../../src/install/index.js';
-import { PASSED, Stop, assertConsistent, installAndReboot, ledgerOf, rig, run, type Rig } from '../../support/finish-rig.js';
+import { PASSED, Stop, assertConsistent, installAndReboot, ledgerOf, rig, run, type Rig } from '../../support/fakes/finish-rig.js';
 
 describe('finishing a deployment after the reboot', () => {
   it('trial boot, checks pass: committed, the new image stays, the results are in the journal', async () => {

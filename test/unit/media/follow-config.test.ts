@@ -7,7 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { after, describe, it } from 'node:test';
 import { followConfig } from '../../../src/media/index.js';
-import { watchFile, type Logger } from '../../../src/system/index.js';
+import { watchFile } from '../../../src/system/media/watch-paths.js';
+import type { Logger } from '../../../src/log/logger.js';
 
 const silent: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const dir = mkdtempSync(`${tmpdir()}/follow-config-`);

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { UpdaterError } from '../../../src/errors/index.js';
 import { scanStick, type ScanOptions, type ScanResult } from '../../../src/media/index.js';
 import { configSchema, pathRule } from '../../../src/policy/index.js';
-import { Fifo, Link, Mount, fakeStick, type FakeTree } from '../../support/fake-stick-fs.js';
+import { Fifo, Link, Mount, fakeStick, type FakeTree } from '../../support/fakes/fake-stick-fs.js';
 
 const bytes = (n: number): Buffer => Buffer.alloc(n, 1);
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { watchMedia, type BlockDeviceFacts, type MediaEvent, type MediaSystem } from '../../../src/media/index.js';
-import type { Logger } from '../../../src/system/index.js';
+import type { Logger } from '../../../src/log/logger.js';
 
 const ROOT = '27 1 254:0 / / rw - ext4 /dev/vda rw';
 const line = (id: number, majMin: string, mountPoint: string, fsType = 'vfat') => `${id} 27 ${majMin} / ${mountPoint} ro,nosuid,nodev,noexec - ${fsType} /dev/x ro`;

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { configJsonSchema, loadConfig, REASON_CODES } from '../../../src/policy/index.js';
-import { configKeyRows } from '../../support/config-table.js';
-import { readDocs, tableRows } from '../../support/docs.js';
-import { KEYS, REPO } from '../../support/fixtures.js';
+import { configKeyRows } from '../../support/harness/config-table.js';
+import { readDocs, tableRows } from '../../support/harness/docs.js';
+import { KEYS, REPO } from '../../support/skip/fixtures.js';
 
 interface SchemaNode {
   type?: string;

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { loadConfig, type Config, type LoadOptions } from '../../../src/policy/index.js';
-import { keyPem } from '../../support/fixtures.js';
+import { keyPem } from '../../support/skip/fixtures.js';
 
 const FILE = '/etc/usb-updater/config.yaml';
 const KEY_PATHS = ['/etc/usb-updater/keys/a.pem', '/etc/usb-updater/keys/b.pem'];

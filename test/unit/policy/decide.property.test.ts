@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { decide, type Candidate } from '../../../src/policy/index.js';
-import { artifactInfo, device, failed, policy, read, skipped } from '../../support/policy-inputs.js';
+import { artifactInfo, device, failed, policy, read, skipped } from '../../support/artifacts/policy-inputs.js';
 
 const version = fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 })).map(([a, b]) => `release-${a}.${b}`);
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ArtifactInfo } from '../../../src/artifact/index.js';
 import { decide, pathRule, REASON_CODES, type Candidate, type Decision, type DeviceFacts, type MediaFacts, type ReasonCode } from '../../../src/policy/index.js';
-import { artifactInfo as art, device, failed, payload, policy, read, RUNNING, skipped, type PolicyInput } from '../../support/policy-inputs.js';
+import { artifactInfo as art, device, failed, payload, policy, read, RUNNING, skipped, type PolicyInput } from '../../support/artifacts/policy-inputs.js';
 
 interface Row {
   name: string;

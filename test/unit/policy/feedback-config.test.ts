@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { formatProblem, loadConfig } from '../../../src/policy/index.js';
-import { KEYS } from '../../support/fixtures.js';
+import { KEYS } from '../../support/skip/fixtures.js';
 
 const keys = { readKeyFile: () => Promise.resolve(readFileSync(`${KEYS}rsa3072.pub`, 'utf8')) };
 const HEAD = 'signature:\n  required: false\n';

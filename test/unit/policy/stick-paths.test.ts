@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pathRule, type PathRule } from '../../../src/policy/index.js';
 import { namePatternMatcher } from '../../../src/policy/stick-paths.js';
-import { policy } from '../../support/policy-inputs.js';
+import { policy } from '../../support/artifacts/policy-inputs.js';
 
 const APPLEDOUBLE = { candidate: false, skip: { code: 'APPLEDOUBLE_FILE', message: 'macOS AppleDouble metadata file, not an artifact' } } as const;
 const HIDDEN = { candidate: false, skip: { code: 'HIDDEN_FILE', message: 'hidden file' } } as const;

@@ -5,9 +5,9 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { acquireDeploymentLock, type LockHolder } from '../../../src/system/index.js';
-import { assertConsistent, ledgerOf, rig, run } from '../../support/finish-rig.js';
-import { withTempDir } from '../../support/temp.js';
+import { acquireDeploymentLock, type LockHolder } from '../../../src/system/state/deployment-lock.js';
+import { assertConsistent, ledgerOf, rig, run } from '../../support/fakes/finish-rig.js';
+import { withTempDir } from '../../support/harness/temp.js';
 
 /** A clock that hands out `times` in turn, then stays on the last one. */
 function jumpingClock(times: readonly string[]): () => string {

@@ -7,9 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { assertConsistent, ledgerOf, rig, run } from '../../support/finish-rig.js';
-import { runCli } from '../../support/run-cli.js';
-import { withTempDir } from '../../support/temp.js';
+import { assertConsistent, ledgerOf, rig, run } from '../../support/fakes/finish-rig.js';
+import { runCli } from '../../support/harness/run-cli.js';
+import { withTempDir } from '../../support/harness/temp.js';
 
 /** Bytes that are no ledger at all: binary garbage over several lines. */
 const GARBAGE = Buffer.concat([randomBytes(300), Buffer.from('\n{"v":1,"outcome":\n'), randomBytes(200), Buffer.from('\n\u0000\u0000\n')]).toString('latin1');

@@ -9,13 +9,13 @@ import {
   Journal, Ledger, MAX_HISTORY, MAX_RECOVERIES, PENDING_STATES, RECOVERY, parseJournal, serializeJournal,
   type BeginInput, type Deployment, type Event, type JournalRecord, type State,
 } from '../../../src/state/index.js';
-import { memoryStore, pathTo, testDeps, type MemoryStore } from '../../support/state-stores.js';
+import { memoryStore, pathTo, testDeps, type MemoryStore } from '../../support/fakes/state-stores.js';
 
 const SHA = 'a'.repeat(64);
 const INPUT: BeginInput = {
   artifactName: 'release-2.0',
   sourcePath: '/run/usb-updater/media/sdb1/release-2.0.mender',
-  stick: { label: 'UPDATES', uuid: '1234-ABCD', usb: '0781:5567', serial: 'X1' },
+  stick: { label: 'UPDATES', uuid: '1234-ABCD', vendorId: '0781', productId: '5567', serial: 'X1' },
   size: 4096,
   partitionBefore: '/dev/mmcblk0p2',
   partitionAfter: '/dev/mmcblk0p3',
@@ -271,11 +271,11 @@ describe('journal and ledger together', () => {
     const { journal, ledger } = setup();
     const deployment = await journal.begin({ ...INPUT, sha256: SHA });
     await walk(deployment, ['installed', 'rebooted', 'bootloader-fell-back']);
-    await deployment.advance('rolled-back', { lastError: { code: 'HEALTH_BOOTLOADER_FALLBACK', message: 'running /dev/mmcblk0p2 with nothing pending' } });
+    await deployment.advance('rolled-back', { lastError: { code: 'HEALTH_CHECK_FAILED', message: 'running /dev/mmcblk0p2 with nothing pending' } });
     const last = (await ledger.read()).lastOutcome('release-2.0');
     assert.equal(last?.outcome, 'rolled-back');
     assert.equal(last?.cause, 'bootloader-fell-back');
-    assert.equal(last?.error?.code, 'HEALTH_BOOTLOADER_FALLBACK');
+    assert.equal(last?.error?.code, 'HEALTH_CHECK_FAILED');
     assert.ok((await ledger.read()).hasFailedBefore('release-2.0', SHA));
   });
 

@@ -1,10 +1,11 @@
 // The ledger: append and read back, the loop-stopping queries, the bound (rotation keeps the newest
 // entries, and lines a newer version wrote), and a torn last line after a power cut.
 
+import type { ErrorCode } from '../../../src/errors/index.js';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Ledger, LedgerHistory, parseLedger, type NewLedgerEntry, type Outcome } from '../../../src/state/index.js';
-import { memoryStore, testDeps } from '../../support/state-stores.js';
+import { memoryStore, testDeps } from '../../support/fakes/state-stores.js';
 
 const SHA_A = 'a'.repeat(64);
 const SHA_B = 'b'.repeat(64);
@@ -42,7 +43,7 @@ describe('ledger', () => {
 
   it('a failure that was the stick\'s (pulled, unreadable, changed after the check) does not count against the artifact', async () => {
     const ledger = new Ledger(testDeps(memoryStore()));
-    const failedWith = (name: string, code: string): NewLedgerEntry => ({ ...entry(name, 'failed', null), cause: 'install-failed', error: { code, message: 'm' } });
+    const failedWith = (name: string, code: ErrorCode): NewLedgerEntry => ({ ...entry(name, 'failed', null), cause: 'install-failed', error: { code, message: 'm' } });
     for (const e of [failedWith('pulled', 'IO_ERROR'), failedWith('changed', 'INSTALL_SOURCE_CHANGED'), failedWith('gone', 'MEDIA_GONE'), failedWith('slow', 'MEDIA_TIMEOUT'), failedWith('bad', 'INSTALL_FAILED'), entry('rolled', 'rolled-back')]) await ledger.append(e);
     const history = await ledger.read();
     assert.deepEqual(history.failedArtifacts(), ['bad', 'rolled']);

@@ -10,7 +10,7 @@ import {
   EVENTS, GIVE_UP, INITIAL_STATE, MAX_RECOVERIES, ON_ERROR, PENDING_STATES, RECOVERY, STATES, TERMINAL_STATES,
   eventsOf, isTerminal, next, recoveryEvent, type Event, type State,
 } from '../../../src/state/index.js';
-import { edges, pathTo } from '../../support/state-stores.js';
+import { edges, pathTo } from '../../support/fakes/state-stores.js';
 
 /** States reachable from `from` over the edges that `keep` keeps. */
 function reachable(from: State, keep: (event: Event) => boolean = () => true): Set<State> {

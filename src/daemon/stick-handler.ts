@@ -1,0 +1,212 @@
+// What the daemon does with a mounted stick: one at a time through the install pipeline, with the
+// stick's identity as media facts and audit record; a stick that arrives while another is being
+// handled is reported and ignored. Each phase is shown on the device (src/feedback) and every
+// outcome is one log line with a stable message (OUTCOME below, listed in src/cli/README.md).
+
+import { errorCodeOf } from '../errors/index.js';
+import { NO_FEEDBACK, type Feedback, type PhaseInfo } from '../feedback/index.js';
+import type { DeployOutcome, StartupResult } from '../install/index.js';
+import type { JournalRecord } from '../state/index.js';
+import { auditIdentity, isSameStick, mediaFacts, type StickAudit, type StickIdentity } from '../media/index.js';
+import type { Decision, DeviceFacts, LoadedConfig } from '../policy/index.js';
+import type { Logger } from '../log/index.js';
+import { runUpdate } from '../install/index.js';
+import { writeStickReport, type HandledStick, type StickReporter } from './stick-report.js';
+
+const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** The stable messages an integrator can grep for, one per outcome (the artifact or code follows). */
+export const OUTCOME = {
+  installed: 'usb-updater: installed',
+  nothing: 'usb-updater: nothing to install',
+  failed: 'usb-updater: failed',
+} as const;
+
+/** Percent of the bytes streamed, never 100: the last percent is the client's own work. */
+export const installPercent = (bytes: number, total: number | null): number | undefined => (total ? Math.min(99, Math.floor((bytes / total) * 100)) : undefined);
+
+export class StickHandler {
+  private busy: string | null = null;
+  private current: Promise<void> = Promise.resolve();
+  /** Work that must end before any stick is handled (the boot-time check of a pending deployment). */
+  private ready: Promise<void> = Promise.resolve();
+  /** The boot-time check's outcome, for the report on the stick the update came from (issue 7). */
+  private bootOutcome: { journal: JournalRecord; outcome: 'committed' | 'rolled-back' | 'failed' } | null = null;
+  /** Installs waiting for their stick to be pulled out before the reboot (reboot.mode on-removal). */
+  private readonly rebootOnRemoval = new Map<string, () => Promise<DeployOutcome>>();
+  /** The stop signal the daemon received (systemd stopping it, at a shutdown or by hand), once it has. */
+  private stopSignal: NodeJS.Signals | null = null;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly config: () => LoadedConfig,
+    /** The pipeline; injected so tests can hold a stick in it. */
+    private readonly update: typeof runUpdate = runUpdate,
+    /** What the technician sees; the current one, as the config may change. */
+    private readonly feedback: () => Feedback = () => NO_FEEDBACK,
+    /** Writes the report back to the stick (report.enabled); injected so tests can record it. */
+    private readonly reporter: StickReporter = writeStickReport,
+  ) {}
+
+  /**
+   * The daemon was told to stop. What is in flight still finishes, but a reboot request or an install
+   * that fails from now on was cut short by the stop, not refused (issue 18): nothing is rolled back.
+   */
+  stopping(signal: NodeJS.Signals): void {
+    this.stopSignal ??= signal;
+  }
+
+  /** Handles a newly mounted stick, unless another one is being handled. */
+  mounted(session: string, stick: StickIdentity): void {
+    if (this.busy !== null) {
+      this.logger.warn('stick ignored: another stick is being handled', { session, busyWith: this.busy, mountPoint: stick.mountPoint });
+      return;
+    }
+    this.busy = session;
+    this.feedback().phase('stick-seen');
+    this.current = this.handle(session, stick).finally(() => {
+      this.busy = null;
+    });
+  }
+
+  /** A stick session ended (the last partition unmounted): reboot if its install waits for that. */
+  ended(session: string): void {
+    const reboot = this.rebootOnRemoval.get(session);
+    if (reboot === undefined) return;
+    this.rebootOnRemoval.delete(session);
+    this.current = this.current.then(async () => {
+      try {
+        const outcome = await reboot();
+        if (outcome.status === 'installed') this.logger.info('stick removed; rebooting', { session, artifact: outcome.journal.artifactName, deployment: outcome.journal.deploymentId });
+        else this.failed(session, { code: outcome.error.code, message: outcome.error.message }, outcome.journal, 'reboot on removal (rolled back)');
+      } catch (err) {
+        this.failed(session, { code: errorCodeOf(err), message: describe(err) }, undefined, 'reboot on removal');
+      }
+    });
+  }
+
+  /** Sticks wait for `work` (which must not reject) before they are handled. */
+  first(work: Promise<void>): void {
+    this.ready = work;
+  }
+
+  /** Keeps the boot-time check's outcome until the stick its update came from is seen (if ever). */
+  afterBootCheck(result: StartupResult | null): void {
+    if (result?.status === 'committed' || result?.status === 'rolled-back' || result?.status === 'failed') this.bootOutcome = { journal: result.journal, outcome: result.status };
+  }
+
+  /** Resolves when the stick being handled, if any, is done. */
+  idle(): Promise<void> {
+    return this.current;
+  }
+
+  private async handle(session: string, stick: StickIdentity): Promise<void> {
+    const log = (message: string): void => this.logger.info(message, { session });
+    await this.ready;
+    const audit = auditIdentity(stick);
+    await this.reportBootOutcome(stick, audit);
+    const feedback = this.feedback();
+    let started: PhaseInfo = {};
+    const learned: { device: DeviceFacts | null; decision: Decision | null } = { device: null, decision: null };
+    // One report per outcome: written before an immediate reboot, else once the outcome is known.
+    // A failure that comes after a report was written (`replace`) writes it again: the stick must
+    // say what is true.
+    let reported = false;
+    const report = async (outcome: Omit<HandledStick, 'stick' | 'audit' | 'device' | 'decision'>, replace = false): Promise<void> => {
+      if (reported && !replace) return;
+      reported = true;
+      await this.writeReport({ stick, audit, ...learned, ...outcome });
+    };
+    try {
+      feedback.phase('checking');
+      const result = await this.update({
+        paths: [stick.mountPoint],
+        loaded: this.config(),
+        media: mediaFacts(stick),
+        stick: audit,
+        log,
+        observe: (facts) => {
+          learned.device = facts.device;
+          learned.decision = facts.decision ?? null;
+        },
+        onStarted: (record) => {
+          started = { deploymentId: record.deploymentId, artifact: record.artifactName };
+          feedback.phase('installing', { ...started, percent: 0 });
+        },
+        onProgress: (bytes, total) => {
+          const percent = installPercent(bytes, total);
+          feedback.phase('installing', { ...started, ...(percent === undefined ? {} : { percent }) });
+        },
+        onRebooting: () => feedback.phase('rebooting', { ...started, reboot: 'now' }),
+        stopping: () => this.stopSignal,
+        beforeReboot: () => report({ outcome: 'installed', installed: learned.decision?.candidates.find((c) => c.selected)?.artifactName ?? '', reboot: 'now' }),
+      });
+      if (result.kind === 'nothing') {
+        const reasons = result.decision.candidates.map((c) => ({ path: c.path, verdict: c.verdict, reasons: c.reasons.map((r) => r.code) }));
+        this.logger.info(OUTCOME.nothing, { session, summary: result.decision.summary, candidates: reasons, mediaReasons: result.decision.mediaReasons.map((r) => r.code) });
+        feedback.phase('nothing');
+        await report({ outcome: 'nothing' });
+      } else if (result.outcome.status === 'installed') {
+        const { journal, rebooting, rebootLater } = result.outcome;
+        if (rebootLater) this.rebootOnRemoval.set(session, rebootLater);
+        this.logger.info(`${OUTCOME.installed} ${journal.artifactName}`, { session, artifact: journal.artifactName, deployment: journal.deploymentId, rebooting, rebootOnRemoval: rebootLater !== undefined });
+        const { finished } = result;
+        if (finished && finished.status !== 'awaiting-reboot') {
+          // An update that needed no reboot was already checked, and kept or undone, in this pass.
+          const { lastError } = finished.journal;
+          if (finished.status === 'committed') feedback.phase('success', started);
+          else this.failed(session, lastError ?? { code: 'HEALTH_CHECK_FAILED', message: `${journal.artifactName} was ${finished.status}` }, finished.journal, 'verify');
+          await report({ outcome: finished.status, installed: journal.artifactName, ...(lastError ? { error: lastError } : {}) });
+        } else {
+          // An immediate or delayed reboot was announced by onRebooting; the others are shown here.
+          if (rebootLater) feedback.phase('rebooting', { ...started, reboot: 'on-removal' });
+          else if (!rebooting) feedback.phase('rebooting', { ...started, reboot: 'manual' });
+          await report({ outcome: 'installed', installed: journal.artifactName, reboot: rebootLater ? 'on-removal' : rebooting ? 'now' : 'by-hand' });
+        }
+      } else {
+        this.failed(session, { code: result.outcome.error.code, message: result.outcome.error.message }, result.outcome.journal);
+        // A failed reboot comes after the "installed" report.
+        await report({ outcome: 'failed', error: { code: result.outcome.error.code, message: result.outcome.error.message } }, true);
+      }
+    } catch (err) {
+      // The daemon serves the next stick whatever went wrong with this one: log, never crash.
+      const error = { code: errorCodeOf(err), message: describe(err) };
+      this.failed(session, error, undefined, 'stick');
+      await report({ outcome: 'not-handled', error }, true);
+    }
+  }
+
+  /**
+   * After the health check of the boot that followed an install from this very stick (the same
+   * filesystem UUID, or the same USB serial and ids: a device name alone may be another stick now),
+   * its outcome is reported on the stick too, once.
+   */
+  private async reportBootOutcome(stick: StickIdentity, audit: StickAudit): Promise<void> {
+    const pending = this.bootOutcome;
+    if (pending === null || !isSameStick(pending.journal.stick, audit)) return;
+    this.bootOutcome = null;
+    const { journal, outcome } = pending;
+    await this.writeReport({ stick, audit, device: null, decision: null, outcome, installed: journal.artifactName, ...(journal.lastError && outcome !== 'committed' ? { error: journal.lastError } : {}) });
+  }
+
+  /** The report on the stick, if enabled; whatever happens to it is logged, never thrown. */
+  private async writeReport(handled: HandledStick): Promise<void> {
+    try {
+      const settings = this.config().config.report;
+      if (settings.enabled) await this.reporter(handled, settings, this.logger);
+    } catch (err) {
+      this.logger.error('report not written to the stick', { mountPoint: handled.stick.mountPoint, error: describe(err) });
+    }
+  }
+
+  /**
+   * The failure line and phase. `stage`: install (the client or the reboot failed), stick (the stick
+   * could not be handled: search, lock, pending deployment…), verify (an update that needed no reboot
+   * failed its checks and was rolled back), or the reboot once the stick was removed.
+   */
+  private failed(session: string, error: { code: string; message: string }, journal?: JournalRecord, stage = 'install'): void {
+    const fields = { session, stage, artifact: journal?.artifactName, deployment: journal?.deploymentId, code: error.code, error: error.message };
+    this.logger.error(`${OUTCOME.failed} ${error.code}`, fields);
+    this.feedback().phase('failure', { ...(journal ? { artifact: journal.artifactName, deploymentId: journal.deploymentId } : {}), error });
+  }
+}
