@@ -41,7 +41,7 @@ try {
   process.stdout.write([
     '| install of a 256 MiB rootfs in the VM (TCG) | wall |',
     '|---|---|',
-    `| usb-updater (stick plugged → installed, console times) | ${seconds(ours)} |`,
+    `| usb-updater ("phase installing" → "installed", guest console times) | ${seconds(ours)} |`,
     `| mender install FILE (same stick, same VM) | ${seconds(theirs)} |`,
     `| ratio ours/theirs | ${(ours / theirs).toFixed(2)} |`,
   ].join('\n') + '\n');
