@@ -5,7 +5,7 @@
 
 import { errorCodeOf } from '../errors/index.js';
 import { createFeedback, NO_FEEDBACK, type Feedback } from '../feedback/index.js';
-import { assertTrustedFiles, describeStartup, runBootCheck, showBootCheck, type StartupResult } from '../install/index.js';
+import { assertTrustedFiles, describeStartup, finishedOnThisBoot, runBootCheck, showBootCheck, type StartupResult } from '../install/index.js';
 import type { SwitchableLogger, Logger } from '../log/index.js';
 import type { MediaEvent } from '../media/index.js';
 import type { LoadedConfig } from '../policy/index.js';
@@ -45,7 +45,10 @@ async function bootCheck(loaded: LoadedConfig, logger: Logger, feedback: () => F
     const result = await runBootCheck(loaded, (message, fields) => logger.info(message, fields), (journal) => feedback().phase('verifying', { deploymentId: journal.deploymentId, artifact: journal.artifactName }));
     logger.info(`boot check: ${describeStartup(result)}`, { status: result.status });
     showBootCheck(result, feedback());
-    return result;
+    if (result.status !== 'nothing-pending') return result;
+    // usb-updater-health.service may have finished the deployment on this boot already: its
+    // outcome is still the one to report on the stick the update came from.
+    return (await finishedOnThisBoot(loaded.config.state.dir)) ?? result;
   } catch (err) {
     logger.error('boot check failed', { code: errorCodeOf(err), error: err instanceof Error ? err.message : String(err) });
     return null;

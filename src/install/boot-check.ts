@@ -6,12 +6,41 @@ import { createFeedback, type Feedback } from '../feedback/index.js';
 import type { Logger } from '../log/index.js';
 import type { LoadedConfig } from '../policy/index.js';
 import { realFeedbackSystem } from '../system/feedback/feedback-system.js';
-import { finishDeps, withDeploymentLock } from './deployment-deps.js';
+import { causeOf, isTerminal, type JournalRecord, type RecordedError, type TerminalState } from '../state/index.js';
+import { finishDeps, openState, withDeploymentLock } from './deployment-deps.js';
 import { recoverAtStartup, type FinishDeps, type FinishResult, type StartupResult } from './finish.js';
 
 /** The boot-time recovery under the deployment lock. */
 export function runBootCheck(loaded: LoadedConfig, log: FinishDeps['log'], onChecking?: FinishDeps['onChecking']): Promise<StartupResult> {
   return withDeploymentLock(loaded.config.state.dir, ({ journal }) => recoverAtStartup(journal, finishDeps(loaded, log, onChecking)));
+}
+
+const OUTCOME_OF: Record<TerminalState, 'committed' | 'rolled-back' | 'failed'> = { Committed: 'committed', RolledBack: 'rolled-back', Failed: 'failed' };
+
+/**
+ * The deployment that this boot's check finished, when another process ran that check: the shipped
+ * units run usb-updater-health.service before the daemon, so the daemon's own check finds nothing
+ * pending while the outcome still belongs on the stick the update came from (found in the virtual
+ * device). It is the journal's record when that is terminal, was installed on an earlier boot (so it
+ * was finished by a boot-time check, not by a failed install) and changed last on this boot.
+ */
+export async function finishedOnThisBoot(dir: string): Promise<FinishResult | null> {
+  const { deps, journal } = await openState(dir);
+  const read = await journal.read();
+  if (read.status !== 'ok') return null;
+  const record = read.journal;
+  if (!isTerminal(record.state) || record.bootIdAtInstall === deps.bootId || record.history.at(-1)?.bootId !== deps.bootId) return null;
+  return { status: OUTCOME_OF[record.state], journal: record };
+}
+
+/**
+ * What went wrong, for the device and the stick: the journal's error, else the cause of the
+ * rollback in words (an install cut short records no error of its own).
+ */
+function outcomeError(journal: JournalRecord): RecordedError {
+  if (journal.lastError !== null) return journal.lastError;
+  if (causeOf(journal) === 'interrupted') return { code: 'INSTALL_FAILED', message: 'the install was cut short (a power cut, or the service stopped) and rolled back; the same stick installs it again' };
+  return { code: 'HEALTH_CHECK_FAILED', message: 'the update was not kept' };
 }
 
 /** One line for people (and a stable start for grep): what this boot's check ended in. */
@@ -39,7 +68,7 @@ function describeFinish(result: FinishResult): string {
 export function showBootCheck(result: StartupResult, feedback: Feedback): void {
   if (result.status === 'nothing-pending' || result.status === 'journal-set-aside') return;
   const info = { deploymentId: result.journal.deploymentId, artifact: result.journal.artifactName };
-  const error = result.journal.lastError ?? { code: 'HEALTH_CHECK_FAILED', message: 'the update was not kept' };
+  const error = outcomeError(result.journal);
   if (result.status === 'committed') feedback.phase('success', info);
   else if (result.status === 'awaiting-reboot' && result.journal.state === 'ArtifactReboot') return;
   else if (result.status === 'awaiting-reboot') feedback.phase('rebooting', { ...info, reboot: result.rebooting ? 'now' : 'manual' });

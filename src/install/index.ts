@@ -7,7 +7,7 @@ export { deploymentFacts, finishDeployment, recoverAtStartup, type FinishDeps, t
 // The flows that compose them: the update pipeline, the boot-time check, status, and what a
 // deploying command checks first.
 export { runUpdate, type UpdateRequest, type UpdateResult } from './pipeline.js';
-export { checkBoot, describeStartup, runBootCheck, showBootCheck } from './boot-check.js';
+export { checkBoot, describeStartup, finishedOnThisBoot, runBootCheck, showBootCheck } from './boot-check.js';
 export { readStatus, type DeploymentStatus } from './status.js';
 export { assertTrustedFiles, trustedFiles } from './trusted-files.js';
 export { searchOptions } from './search-options.js';

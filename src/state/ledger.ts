@@ -114,7 +114,7 @@ function outcomeOf(t: Transition): Outcome | null {
 }
 
 /** The event that started the journal's latest rollback or failure: the cause of that outcome. */
-function causeOf(journal: JournalRecord): Event | null {
+export function causeOf(journal: JournalRecord): Event | null {
   const start = journal.history.findLast((t) => (t.state === 'ArtifactRollback' || t.state === 'ArtifactFailure') && t.event !== 'retry');
   return start?.event ?? null;
 }
