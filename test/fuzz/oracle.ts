@@ -1,11 +1,13 @@
 // The fuzzing oracle: every input must end in a result or an UpdaterError whose code is one of the
 // documented ones (src/errors). Anything else (another exception, an unknown code, two ways of
-// reading the same bytes that disagree) is a finding. Hangs and memory are the runner's to catch.
+// reading the same bytes that disagree) is a finding. Hangs and memory are the runner's to catch,
+// slow inputs the time oracle's.
 
 import { isDeepStrictEqual } from 'node:util';
 import { ERROR_CODES, isUpdaterError } from '../../src/errors/index.js';
 
-export type FindingKind = 'crash' | 'inconsistent' | 'hang' | 'memory';
+/** `slow`: the time oracle's (time-oracle.ts): a cost per KB far above the run's median. */
+export type FindingKind = 'crash' | 'inconsistent' | 'hang' | 'memory' | 'slow';
 
 export class Finding extends Error {
   override readonly name = 'Finding';
