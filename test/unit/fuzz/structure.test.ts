@@ -12,6 +12,7 @@ import { parse as parseYaml } from 'yaml';
 import { readArtifact } from '../../../src/artifact/index.js';
 import { HEADER } from '../../fuzz/artifact-target.js';
 import { Random } from '../../fuzz/mutate.js';
+import { sameJsonValue } from '../../fuzz/oracle.js';
 import {
   ARTIFACT_MUTATORS, CATASTROPHIC_GLOBS, CATASTROPHIC_PATTERNS, CONFIG_MUTATORS, deepJson, deepYaml, DEPTHS, longString, memberOfType, NAME_LENGTHS,
   type StructuredMutator,
@@ -80,6 +81,15 @@ describe('generators', () => {
         if (kind !== 'array') assert.ok(text.startsWith('{'), 'the top level is an object, as meta-data must be');
       }
     }
+  });
+
+  it('the oracle compares values nested deeper than the stack goes (no recursion)', () => {
+    const deep = (): unknown => JSON.parse(deepJson(100_000, 'mixed'));
+    assert.equal(sameJsonValue(deep(), deep()), true);
+    assert.equal(sameJsonValue(deep(), JSON.parse(deepJson(100_000, 'mixed').replace('1', '2'))), false);
+    assert.equal(sameJsonValue({ a: [1, { b: null }] }, { a: [1, { b: null }] }), true);
+    assert.equal(sameJsonValue({ a: [1] }, { a: { 0: 1 } }), false, 'an array is not an object with the same keys');
+    assert.equal(sameJsonValue({ a: 1 }, { a: 1, b: undefined }), false);
   });
 
   it('deepYaml is YAML nested exactly N deep, flow and block', () => {
