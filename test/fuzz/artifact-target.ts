@@ -8,9 +8,10 @@ import { artifact, FIXTURE_NAMES, keyPem } from '../support/skip/fixtures.js';
 import { repairArtifact } from './artifact-repair.js';
 import { regressionInputs } from './corpus-files.js';
 import { Finding, outcomeOf, requireSameOutcome, label, type Outcome } from './oracle.js';
+import { ARTIFACT_MUTATORS } from './structure.js';
 import type { FuzzTarget } from './target.js';
 
-const KEYS = ['ec-p256.pub', 'ec-p384.pub', 'rsa3072.pub', 'rsa2048-other.pub'].flatMap((name) => {
+export const KEYS = ['ec-p256.pub', 'ec-p384.pub', 'rsa3072.pub', 'rsa2048-other.pub'].flatMap((name) => {
   try {
     return [parsePublicKey(keyPem(name), name)];
   } catch {
@@ -19,7 +20,7 @@ const KEYS = ['ec-p256.pub', 'ec-p384.pub', 'rsa3072.pub', 'rsa2048-other.pub'].
 });
 
 // `report`: a bad signature still yields a model, so the reads after it are exercised too.
-const HEADER: ReadOptions = { mode: 'header', keys: KEYS, signature: 'report' };
+export const HEADER: ReadOptions = { mode: 'header', keys: KEYS, signature: 'report' };
 const FULL: ReadOptions = { mode: 'full', keys: KEYS, signature: 'report' };
 
 /** One in this many inputs is also read one byte at a time (slow: one chunk per byte)… */
@@ -30,6 +31,8 @@ const BYTEWISE_MAX = 32 * 1024;
 function* bytewise(buf: Buffer): Generator<Uint8Array> {
   for (let i = 0; i < buf.length; i += 1) yield buf.subarray(i, i + 1);
 }
+
+const readsBytewise = (exec: number, input: Buffer): boolean => exec % BYTEWISE_EVERY === 0 && input.length <= BYTEWISE_MAX;
 
 /** The full model as header-only mode would give it: sizes unknown, payloads not streamed. */
 function asHeaderOnly(info: ArtifactInfo): ArtifactInfo {
@@ -57,6 +60,9 @@ const artifactTarget: FuzzTarget = {
   maxLength: 64 * 1024,
   covers: (url) => url.includes('/dist/src/artifact/') || /\/node_modules\/(tar-stream|streamx|xz-decompress|b4a|fast-fifo)\//.test(url),
   repair: repairArtifact,
+  structured: Object.values(ARTIFACT_MUTATORS),
+  // A byte-at-a-time read costs far more per KB than a whole one: the time oracle does not judge it.
+  untimed: readsBytewise,
   async run(input, exec) {
     const header = await outcomeOf(() => readArtifact([input], HEADER), 'header-only read');
     const full = await outcomeOf(() => readArtifact([input], FULL), 'full read');
@@ -66,7 +72,7 @@ const artifactTarget: FuzzTarget = {
       requireSameOutcome(header, expected, 'header-only read vs the full read\'s header');
     }
     let bytewiseNote = '';
-    if (exec % BYTEWISE_EVERY === 0 && input.length <= BYTEWISE_MAX) {
+    if (readsBytewise(exec, input)) {
       const bytes = await outcomeOf(() => readArtifact(bytewise(input), FULL), 'full read, one byte at a time');
       if (requireSameOutcome(bytes, full, 'full read one byte at a time vs whole', false) === 'codes differ') bytewiseNote = ' (byte at a time: another code)';
     }

@@ -7,9 +7,10 @@ import { UpdaterError } from '../../src/errors/index.js';
 import { keyPem, REPO } from '../support/skip/fixtures.js';
 import { readFolder, regressionInputs } from './corpus-files.js';
 import { Finding, outcomeOf } from './oracle.js';
+import { CONFIG_MUTATORS } from './structure.js';
 import type { FuzzTarget } from './target.js';
 
-const FILE = '/etc/usb-updater/config.yaml';
+export const FILE = '/etc/usb-updater/config.yaml';
 
 // The key files the example configs name, with real public keys; any other path does not exist,
 // and the loader hears that the way src/system says it (IO_ERROR).
@@ -20,7 +21,7 @@ const KEY_FILES = new Map([
   ['/etc/usb-updater/keys/app-signing.pem', keyPem('rsa1024-weak.pub')],
 ]);
 
-function readKeyFile(path: string): Promise<string> {
+export function readKeyFile(path: string): Promise<string> {
   const pem = KEY_FILES.get(path);
   return pem === undefined ? Promise.reject(new UpdaterError('IO_ERROR', `${path}: no such file`)) : Promise.resolve(pem);
 }
@@ -66,6 +67,7 @@ const configTarget: FuzzTarget = {
   ],
   dictionary: [...schemaKeys(configJsonSchema(), new Set()), ...YAML_TOKENS].map((t) => Buffer.from(t)),
   maxLength: 16 * 1024,
+  structured: Object.values(CONFIG_MUTATORS),
   covers: (url) => url.includes('/dist/src/policy/') || /\/node_modules\/(yaml|zod)\//.test(url),
   async run(input) {
     const text = input.toString('utf8');

@@ -18,4 +18,4 @@ export function readFolder(dir: string, suffix = ''): Array<{ name: string; byte
 
 /** Regression inputs are named `<kind>-<hash>` by the runner; other files there (notes) are not inputs. */
 export const regressionInputs = (target: string): Array<{ name: string; bytes: Buffer }> =>
-  readFolder(regressionDir(target)).filter((f) => /^(crash|inconsistent|hang|memory)-/.test(f.name));
+  readFolder(regressionDir(target)).filter((f) => /^(crash|inconsistent|hang|memory|slow)-/.test(f.name));

@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import type { FindingKind } from './oracle.js';
 import { SharedInput } from './shared-input.js';
 import { loadTarget } from './targets.js';
+import { DEFAULT_TIME_ORACLE, type TimeOracleOptions } from './time-oracle.js';
 import type { WorkerInput, WorkerMessage } from './worker.js';
 
 export interface FuzzOptions {
@@ -29,6 +30,18 @@ export interface FuzzOptions {
   saveDir: string | null;
   /** Progress lines. */
   log: (line: string) => void;
+  /** The time oracle's bounds (default DEFAULT_TIME_ORACLE; TIME_ORACLE_OFF turns it off). */
+  timeOracle?: TimeOracleOptions;
+  /** Whether the target's structure-aware mutations are used (default true). */
+  structured?: boolean;
+}
+
+/** The costliest input the time oracle saw: µs per KB, the run's median then, its time and size. */
+export interface WorstCost {
+  costPerKb: number;
+  median: number;
+  ms: number;
+  bytes: number;
 }
 
 export interface FindingRecord {
@@ -36,6 +49,8 @@ export interface FindingRecord {
   message: string;
   exec: number;
   input: Buffer;
+  /** Seconds from the start of the run to the finding. */
+  seconds: number;
   /** The file it was written to, when saving. */
   file: string | null;
 }
@@ -49,14 +64,23 @@ export interface FuzzSummary {
   corpus: number;
   outcomes: Record<string, number>;
   findings: FindingRecord[];
+  worst: WorstCost;
 }
 
 const WATCH_MS = 100;
 const MAX_RESTARTS = 25;
 const MAX_SAVED = 10;
+/**
+ * A hang or a slow input says nothing of where the time went, so one signature may hide several
+ * causes (a backtracking pattern, a quadratic name): up to this many inputs are kept per signature.
+ */
+const REPEATS: Partial<Record<FindingKind, number>> = { hang: 4, slow: 4 };
 
-/** Findings that differ only in numbers (offsets, sizes) are the same finding. */
-const signatureOf = (kind: string, message: string): string => `${kind}:${message.replace(/\d+/g, '#')}`;
+/**
+ * Findings that differ only in numbers (offsets, sizes), or only after their first 160 characters
+ * (a message quoting a long crafted name or pattern), are the same finding.
+ */
+const signatureOf = (kind: string, message: string): string => `${kind}:${message.slice(0, 160).replace(/\d+/g, '#')}`;
 
 interface WorkerEnd {
   exec: number;
@@ -70,21 +94,26 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
   const deadline = started + options.seconds * 1000;
   const corpus: Buffer[] = target.seeds();
   const findings: FindingRecord[] = [];
-  const signatures = new Set<string>();
+  const signatures = new Map<string, number>();
   const outcomes: Record<string, number> = {};
   let blocks = 0;
+  let worst: WorstCost = { costPerKb: 0, median: 0, ms: 0, bytes: 0 };
+  const noteWorst = (w: WorstCost): void => {
+    if (w.costPerKb > worst.costPerKb) worst = w;
+  };
 
   const record = (kind: FindingKind, message: string, input: Buffer, exec: number): void => {
     const signature = signatureOf(kind, message);
-    if (signatures.has(signature)) return;
-    signatures.add(signature);
+    const seen = signatures.get(signature) ?? 0;
+    if (seen >= (REPEATS[kind] ?? 1)) return;
+    signatures.set(signature, seen + 1);
     let file: string | null = null;
     if (options.saveDir !== null && findings.length < MAX_SAVED) {
       mkdirSync(options.saveDir, { recursive: true });
       file = `${options.saveDir}${kind}-${createHash('sha256').update(input).digest('hex').slice(0, 16)}`;
       writeFileSync(file, input);
     }
-    findings.push({ kind, message, exec, input, file });
+    findings.push({ kind, message, exec, input, seconds: (Date.now() - started) / 1000, file });
     options.log(`${target.name}: FINDING (${kind}) at execution ${exec}: ${message}${file ? ` → ${file}` : ''}`);
     // An input that fails every time must not be replayed as a seed after a restart.
     const index = corpus.findIndex((c) => c.equals(input));
@@ -97,18 +126,24 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
       const input: WorkerInput = {
         targetModule: options.targetModule, seed: options.seed, firstExec, runs: options.runs, deadline,
         corpus: corpus.map((c) => new Uint8Array(c)), shared: shared.buffer,
+        timeOracle: options.timeOracle ?? DEFAULT_TIME_ORACLE, structured: options.structured ?? true,
       };
       const worker = new Worker(new URL('./worker.js', import.meta.url), {
         workerData: input,
-        resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb },
+        // The main thread's stack (about 1 MB), not a worker's 4 MB: a recursion found here is one
+        // that overflows in the CLI and the daemon, at the depth it would there.
+        resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb, stackSizeMb: 1 },
       });
       let settled = false;
+      // The worker's outcome counts as last reported: a worker that is stopped keeps what it counted.
+      let counted: Record<string, number> = {};
       let lastExec = -1;
       let since = Date.now();
       const finish = (end: WorkerEnd): void => {
         if (settled) return;
         settled = true;
         clearInterval(watch);
+        for (const [label, count] of Object.entries(counted)) outcomes[label] = (outcomes[label] ?? 0) + count;
         resolve(end);
       };
       const stopWith = (kind: FindingKind, message: string): void => {
@@ -136,11 +171,14 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
             break;
           case 'progress':
             blocks = message.blocks;
+            noteWorst(message.worst);
+            counted = message.outcomes;
             options.log(`${target.name}: ${message.exec} executions, ${message.blocks} blocks, corpus ${message.corpus}`);
             break;
           case 'done':
             blocks = message.blocks;
-            for (const [label, count] of Object.entries(message.outcomes)) outcomes[label] = (outcomes[label] ?? 0) + count;
+            noteWorst(message.worst);
+            counted = message.outcomes;
             finish({ exec: message.exec, blocks: message.blocks, done: true });
             break;
         }
@@ -168,6 +206,6 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
   }
   return {
     target: target.name, seed: options.seed, executions: firstExec, seconds: (Date.now() - started) / 1000,
-    blocks, corpus: corpus.length, outcomes, findings,
+    blocks, corpus: corpus.length, outcomes, findings, worst,
   };
 }

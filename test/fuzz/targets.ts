@@ -2,7 +2,7 @@
 
 import type { FuzzTarget } from './target.js';
 
-export const TARGET_NAMES = ['artifact', 'config'] as const;
+export const TARGET_NAMES = ['artifact', 'config', 'decide'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 /** The module of a named target (test/fuzz/NAME-target.ts). */
