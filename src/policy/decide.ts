@@ -120,7 +120,10 @@ function policyReasons(info: ArtifactInfo, policy: Policy): Reason[] {
   if (denied.length > 0) reasons.push({ code: 'NAME_DENIED', message: `name ${JSON.stringify(info.name)} matches artifacts.deny ${denied.join(', ')}` });
   if (info.payloads.length === 0) reasons.push({ code: 'NO_PAYLOAD', message: 'the artifact has no payload' });
   for (const payload of info.payloads) {
-    if (!policy.artifacts.payload_types.includes(payload.type)) {
+    if (payload.type === null) {
+      // A bootstrap artifact (issue 15): only the 4.x+ client takes one, and it installs nothing.
+      reasons.push({ code: 'PAYLOAD_TYPE_NOT_ALLOWED', message: 'a payload without a type (a bootstrap artifact): it installs nothing, and the Mender 3.x client does not take it' });
+    } else if (!policy.artifacts.payload_types.includes(payload.type)) {
       reasons.push({ code: 'PAYLOAD_TYPE_NOT_ALLOWED', message: `payload type ${JSON.stringify(payload.type)} is not one of ${policy.artifacts.payload_types.join(', ')}` });
     }
   }
