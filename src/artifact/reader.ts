@@ -219,16 +219,16 @@ function withinDeclared(source: ByteSource, budget: TarBudget): AsyncIterable<Ui
       let read = 0;
       return {
         async next() {
-          const step = await inner.next();
-          if (step.done !== true) {
-            read += step.value.length;
-            if (read > budget.allowed) {
-              void Promise.resolve(inner.return?.()).catch(() => undefined);
-              throw new UpdaterError('ARTIFACT_NOT_TAR', budget.members === 0
-                ? `artifact: no tar member in its first ${budget.allowed} bytes (zeros of a pre-allocated or aborted copy?)`
-                : `artifact: more than ${LIMITS.tarSlackBytes} bytes past its members' end without another member (zeros of an aborted copy?)`);
-            }
+          // Judged when the next chunk is asked for: the tar parser has then seen every member
+          // header the bytes delivered so far hold, however large the chunks are.
+          if (read > budget.allowed) {
+            void Promise.resolve(inner.return?.()).catch(() => undefined);
+            throw new UpdaterError('ARTIFACT_NOT_TAR', budget.members === 0
+              ? `artifact: no tar member in its first ${read} bytes (zeros of a pre-allocated or aborted copy?)`
+              : `artifact: more than ${LIMITS.tarSlackBytes} bytes past its members' end without another member (zeros of an aborted copy?)`);
           }
+          const step = await inner.next();
+          if (step.done !== true) read += step.value.length;
           return step;
         },
         // Passed straight on (not queued behind a pending read, as a generator's would be): a reader
