@@ -32,7 +32,7 @@ interface Run {
 function run(args: string[], prefix: string[] = []): Run {
   const started = Date.now();
   const [cmd, ...rest] = prefix.length > 0 ? [...prefix, process.execPath] : [process.execPath];
-  const result = spawnSync(cmd as string, [...rest, BIN, ...args], { encoding: 'utf8', timeout: TIMEOUT_MS });
+  const result = spawnSync(cmd, [...rest, BIN, ...args], { encoding: 'utf8', timeout: TIMEOUT_MS });
   return { code: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr, ms: Date.now() - started };
 }
 
