@@ -171,6 +171,16 @@ function evaluate(candidate: Candidate, device: DeviceFacts, running: Decision['
   return { verdict, identity: identityOf(info) };
 }
 
+/** `evaluate`, with whatever it throws (a bug) made that candidate's INTERNAL_ERROR: the others are still decided. */
+function evaluateOne(candidate: Candidate, device: DeviceFacts, running: Decision['running'], policy: Policy): Evaluated {
+  try {
+    return evaluate(candidate, device, running, policy);
+  } catch (err) {
+    const reason: Reason = { code: 'INTERNAL_ERROR', message: err instanceof Error ? err.message : String(err) };
+    return { verdict: { path: candidate.path, selected: false, artifactName: null, version: null, notes: [], verdict: 'reject', reasons: [reason] }, identity: '' };
+  }
+}
+
 const byPath = (a: { path: string }, b: { path: string }): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
 /** Chooses among the acceptable candidates; marks the chosen one and tells the others why not. */
@@ -227,7 +237,7 @@ export function decide(candidates: readonly Candidate[], device: DeviceFacts, po
   const runningName = device.provides['artifact_name'] ?? null;
   const running = { artifactName: runningName, version: runningName === null && policy.versioning.source === 'name' ? null : versionOf(runningName ?? '', [device.provides], policy.versioning).version };
   const refused = mediaReasons(media, policy.media);
-  const evaluated = [...candidates].sort(byPath).map((c) => evaluate(c, device, running, policy));
+  const evaluated = [...candidates].sort(byPath).map((c) => evaluateOne(c, device, running, policy));
   const verdicts = evaluated.map((e) => e.verdict);
   if (refused.length > 0) {
     // Nothing on a refused stick is installed: what would have been acceptable is rejected for it.
