@@ -4,7 +4,6 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ArtifactInfo } from '../../../src/artifact/index.js';
 import { decide } from '../../../src/policy/index.js';
 import { artifactInfo, device, payload, policy, read } from '../../support/artifacts/policy-inputs.js';
 
