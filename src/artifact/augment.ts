@@ -25,7 +25,7 @@ export function mergeAugment(payload: Payload, augment: PayloadHeader | undefine
   const typeChanged = augment.type !== null && augment.type !== payload.type;
   return {
     ...payload,
-    type: typeChanged ? (augment.type as string) : payload.type,
+    type: typeChanged ? augment.type : payload.type,
     artifact_provides: { ...payload.artifact_provides, ...augment.provides },
     artifact_depends: { ...payload.artifact_depends, ...augment.depends },
     meta_data: augment.metaData ? deepMerge(payload.meta_data ?? {}, augment.metaData) : payload.meta_data,

@@ -5,12 +5,14 @@
 
 import { UpdaterError } from '../errors/index.js';
 import type { DependsMap, ProvidesMap } from './model.js';
+import { checkJsonBounds, type JsonBounds } from './json-bounds.js';
 import { LIMITS } from './limits.js';
 import { readAll } from './streams.js';
 import { tarEntries } from './tar-entries.js';
 
 export interface HeaderInfo {
-  payloadTypes: string[];
+  /** null: a payload without a type (a bootstrap artifact, whose header-info says `"type": null`). */
+  payloadTypes: (string | null)[];
   name: string;
   group: string | null;
   deviceTypes: string[];
@@ -45,10 +47,18 @@ function bad(where: string, message: string): UpdaterError {
 
 type Json = Record<string, unknown>;
 
-function parseJsonObject(bytes: Buffer, where: string): Json {
+/** header-info, type-info and files: names. */
+const NAMES: JsonBounds = { maxDepth: LIMITS.jsonDepth, maxString: LIMITS.jsonNameLength };
+/** meta-data: free-form values. */
+const META_DATA: JsonBounds = { maxDepth: LIMITS.jsonDepth, maxString: LIMITS.jsonStringLength };
+
+function parseJsonObject(bytes: Buffer, where: string, bounds: JsonBounds = NAMES): Json {
+  const text = bytes.toString('utf8');
+  // Bounded before parsing: nothing deeper or longer ever reaches a consumer.
+  checkJsonBounds(text, bounds, where);
   let value: unknown;
   try {
-    value = JSON.parse(bytes.toString('utf8'));
+    value = JSON.parse(text);
   } catch (err) {
     throw bad(where, `not valid JSON (${(err as Error).message})`);
   }
@@ -88,11 +98,13 @@ function dependsMap(value: unknown, where: string, key: string): DependsMap {
   return out;
 }
 
-function payloadTypes(list: unknown, where: string, key: string): string[] {
+function payloadTypes(list: unknown, where: string, key: string): (string | null)[] {
   if (!Array.isArray(list)) throw bad(where, `"${key}" must be a list`);
   if (list.length > LIMITS.payloads) throw new UpdaterError('ARTIFACT_TOO_LARGE', `${where}: more than ${LIMITS.payloads} payloads`);
   return list.map((item: unknown, i) => {
     if (typeof item !== 'object' || item === null) throw bad(where, `"${key}[${i}]" must be an object`);
+    // `"type": null` is a bootstrap artifact's empty payload, read as `mender-artifact read` reads it.
+    if ((item as Json).type === null) return null;
     return stringField(item as Json, 'type', `${where} ${key}[${i}]`);
   });
 }
@@ -205,7 +217,7 @@ export async function parseHeaderTar(expanded: Buffer, format: 2 | 3, member: st
     else if (kind === 'files') {
       if (format !== 2) throw new UpdaterError('ARTIFACT_UNKNOWN_MEMBER', `${where}: only format 2 headers list files`);
       payload.files = parseFiles(bytes, where);
-    } else payload.metaData = bytes.length === 0 ? null : parseJsonObject(bytes, where);
+    } else payload.metaData = bytes.length === 0 ? null : parseJsonObject(bytes, where, META_DATA);
   }
 
   if (!info) throw new UpdaterError('ARTIFACT_MISSING_MEMBER', `${member}: has no header-info`);

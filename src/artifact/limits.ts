@@ -32,4 +32,26 @@ export const LIMITS = {
   nameLength: 255,
   /** Length of any tar entry path (a header entry is `scripts/` or `headers/NNNN/` plus a name). */
   pathLength: 1024,
+  /**
+   * Nesting of any JSON member (version, header-info, type-info, files, meta-data, in the header and
+   * its augment). Mender writes at most 3 levels; meta-data is free-form, 32 leaves it room while
+   * every recursive walk over it stays a few frames deep.
+   */
+  jsonDepth: 32,
+  /**
+   * One string (key or value) in version, header-info, type-info and files: artifact names, groups,
+   * device types, provides and depends. Mender's own names are short; 1 KiB also keeps every
+   * pattern or glob run over them cheap whatever its complexity.
+   */
+  jsonNameLength: 1024,
+  /** One string (key or value) in meta-data, which may carry longer values (a URL, a description). */
+  jsonStringLength: 64 * KiB,
+  /**
+   * The tar stream may run this far past what its member headers declare (end blocks, record
+   * padding, read-ahead of one chunk) before the read gives up: zeros of a pre-allocated or aborted
+   * copy, or an endless pipe, are refused after this many bytes instead of read to their end.
+   */
+  tarSlackBytes: 1 * MiB,
+  /** `inspect -`: the most bytes read from standard input. */
+  stdinBytes: 64 * 1024 * MiB,
 } as const;

@@ -19,7 +19,8 @@ export interface PayloadFile {
 }
 
 export interface Payload {
-  type: string;
+  /** null: no type, a bootstrap artifact (`mender-artifact write bootstrap-artifact`); it installs nothing. */
+  type: string | null;
   /** type-info provides, with augmented keys merged over the signed ones (as the client does). */
   artifact_provides: ProvidesMap;
   artifact_depends: DependsMap;

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { UpdaterError } from '../errors/index.js';
 import { expandBounded } from './decompress.js';
 import { parseHeaderTar, type ParsedHeader } from './header.js';
+import { checkJsonBounds } from './json-bounds.js';
 import { LIMITS } from './limits.js';
 import { parseDataPath, parseManifest, type Manifest } from './manifest.js';
 import { classifyMember, MemberOrder, type Member } from './members.js';
@@ -36,9 +37,11 @@ export interface ReadOptions {
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
 function parseVersion(bytes: Buffer): 2 | 3 {
+  const text = bytes.toString('utf8');
+  checkJsonBounds(text, { maxDepth: LIMITS.jsonDepth, maxString: LIMITS.jsonNameLength }, 'version');
   let json: unknown;
   try {
-    json = JSON.parse(bytes.toString('utf8'));
+    json = JSON.parse(text);
   } catch {
     throw new UpdaterError('ARTIFACT_BAD_VERSION', 'version: not valid JSON');
   }
@@ -133,7 +136,7 @@ function checkPayloadHeaders(state: ReadState, header: ParsedHeader, member: str
     throw new UpdaterError('ARTIFACT_BAD_HEADER', `${member}: header-info lists ${info.payloadTypes.length} payload(s) but there are ${payloads.length} headers/NNNN folders`);
   }
   payloads.forEach((payload, index) => {
-    const declared = info.payloadTypes[index] as string;
+    const declared = info.payloadTypes[index] ?? null;
     if (payload.type !== null && payload.type !== declared) {
       throw new UpdaterError('ARTIFACT_BAD_HEADER', `${member}: headers/${String(index).padStart(4, '0')}/type-info says type ${JSON.stringify(payload.type)} but header-info says ${JSON.stringify(declared)}`);
     }
@@ -162,7 +165,7 @@ function buildInfo(state: ReadState, full: boolean): ArtifactInfo {
     }));
     return mergeAugment(
       {
-        type: payload.type ?? (info.payloadTypes[index] as string),
+        type: payload.type ?? info.payloadTypes[index] ?? null,
         artifact_provides: payload.provides,
         artifact_depends: payload.depends,
         clears_artifact_provides: payload.clearsProvides,
@@ -190,6 +193,55 @@ function buildInfo(state: ReadState, full: boolean): ArtifactInfo {
   };
 }
 
+/** What the tar stream may hold so far: its members' declared blocks plus LIMITS.tarSlackBytes. */
+interface TarBudget {
+  allowed: number;
+  members: number;
+}
+
+const TAR_BLOCK = 512;
+
+/** Counts a member: its header block and its body, padded to whole blocks. */
+function declare(budget: TarBudget, size: number): void {
+  budget.members += 1;
+  budget.allowed += TAR_BLOCK + Math.ceil(size / TAR_BLOCK) * TAR_BLOCK;
+}
+
+/**
+ * `source`, refused as soon as it runs more than the slack past what the tar's member headers
+ * declare. tar-stream skips zero blocks silently, so without this a file of zeros (a pre-allocated
+ * or aborted copy) or an endless pipe would be read to its end, however far that is.
+ */
+function withinDeclared(source: ByteSource, budget: TarBudget): AsyncIterable<Uint8Array> {
+  return {
+    [Symbol.asyncIterator]: (): AsyncIterator<Uint8Array> => {
+      const inner = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
+      let read = 0;
+      return {
+        async next() {
+          // Judged when the next chunk is asked for: the tar parser has then seen every member
+          // header the bytes delivered so far hold, however large the chunks are.
+          if (read > budget.allowed) {
+            void Promise.resolve(inner.return?.()).catch(() => undefined);
+            throw new UpdaterError('ARTIFACT_NOT_TAR', budget.members === 0
+              ? `artifact: no tar member in its first ${read} bytes (zeros of a pre-allocated or aborted copy?)`
+              : `artifact: more than ${LIMITS.tarSlackBytes} bytes past its members' end without another member (zeros of an aborted copy?)`);
+          }
+          const step = await inner.next();
+          if (step.done !== true) read += step.value.length;
+          return step;
+        },
+        // Passed straight on (not queued behind a pending read, as a generator's would be): a reader
+        // that stops must be able to close a source that stalls.
+        async return() {
+          await inner.return?.();
+          return { done: true, value: undefined };
+        },
+      };
+    },
+  };
+}
+
 /**
  * Reads an artifact from `source`. Throws an UpdaterError naming the member and the problem for
  * anything malformed, inconsistent, oversized or unverifiable.
@@ -208,9 +260,11 @@ export async function readArtifact(source: ByteSource, options: ReadOptions): Pr
   };
   let sawAnything = false;
   let headerDone = false;
+  const budget: TarBudget = { allowed: LIMITS.tarSlackBytes, members: 0 };
 
-  for await (const entry of tarEntries(source, 'artifact', onChunk)) {
+  for await (const entry of tarEntries(withinDeclared(source, budget), 'artifact', onChunk)) {
     sawAnything = true;
+    declare(budget, entry.size);
     const member = classifyMember(entry.name, state.format);
     order.accept(member);
     switch (member.kind) {

@@ -58,7 +58,7 @@ export function inspectText(info: ArtifactInfo): string {
   info.payloads.forEach((p, i) => {
     const mark = (keys: string[]): string => (keys.length > 0 ? ` (unsigned: ${keys.join(', ')})` : '');
     lines.push(
-      `  Payload ${i}:       ${p.type}${p.augmented.type ? ' (type set by the unsigned augment)' : ''}`,
+      `  Payload ${i}:       ${p.type ?? '(no type: a bootstrap artifact, installs nothing)'}${p.augmented.type ? ' (type set by the unsigned augment)' : ''}`,
       `    Provides:      ${pairs(p.artifact_provides)}${mark(p.augmented.artifact_provides)}`,
       `    Depends:       ${pairs(p.artifact_depends)}${mark(p.augmented.artifact_depends)}`,
       `    Clears:        ${p.clears_artifact_provides.length > 0 ? p.clears_artifact_provides.join(', ') : '-'}`,

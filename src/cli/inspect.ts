@@ -1,8 +1,8 @@
 // `usb-updater inspect FILE`: reads one artifact (header only, or every byte with --verify) and
 // prints what it holds, as text or as one JSON object.
 
-import { parsePublicKey, readArtifact, type ArtifactInfo, type VerificationKey } from '../artifact/index.js';
-import { UpdaterError } from '../errors/index.js';
+import { LIMITS, parsePublicKey, readArtifact, type ArtifactInfo, type ReadOptions, type VerificationKey } from '../artifact/index.js';
+import { isUpdaterError, UpdaterError } from '../errors/index.js';
 import { openArtifact, readSmallTextFile } from '../system/os/files.js';
 import { inspectJson, inspectText } from './format-inspect.js';
 import type { Io } from './io.js';
@@ -34,19 +34,42 @@ export async function loadKeys(paths: readonly string[]): Promise<VerificationKe
   }));
 }
 
+/** Standard input, refused past LIMITS.stdinBytes: `inspect -` ends whatever is piped into it. */
+async function* boundedStdin(stdin: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  let read = 0;
+  for await (const chunk of stdin) {
+    read += chunk.length;
+    if (read > LIMITS.stdinBytes) throw new UpdaterError('ARTIFACT_TOO_LARGE', `standard input: more than ${LIMITS.stdinBytes} bytes, the most inspect - reads`);
+    yield chunk;
+  }
+}
+
+/**
+ * The one artifact's read: whatever it throws is its failure. An error without a code (a bug)
+ * becomes INTERNAL, so it is reported like any other (one JSON object with --json), not a crash.
+ */
+async function readOne(source: AsyncIterable<Uint8Array>, options: ReadOptions): Promise<ArtifactInfo> {
+  try {
+    return await readArtifact(source, options);
+  } catch (err) {
+    if (isUpdaterError(err)) throw err;
+    throw new UpdaterError('INTERNAL', `reading the artifact: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
 export async function inspect(file: string, options: InspectOptions, io: Io): Promise<ArtifactInfo> {
   const keys = await loadKeys(options.key);
   const mode = options.verify ? 'full' : 'header';
   const chunkBytes = options.verify ? FULL_CHUNK : HEADER_CHUNK;
   let info: ArtifactInfo;
   if (file === '-') {
-    info = await readArtifact(io.stdin, { mode, keys });
+    info = await readOne(boundedStdin(io.stdin), { mode, keys });
   } else {
     const artifact = await openArtifact(file);
     const progress = options.verify && !options.json ? progressLine(io, 'verifying') : undefined;
     const onProgress = progress ? (bytes: number): void => progress(bytes, artifact.size) : undefined;
     try {
-      info = await readArtifact(artifact.chunks(chunkBytes), { mode, keys, ...(onProgress ? { onProgress } : {}) });
+      info = await readOne(artifact.chunks(chunkBytes), { mode, keys, ...(onProgress ? { onProgress } : {}) });
     } finally {
       if (onProgress) clearProgress(io);
       await artifact.close();

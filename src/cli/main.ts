@@ -32,7 +32,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       const result = await work();
       if (typeof result === 'number') exitCode = result;
     } catch (err) {
-      if (!isUpdaterError(err)) throw err;
+      if (!isUpdaterError(err)) {
+        // A bug: still one JSON object on stdout for a --json reader, then the stack (exit 70).
+        if (json) io.stdout.write(JSON.stringify({ error: { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) } }, null, 2) + '\n');
+        throw err;
+      }
       exitCode = exitFor(err.code);
       if (json) io.stdout.write(JSON.stringify({ error: { code: err.code, message: err.message } }, null, 2) + '\n');
       io.stderr.write(`usb-updater: error ${err.code}: ${printable(err.message)}\n`);

@@ -66,6 +66,7 @@ const REASON_HINTS: Record<ReasonCode, string> = {
   FAT32_TRUNCATED: 'the copy was cut at 4 GiB by the FAT32 stick; format the stick as exFAT or ext4 and copy the artifact again',
   UNREADABLE: 'the file could not be read; copy it again or use another stick',
   INVALID_ARTIFACT: RECOPY,
+  INTERNAL_ERROR: `this file could not be checked (an internal error); ${ASK_VENDOR}`,
   TOO_LARGE: `the artifact is larger than this device accepts; ${ASK_VENDOR}`,
   DEVICE_TYPE_MISMATCH: 'this artifact is made for another kind of device; get the artifact for this device type',
   DEPENDS_NOT_MET: 'this artifact needs another version installed first; install the update it builds on, then this one',

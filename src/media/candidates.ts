@@ -51,7 +51,11 @@ async function decodeHeader(display: string, file: FoundFile, source: AsyncItera
     const info = await readArtifact(source, { mode: 'header', keys: options.keys, signature: 'report' });
     return { path: display, status: 'read', size: file.size, info };
   } catch (err) {
-    if (!isUpdaterError(err)) throw err;
+    // Whatever else goes wrong with one file (a bug included) is that file's reason: the other
+    // candidates are still read and decided.
+    if (!isUpdaterError(err)) {
+      return { path: display, status: 'failed', size: file.size, reason: { code: 'INTERNAL_ERROR', message: err instanceof Error ? err.message : String(err) } };
+    }
     // A stick that stalls or goes away ends the whole search, not one candidate.
     if (err.code === 'MEDIA_TIMEOUT') throw err;
     const code = err.code === 'IO_ERROR' ? 'UNREADABLE' : 'INVALID_ARTIFACT';

@@ -143,7 +143,10 @@ export async function openCandidate(fsPath: string, path: string, fs: StickFs, r
     opened = await fs.open(fsPath);
   } catch (err) {
     // ELOOP: it is a link (or became one after the listing); O_NOFOLLOW refused it.
-    if ((err as NodeJS.ErrnoException).code === 'ELOOP') return { reason: { code: 'SYMLINK', message: 'a symbolic link (never followed)' } };
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') return { reason: { code: 'SYMLINK', message: 'a symbolic link (never followed)' } };
+    // One file we may not read (mode 000, the service not root) is that file's reason, not the stick's.
+    if (code === 'EACCES' || code === 'EPERM') return { reason: { code: 'UNREADABLE', message: `permission denied (${code})` } };
     throw err;
   }
   const reject = async (code: Reason['code'], message: string): Promise<{ reason: Reason }> => {

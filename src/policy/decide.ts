@@ -120,7 +120,10 @@ function policyReasons(info: ArtifactInfo, policy: Policy): Reason[] {
   if (denied.length > 0) reasons.push({ code: 'NAME_DENIED', message: `name ${JSON.stringify(info.name)} matches artifacts.deny ${denied.join(', ')}` });
   if (info.payloads.length === 0) reasons.push({ code: 'NO_PAYLOAD', message: 'the artifact has no payload' });
   for (const payload of info.payloads) {
-    if (!policy.artifacts.payload_types.includes(payload.type)) {
+    if (payload.type === null) {
+      // A bootstrap artifact (issue 15): only the 4.x+ client takes one, and it installs nothing.
+      reasons.push({ code: 'PAYLOAD_TYPE_NOT_ALLOWED', message: 'a payload without a type (a bootstrap artifact): it installs nothing, and the Mender 3.x client does not take it' });
+    } else if (!policy.artifacts.payload_types.includes(payload.type)) {
       reasons.push({ code: 'PAYLOAD_TYPE_NOT_ALLOWED', message: `payload type ${JSON.stringify(payload.type)} is not one of ${policy.artifacts.payload_types.join(', ')}` });
     }
   }
@@ -166,6 +169,16 @@ function evaluate(candidate: Candidate, device: DeviceFacts, running: Decision['
   }
   const verdict: CandidateVerdict = { ...base, artifactName: info.name, version, verdict: reasons.length === 0 ? 'accept' : 'reject', reasons, notes };
   return { verdict, identity: identityOf(info) };
+}
+
+/** `evaluate`, with whatever it throws (a bug) made that candidate's INTERNAL_ERROR: the others are still decided. */
+function evaluateOne(candidate: Candidate, device: DeviceFacts, running: Decision['running'], policy: Policy): Evaluated {
+  try {
+    return evaluate(candidate, device, running, policy);
+  } catch (err) {
+    const reason: Reason = { code: 'INTERNAL_ERROR', message: err instanceof Error ? err.message : String(err) };
+    return { verdict: { path: candidate.path, selected: false, artifactName: null, version: null, notes: [], verdict: 'reject', reasons: [reason] }, identity: '' };
+  }
 }
 
 const byPath = (a: { path: string }, b: { path: string }): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
@@ -224,7 +237,7 @@ export function decide(candidates: readonly Candidate[], device: DeviceFacts, po
   const runningName = device.provides['artifact_name'] ?? null;
   const running = { artifactName: runningName, version: runningName === null && policy.versioning.source === 'name' ? null : versionOf(runningName ?? '', [device.provides], policy.versioning).version };
   const refused = mediaReasons(media, policy.media);
-  const evaluated = [...candidates].sort(byPath).map((c) => evaluate(c, device, running, policy));
+  const evaluated = [...candidates].sort(byPath).map((c) => evaluateOne(c, device, running, policy));
   const verdicts = evaluated.map((e) => e.verdict);
   if (refused.length > 0) {
     // Nothing on a refused stick is installed: what would have been acceptable is rejected for it.

@@ -15,6 +15,7 @@ export const REASON_CODES = {
   // Artifacts that cannot be installed.
   UNREADABLE: 'the file could not be read',
   INVALID_ARTIFACT: 'not a valid Mender artifact (the message names the error code)',
+  INTERNAL_ERROR: 'reading or deciding this file hit an unexpected error (a bug); the other files are still decided',
   TOO_LARGE: 'larger than artifacts.max_size',
   DEVICE_TYPE_MISMATCH: "this device's type is not in the artifact's device_type list",
   DEPENDS_NOT_MET: "an artifact_depends entry is not met by this device's provides",
@@ -24,7 +25,7 @@ export const REASON_CODES = {
   AUGMENTED_FIELDS: 'the unsigned augment section changes the payload type, depends or provides',
   NAME_NOT_ALLOWED: 'the artifact name matches no artifacts.allow pattern',
   NAME_DENIED: 'the artifact name matches an artifacts.deny pattern',
-  PAYLOAD_TYPE_NOT_ALLOWED: 'a payload type is not in artifacts.payload_types',
+  PAYLOAD_TYPE_NOT_ALLOWED: 'a payload type is not in artifacts.payload_types, or a payload has no type (a bootstrap artifact)',
   NO_PAYLOAD: 'the artifact has no payload to install',
   NO_VERSION: 'no version could be found or parsed with versioning.pattern and versioning.scheme',
   DOWNGRADE: 'older than the running version, and versioning.allow_downgrade is false',

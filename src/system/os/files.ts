@@ -1,5 +1,6 @@
 // File access for the CLI and, later, the daemon: opening an artifact once and streaming it from
-// that one descriptor, and reading small text files (keys) with a size bound.
+// that one descriptor, and reading small text files (keys) with a size bound. Every open is
+// non-blocking and followed by fstat: a FIFO, a device or a socket is refused at once, never waited on.
 
 import { constants, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
@@ -28,20 +29,43 @@ async function statOf(handle: FileHandle, path: string): Promise<Stats> {
   }
 }
 
-/** Opens an artifact for reading. Directories and devices are refused; FIFOs are allowed (streams). */
-export async function openArtifact(path: string): Promise<OpenedArtifact> {
+/**
+ * O_NONBLOCK: opening a FIFO must not wait for a writer (it is then refused by its fstat); it does
+ * not change how a regular file reads. O_NOCTTY: a terminal node is never adopted.
+ */
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
+
+/** What a non-regular file is, for messages. */
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return 'a folder';
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device node';
+  return 'not a regular file';
+}
+
+/** Opens `path` without waiting on it and refuses anything but a regular file. */
+async function openRegular(path: string, streamHint = ''): Promise<{ handle: FileHandle; stats: Stats }> {
   let handle: FileHandle;
   try {
-    handle = await open(path, constants.O_RDONLY);
+    handle = await open(path, OPEN_FLAGS);
   } catch (err) {
     throw ioError(path, err);
   }
-  const stats = await statOf(handle, path);
-  if (!stats.isFile() && !stats.isFIFO()) {
+  try {
+    const stats = await statOf(handle, path);
+    if (!stats.isFile()) throw new UpdaterError('IO_ERROR', `${path}: ${kindOf(stats)}, not a regular file${streamHint}`);
+    return { handle, stats };
+  } catch (err) {
     await handle.close();
-    throw new UpdaterError('IO_ERROR', `${path}: not a regular file`);
+    throw err;
   }
-  return artifactFromHandle(handle, path, stats.isFile() ? stats.size : null);
+}
+
+/** Opens an artifact for reading: regular files only (a stream is read from standard input, `-`). */
+export async function openArtifact(path: string): Promise<OpenedArtifact> {
+  const { handle, stats } = await openRegular(path, '; to read a stream, give - and pipe it to standard input');
+  return artifactFromHandle(handle, path, stats.size);
 }
 
 /** An artifact read from an already open descriptor, so every read comes from that one file. */
@@ -68,15 +92,8 @@ export function artifactFromHandle(handle: FileHandle, path: string, size: numbe
 
 /** Reads a small text file (a key, a config) whole, refusing anything larger than `max` bytes. */
 export async function readSmallTextFile(path: string, max: number): Promise<string> {
-  let handle: FileHandle;
+  const { handle, stats } = await openRegular(path);
   try {
-    handle = await open(path, constants.O_RDONLY);
-  } catch (err) {
-    throw ioError(path, err);
-  }
-  try {
-    const stats = await statOf(handle, path);
-    if (!stats.isFile()) throw new UpdaterError('IO_ERROR', `${path}: not a regular file`);
     if (stats.size > max) throw new UpdaterError('IO_ERROR', `${path}: ${stats.size} bytes, larger than the ${max}-byte limit`);
     return await handle.readFile('utf8');
   } finally {

@@ -58,10 +58,17 @@ function parseHolder(text: string): LockHolder | null {
   }
 }
 
+const LOCK_MAX_BYTES = 64 * 1024;
+
 async function readText(ops: FileOps, path: string): Promise<string | null> {
   try {
-    const handle = await ops.open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    // O_NONBLOCK and fstat: a FIFO or device put where the lock belongs is refused, never waited on.
+    const handle = await ops.open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     try {
+      const stats = await handle.stat();
+      if (!stats.isFile()) throw new UpdaterError('STATE_CORRUPT', `${path}: not a regular file`);
+      // A holder record is a few dozen bytes; anything much larger is damage, read as a stale lock.
+      if (stats.size > LOCK_MAX_BYTES) return '';
       return await handle.readFile('utf8');
     } finally {
       await handle.close();

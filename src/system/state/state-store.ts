@@ -54,7 +54,8 @@ async function syncDir(ops: FileOps, dir: string): Promise<void> {
 async function readIfExists(ops: FileOps, path: string): Promise<string | null> {
   let handle: fsp.FileHandle;
   try {
-    handle = await ops.open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    // O_NONBLOCK: a FIFO put where a state file belongs is refused by its fstat, never waited on.
+    handle = await ops.open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (err) {
     if (errnoOf(err) === 'ENOENT') return null;
     throw new UpdaterError('IO_ERROR', `${path}: ${errnoOf(err) ?? (err as Error).message}`, { cause: err });

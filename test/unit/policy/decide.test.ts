@@ -533,7 +533,7 @@ describe('decide: fail-closed regressions', () => {
 // These come from the scanner and the header reader: test/unit/media/scan.test.ts and
 // test/integration/check-cli.test.ts produce them.
 // Rows above may pass them through, but passing a code through is not producing it.
-const SCANNER_CODES: readonly ReasonCode[] = ['BAD_NAME', 'FAT32_TRUNCATED', 'EMPTY_FILE', 'SYMLINK', 'NOT_REGULAR_FILE', 'UNREADABLE', 'INVALID_ARTIFACT'];
+const SCANNER_CODES: readonly ReasonCode[] = ['BAD_NAME', 'FAT32_TRUNCATED', 'EMPTY_FILE', 'SYMLINK', 'NOT_REGULAR_FILE', 'UNREADABLE', 'INVALID_ARTIFACT', 'INTERNAL_ERROR'];
 
 describe('decide: reason codes', () => {
   it('every reason code but the scanner ones is produced by a row', () => {
