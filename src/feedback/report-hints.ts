@@ -77,6 +77,7 @@ const REASON_HINTS: Record<ReasonCode, string> = {
   NAME_DENIED: 'this device is configured to refuse this artifact; check that it is the right update',
   PAYLOAD_TYPE_NOT_ALLOWED: 'this kind of update is not allowed on this device; check that it is the right update',
   NO_PAYLOAD: 'the artifact holds nothing to install; check that it is the right update',
+  NAME_TOO_LONG: `the artifact's name is far too long to be a real update; ${ASK_VENDOR}`,
   NO_VERSION: `no version number could be read from the artifact's name; ${ASK_VENDOR}`,
   DOWNGRADE: 'this is older than what the device runs; downgrades are not allowed. Nothing to do if the device is up to date',
   FAILED_BEFORE: 'this update failed or was undone on this device before, so it is not tried again; send this report to the maker of the device',

@@ -4,16 +4,31 @@
 // checked against it. Keys are snake_case, like Mender's own files.
 
 import { z } from 'zod';
+import { expandBraces, GlobError } from './glob.js';
+import { linearRegExpProblem } from './linear-regexp.js';
 import { parseDuration, parseSize } from './units.js';
 
-/** A string that must compile as a JavaScript regular expression. */
-const regex = z.string().superRefine((value, ctx) => {
+/** Longest glob or pattern in the config: the matching cost is the name's length times this. */
+const MAX_PATTERN_LENGTH = 256;
+
+function bracesProblem(value: string): string | null {
   try {
-    new RegExp(value, 'u');
+    expandBraces(value);
+    return null;
   } catch (err) {
-    ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${(err as Error).message}` });
+    if (err instanceof GlobError) return err.message;
+    throw err;
   }
-});
+}
+
+/** A regular expression the linear-time engine runs (no backreferences or lookarounds). */
+const regex = z
+  .string()
+  .max(MAX_PATTERN_LENGTH, `must be at most ${MAX_PATTERN_LENGTH} characters`)
+  .superRefine((value, ctx) => {
+    const problem = linearRegExpProblem(value);
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 const size = z
   .union([z.number().int().nonnegative(), z.string()])
@@ -43,10 +58,12 @@ const filePath = z.string().min(1, 'must not be empty');
 const stickGlob = z
   .string()
   .min(1, 'must not be empty')
+  .max(MAX_PATTERN_LENGTH, `must be at most ${MAX_PATTERN_LENGTH} characters`)
+  .refine((value) => bracesProblem(value) === null, { error: (issue) => bracesProblem(String(issue.input)) ?? 'braces expand too far' })
   .refine((value) => !value.startsWith('/'), 'must be relative to the root of the stick (no leading /)')
   .refine((value) => !value.split('/').includes('..'), 'must not contain .. (it would leave the stick)');
 
-const namePattern = z.string().min(1, 'must not be empty');
+const namePattern = z.string().min(1, 'must not be empty').max(MAX_PATTERN_LENGTH, `must be at most ${MAX_PATTERN_LENGTH} characters`);
 
 const usbId = z.string().regex(/^[0-9a-fA-F]{4}$/, 'must be 4 hexadecimal digits, as lsusb prints them (e.g. 0781)');
 
@@ -99,7 +116,7 @@ const versioning = z
     pattern: regex
       .optional()
       .describe(
-        'Regular expression that finds the version in the name or provide: the named group `version`, else the first group, else the whole match. Default per scheme: dotted, the last run of dotted numbers; semver, a full semver at the end.',
+        'Regular expression that finds the version in the name or provide: the named group `version`, else the first group, else the whole match. Run in linear time: backreferences, lookarounds and \\p{...} are refused. Default per scheme: dotted, the last run of dotted numbers; semver, a full semver at the end.',
       ),
     scheme: z.enum(['dotted', 'semver']).default('dotted').describe('How versions compare: dotted numbers (1.10 > 1.9) or semver 2.0 (pre-releases sort first).'),
     allow_downgrade: z.boolean().default(false).describe('Allow installing a version lower than the running one.'),
@@ -122,7 +139,7 @@ const search = z
       .array(stickGlob)
       .min(1, 'must list at least one glob')
       .default(['*.mender', 'updates/*.mender'])
-      .describe('Globs, relative to the root of the stick, of the files that are candidates.'),
+      .describe('Globs, relative to the root of the stick, of the files that are candidates: * and ? within a folder, [a-z], {a,b}, ** for any folders.'),
     max_depth: z.number().int().min(0).max(16).default(2).describe('How many folder levels below the root are searched (0: the root only).'),
     max_entries: z
       .number()
