@@ -11,7 +11,7 @@ import { recoverAtStartup, type FinishDeps, type FinishResult, type StartupResul
 
 /** The boot-time recovery under the deployment lock. */
 export function runBootCheck(loaded: LoadedConfig, log: FinishDeps['log'], onChecking?: FinishDeps['onChecking']): Promise<StartupResult> {
-  return withDeploymentLock(loaded.config.state.dir, ({ journal }) => recoverAtStartup(journal, finishDeps(loaded, log, onChecking)));
+  return withDeploymentLock(loaded.config.state.dir, ({ journal }) => recoverAtStartup(journal, finishDeps(loaded, log, onChecking)), log);
 }
 
 /** One line for people (and a stable start for grep): what this boot's check ended in. */

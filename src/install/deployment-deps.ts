@@ -38,11 +38,11 @@ export async function openState(dir: string): Promise<OpenedState> {
 }
 
 /** Runs `work` on the state of `dir` under the deployment lock, released whatever happens. */
-export async function withDeploymentLock<T>(dir: string, work: (state: OpenedState) => Promise<T>): Promise<T> {
+export async function withDeploymentLock<T>(dir: string, work: (state: OpenedState) => Promise<T>, log?: (message: string) => void): Promise<T> {
   const deps = await stateDeps(dir);
   const lock = await acquireDeploymentLock(dir, { bootId: deps.bootId, now: deps.now() });
   try {
-    const ledger = new Ledger(deps);
+    const ledger = new Ledger(deps, undefined, log);
     return await work({ deps, ledger, journal: new Journal(deps, ledger) });
   } finally {
     await lock.release();

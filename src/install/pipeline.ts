@@ -125,5 +125,5 @@ export async function runUpdate(request: UpdateRequest): Promise<UpdateResult> {
     } finally {
       await Promise.allSettled([...files.values()].map((f) => f.artifact.close()));
     }
-  });
+  }, request.log);
 }
