@@ -35,6 +35,7 @@ const ERROR_HINTS: Record<ErrorCode, string> = {
   MEDIA_TIMEOUT: 'the stick was too slow to read; try another stick, with only the update on it',
   INSTALL_SOURCE_CHANGED: 'the file on the stick changed while it was being installed (a failing stick?); nothing was installed: copy it again or use another stick',
   INSTALL_FAILED: `the update could not be installed; the device still runs what it ran before. Try again once; if it fails again, ${ASK_VENDOR}`,
+  INSTALL_STALLED: 'the update stopped moving (a slow or failing stick?); nothing was installed and the device still runs what it ran before: plug the stick in again, or copy the update to another stick',
   INSTALL_NO_CLIENT: `the device's update software is missing; ${ASK_VENDOR}`,
   STATE_CORRUPT: 'the device\'s update records are damaged; restart the device and try again',
   STATE_VERSION_UNKNOWN: `the device's update records were written by a newer version; ${ASK_VENDOR}`,

@@ -81,7 +81,7 @@ function healthChecker(loaded: LoadedConfig, log: FinishDeps['log']): () => Prom
 export function finishDeps(loaded: LoadedConfig, log: FinishDeps['log'], onChecking?: FinishDeps['onChecking']): FinishDeps {
   let client: Promise<MenderClient> | undefined;
   return {
-    client: () => (client ??= detectClient(runCommand, runWithFifoInput, { verbTimeoutMs: loaded.config.client.timeout })),
+    client: () => (client ??= detectClient(runCommand, runWithFifoInput, { verbTimeoutMs: loaded.config.client.timeout, stallTimeoutMs: loaded.config.client.stall_timeout, fifoParent: loaded.config.state.dir })),
     readBootFacts,
     checkHealth: healthChecker(loaded, log),
     // A rollback reboot is not deferred to a delay or the stick's removal: the image that runs failed.

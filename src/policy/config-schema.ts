@@ -217,6 +217,10 @@ const client = z
       .pipe(z.number().min(1000, 'must be at least 1s'))
       .prefault('5m')
       .describe('Time allowed for each Mender client command other than the install (commit, rollback, show-artifact); one still running then is killed and counts as failed (a commit then rolls back).'),
+    stall_timeout: duration
+      .pipe(z.number().min(1000, 'must be at least 1s'))
+      .prefault('5m')
+      .describe('Longest time the install may take no byte of the artifact; then it is ended (INSTALL_STALLED), nothing is pending and it does not count against the artifact.'),
   })
   .describe('The Mender client.');
 

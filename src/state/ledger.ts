@@ -18,9 +18,10 @@ const FAILED_OUTCOMES: readonly Outcome[] = ['rolled-back', 'failed'];
 /**
  * Failures that were the stick's, not the artifact's: pulled out or unreadable mid-stream, or its
  * bytes changed after the check. They must not keep the genuine artifact out when the technician
- * plugs the stick in again (nor let a tampered copy block a release by its name).
+ * plugs the stick in again (nor let a tampered copy block a release by its name). A stalled install
+ * (INSTALL_STALLED: no byte taken for client.stall_timeout) is a stick's or the device's, too.
  */
-const SOURCE_FAULTS: readonly string[] = ['IO_ERROR', 'MEDIA_GONE', 'MEDIA_TIMEOUT', 'INSTALL_SOURCE_CHANGED'];
+const SOURCE_FAULTS: readonly string[] = ['IO_ERROR', 'MEDIA_GONE', 'MEDIA_TIMEOUT', 'INSTALL_SOURCE_CHANGED', 'INSTALL_STALLED'];
 
 /**
  * Rollbacks that were the device's, not the artifact's: an install cut short (a power cut, the

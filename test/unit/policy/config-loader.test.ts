@@ -173,7 +173,7 @@ const DEFAULTS: Omit<Config, 'signature'> = {
   media: { roots: ['/run/usb-updater/media'], filesystems: ['vfat', 'exfat', 'ext4', 'ext3', 'ext2', 'ntfs3', 'iso9660', 'udf'], allow_loop_devices: false, labels: [], uuids: [], usb: [] },
   state: { dir: '/data/usb-updater' },
   reboot: { mode: 'immediate', delay: 10000, command: ['systemctl', '--no-block', 'reboot'], timeout: 60000 },
-  client: { timeout: 300000 },
+  client: { timeout: 300000, stall_timeout: 300000 },
   health: { deadline: 300000, checks: [] },
   feedback: { sysfs_root: '/sys/class/leds', leds: [], hooks: [], console: null },
   logging: { format: 'auto', level: 'info', file: null },
