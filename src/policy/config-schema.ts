@@ -30,10 +30,32 @@ const regex = z
     if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
   });
 
+/** Why a number of bytes is none, in words; null when it is one. */
+function sizeProblem(value: number): string | null {
+  if (Number.isNaN(value)) return 'not a number (.nan) is not a size';
+  if (!Number.isFinite(value)) return 'infinity is not a size: write a number of bytes or with a unit, e.g. 8GiB';
+  if (value < 0) return `${value} is negative: a size is 0 or more bytes`;
+  if (!Number.isInteger(value)) return `${value} is not a whole number of bytes`;
+  if (!Number.isSafeInteger(value)) return `${value} is too large: at most ${Number.MAX_SAFE_INTEGER} bytes`;
+  return null;
+}
+
+/** The longest a timer can wait (2^31 - 1 ms, about 24.8 days): a longer one would fire at once. */
+const MAX_DURATION_MS = 2 ** 31 - 1;
+
 const size = z
-  .union([z.number().int().nonnegative(), z.string()])
+  .union([z.number(), z.string()])
   .transform((value, ctx) => {
+    const problem = typeof value === 'number' ? sizeProblem(value) : null;
+    if (problem !== null) {
+      ctx.addIssue({ code: 'custom', message: problem });
+      return z.NEVER;
+    }
     const bytes = typeof value === 'number' ? value : parseSize(value);
+    if (bytes === null && typeof value === 'string' && /^\s*\d+(?:\.\d+)?\s*[A-Za-z]*\s*$/.test(value)) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is too large or has an unknown unit: at most ${Number.MAX_SAFE_INTEGER} bytes, units KiB, MiB, GiB, TiB, kB, MB, GB, TB` });
+      return z.NEVER;
+    }
     if (bytes === null) {
       ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not a size: write bytes or a number with a unit (KiB, MiB, GiB, TiB, kB, MB, GB, TB), e.g. 8GiB` });
       return z.NEVER;
@@ -45,6 +67,10 @@ const duration = z.string().transform((value, ctx) => {
   const ms = parseDuration(value);
   if (ms === null) {
     ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not a duration: write a number with a unit (ms, s, m, h), e.g. 30s, 5m, 1h30m` });
+    return z.NEVER;
+  }
+  if (ms > MAX_DURATION_MS) {
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is too long: at most 596h (about 24.8 days), the longest a timer can wait` });
     return z.NEVER;
   }
   return ms;
