@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { expandBraces, GlobError } from './glob.js';
 import { linearRegExpProblem } from './linear-regexp.js';
-import { parseDuration, parseSize } from './units.js';
+import { looksLikeSize, parseDuration, parseSize } from './units.js';
 
 /** Longest glob or pattern in the config: the matching cost is the name's length times this. */
 const MAX_PATTERN_LENGTH = 256;
@@ -52,8 +52,8 @@ const size = z
       return z.NEVER;
     }
     const bytes = typeof value === 'number' ? value : parseSize(value);
-    if (bytes === null && typeof value === 'string' && /^\s*\d+(?:\.\d+)?\s*[A-Za-z]*\s*$/.test(value)) {
-      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is too large or has an unknown unit: at most ${Number.MAX_SAFE_INTEGER} bytes, units KiB, MiB, GiB, TiB, kB, MB, GB, TB` });
+    if (bytes === null && typeof value === 'string' && looksLikeSize(value)) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is too large: at most ${Number.MAX_SAFE_INTEGER} bytes` });
       return z.NEVER;
     }
     if (bytes === null) {

@@ -73,8 +73,8 @@ const ROWS: Row[] = [
     text: `${UNSIGNED}artifacts:\n  max_size: 8 gigs\n`,
     problems: [`${FILE}:3:13 artifacts.max_size: "8 gigs" is not a size: write bytes or a number with a unit (KiB, MiB, GiB, TiB, kB, MB, GB, TB), e.g. 8GiB`],
   },
-  { name: 'a negative size', text: `${UNSIGNED}artifacts:\n  max_size: -1\n`, problems: [`${FILE}:3:13 artifacts.max_size: must be at least 0, got number -1`] },
-  { name: 'a fractional byte count', text: `${UNSIGNED}artifacts:\n  max_size: 1.5\n`, problems: [`${FILE}:3:13 artifacts.max_size: not a valid value: got number 1.5`] },
+  { name: 'a negative size', text: `${UNSIGNED}artifacts:\n  max_size: -1\n`, problems: [`${FILE}:3:13 artifacts.max_size: -1 is negative: a size is 0 or more bytes`] },
+  { name: 'a fractional byte count', text: `${UNSIGNED}artifacts:\n  max_size: 1.5\n`, problems: [`${FILE}:3:13 artifacts.max_size: 1.5 is not a whole number of bytes`] },
   {
     name: 'a pattern that does not compile',
     text: `${UNSIGNED}versioning:\n  pattern: '(\\d+'\n`,
