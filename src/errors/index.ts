@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   MEDIA_TIMEOUT: 'searching the stick and reading its headers took longer than search.timeout',
   INSTALL_SOURCE_CHANGED: 'the artifact read differently at install time than when it was checked; nothing was installed',
   INSTALL_FAILED: 'the Mender client failed to install the artifact (its own message follows)',
+  INSTALL_STALLED: 'the Mender client took no byte of the artifact for client.stall_timeout; it was ended and nothing is pending',
   INSTALL_NO_CLIENT: 'no Mender client (mender 3.x or mender-update 4.x+) was found or it does not run',
   STATE_CORRUPT: 'the journal is truncated, not JSON, or misses fields, or a state file is not a regular file',
   STATE_VERSION_UNKNOWN: 'a state file was written in a format version, or names a state, that this version does not know',

@@ -12,7 +12,7 @@ import { recoverAtStartup, type FinishDeps, type FinishResult, type StartupResul
 
 /** The boot-time recovery under the deployment lock. */
 export function runBootCheck(loaded: LoadedConfig, log: FinishDeps['log'], onChecking?: FinishDeps['onChecking']): Promise<StartupResult> {
-  return withDeploymentLock(loaded.config.state.dir, ({ journal }) => recoverAtStartup(journal, finishDeps(loaded, log, onChecking)));
+  return withDeploymentLock(loaded.config.state.dir, ({ journal }) => recoverAtStartup(journal, finishDeps(loaded, log, onChecking)), log);
 }
 
 const OUTCOME_OF: Record<TerminalState, 'committed' | 'rolled-back' | 'failed'> = { Committed: 'committed', RolledBack: 'rolled-back', Failed: 'failed' };

@@ -38,11 +38,11 @@ export async function openState(dir: string): Promise<OpenedState> {
 }
 
 /** Runs `work` on the state of `dir` under the deployment lock, released whatever happens. */
-export async function withDeploymentLock<T>(dir: string, work: (state: OpenedState) => Promise<T>): Promise<T> {
+export async function withDeploymentLock<T>(dir: string, work: (state: OpenedState) => Promise<T>, log?: (message: string) => void): Promise<T> {
   const deps = await stateDeps(dir);
   const lock = await acquireDeploymentLock(dir, { bootId: deps.bootId, now: deps.now() });
   try {
-    const ledger = new Ledger(deps);
+    const ledger = new Ledger(deps, undefined, log);
     return await work({ deps, ledger, journal: new Journal(deps, ledger) });
   } finally {
     await lock.release();
@@ -81,7 +81,7 @@ function healthChecker(loaded: LoadedConfig, log: FinishDeps['log']): () => Prom
 export function finishDeps(loaded: LoadedConfig, log: FinishDeps['log'], onChecking?: FinishDeps['onChecking']): FinishDeps {
   let client: Promise<MenderClient> | undefined;
   return {
-    client: () => (client ??= detectClient(runCommand, runWithFifoInput, { verbTimeoutMs: loaded.config.client.timeout })),
+    client: () => (client ??= detectClient(runCommand, runWithFifoInput, { verbTimeoutMs: loaded.config.client.timeout, stallTimeoutMs: loaded.config.client.stall_timeout, fifoParent: loaded.config.state.dir })),
     readBootFacts,
     checkHealth: healthChecker(loaded, log),
     // A rollback reboot is not deferred to a delay or the stick's removal: the image that runs failed.

@@ -5,12 +5,12 @@
 // when there is nothing to commit or roll back.
 
 import { UpdaterError } from '../errors/index.js';
-import { runWithFifoInput } from '../system/install/fifo-input.js';
+import { runWithFifoInput, type FifoOptions } from '../system/install/fifo-input.js';
 import type { CommandResult, RunOptions } from '../system/os/process.js';
 
 export type RunCommand = (command: string, args: readonly string[], options?: RunOptions) => Promise<CommandResult>;
 /** Runs a command whose input file (`args(path)`) carries `input`. */
-export type RunWithInput = (command: string, args: (path: string) => string[], input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options?: RunOptions) => Promise<CommandResult>;
+export type RunWithInput = (command: string, args: (path: string) => string[], input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options?: FifoOptions) => Promise<CommandResult>;
 
 export interface VerbResult {
   code: number | null;
@@ -47,6 +47,10 @@ const QUIET = ['--no-syslog'];
 export interface ClientOptions {
   /** Bound of commit, rollback and show-artifact (client.timeout); the install is not bounded here. */
   verbTimeoutMs?: number;
+  /** The install is ended when it takes no byte of the artifact for this long (client.stall_timeout). */
+  stallTimeoutMs?: number;
+  /** Where the install's FIFO is made (the state folder). */
+  fifoParent?: string;
 }
 
 function menderClient(command: 'mender' | 'mender-update', version: string, run: RunCommand, runWithInput: RunWithInput, options: ClientOptions): MenderClient {
@@ -66,7 +70,8 @@ function menderClient(command: 'mender' | 'mender-update', version: string, run:
       // pulled, bytes changed), the client sees its input end and fails on its own.
       // The flag goes before the path: the 3.x CLI stops reading flags at the first argument, so a
       // trailing --reboot-exit-code is silently ignored and a needed reboot exits 0.
-      const result = await runWithInput(command, (path) => [...base, 'install', '--reboot-exit-code', path], input, signal ? { signal } : {});
+      const fifo = { ...(options.stallTimeoutMs !== undefined ? { stallTimeoutMs: options.stallTimeoutMs } : {}), ...(options.fifoParent !== undefined ? { parent: options.fifoParent } : {}) };
+      const result = await runWithInput(command, (path) => [...base, 'install', '--reboot-exit-code', path], input, { ...fifo, ...(signal ? { signal } : {}) });
       if (result.code === 0 || result.code === 4) return { rebootRequired: result.code === 4, output: result.output };
       const how = result.timedOut ? 'timed out' : result.signal ? `was ended by ${result.signal}` : `exited ${String(result.code)}`;
       throw new UpdaterError('INSTALL_FAILED', `${command} install ${how}: ${clientMessage(result.output)}`);

@@ -69,7 +69,7 @@ export async function runUpdate(request: UpdateRequest): Promise<UpdateResult> {
     // the decision, as before: only when there is something to install.
     const deviceType = settledLater(readDeviceType(config.device.device_type_file));
     const provides = settledLater(deviceProvides());
-    const collecting = settledLater(collectCandidates(request.paths, realStickFs, searchOptions(request.loaded)));
+    const collecting = settledLater(collectCandidates(request.paths, realStickFs, { ...searchOptions(request.loaded), fsType: request.media?.fsType }));
     let device: DeviceFacts;
     try {
       device = { deviceType: await deviceType, provides: await provides, failedArtifacts: history.failedArtifacts() };
@@ -125,5 +125,5 @@ export async function runUpdate(request: UpdateRequest): Promise<UpdateResult> {
     } finally {
       await Promise.allSettled([...files.values()].map((f) => f.artifact.close()));
     }
-  });
+  }, request.log);
 }

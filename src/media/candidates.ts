@@ -15,6 +15,8 @@ export interface CollectOptions {
   maxEntries: number;
   keys: readonly VerificationKey[];
   signal: AbortSignal;
+  /** The stick's filesystem type, when known (see ScanOptions). */
+  fsType?: string | undefined;
 }
 
 /** A candidate file whose header was read, still open, with what that read consumed. */

@@ -45,6 +45,8 @@ export interface ScanOptions {
   /** Most folder entries examined; past it the search fails rather than returning half a stick. */
   maxEntries: number;
   signal?: AbortSignal;
+  /** The stick's filesystem type (vfat, ext4…), when known: the FAT32 size limit is FAT's only. */
+  fsType?: string | undefined;
 }
 
 export interface FoundFile {
@@ -62,6 +64,8 @@ export interface ScanResult {
 
 // The largest file FAT32 can hold. Copy tools that hit the limit leave exactly this many bytes.
 const FAT32_MAX_FILE = 2 ** 32 - 1;
+/** The filesystem types (as blkid and the mount table name them) with FAT's 4 GiB - 1 limit. */
+const FAT_TYPES = new Set(['vfat', 'msdos', 'fat', 'fat32']);
 // Errors that mean the stick (or its mount) is no longer there.
 const GONE = new Set(['ENOENT', 'EIO', 'ENODEV', 'ENXIO', 'ENOTCONN', 'ESTALE', 'ENOTDIR']);
 
@@ -127,7 +131,7 @@ class Search {
   }
 
   private async candidate(path: string): Promise<void> {
-    const opened = await openCandidate(joinPath(this.root, path), path, this.fs, this.rootDev);
+    const opened = await openCandidate(joinPath(this.root, path), path, this.fs, this.rootDev, this.options.fsType);
     if ('reason' in opened) this.result.skipped.push({ path, reason: opened.reason });
     else this.result.files.push(opened);
   }
@@ -137,7 +141,7 @@ class Search {
  * Opens one candidate file safely (no links, regular files only) and checks what can be told from
  * its size. `path` is what the result is named; `rootDev`, when given, is the stick's filesystem.
  */
-export async function openCandidate(fsPath: string, path: string, fs: StickFs, rootDev?: number): Promise<FoundFile | { reason: Reason }> {
+export async function openCandidate(fsPath: string, path: string, fs: StickFs, rootDev?: number, fsType?: string): Promise<FoundFile | { reason: Reason }> {
   let opened: OpenedFile;
   try {
     opened = await fs.open(fsPath);
@@ -156,7 +160,9 @@ export async function openCandidate(fsPath: string, path: string, fs: StickFs, r
   if (!opened.isFile) return reject('NOT_REGULAR_FILE', 'not a regular file (a FIFO, device node or socket)');
   if (rootDev !== undefined && opened.dev !== rootDev) return reject('NOT_REGULAR_FILE', 'on another filesystem than the stick');
   if (opened.size === 0) return reject('EMPTY_FILE', 'an empty file');
-  if (opened.size === FAT32_MAX_FILE) {
+  // Only on FAT: on ext4 or exFAT a file of this size is just a file (issue 15). Folders given by
+  // hand (`check DIR`) have no known type, and are judged as a FAT stick would be.
+  if (opened.size === FAT32_MAX_FILE && (fsType === undefined || FAT_TYPES.has(fsType))) {
     return reject('FAT32_TRUNCATED', 'exactly 4 GiB - 1 bytes, the largest file FAT32 holds: the copy was cut short; use exFAT or ext4 for larger artifacts');
   }
   return { path, size: opened.size, artifact: opened.artifact };

@@ -73,6 +73,9 @@ function describeValue(value: unknown): string {
   if (value === null || value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a map';
+  // JSON has no NaN or infinity (it would print null): YAML's .nan and .inf are named as written.
+  if (typeof value === 'number' && Number.isNaN(value)) return 'not a number (.nan)';
+  if (typeof value === 'number' && !Number.isFinite(value)) return `${value > 0 ? '' : 'minus '}infinity (${value > 0 ? '' : '-'}.inf)`;
   return `${typeof value} ${JSON.stringify(value)}`;
 }
 

@@ -4,21 +4,58 @@
 // checked against it. Keys are snake_case, like Mender's own files.
 
 import { z } from 'zod';
-import { parseDuration, parseSize } from './units.js';
+import { expandBraces, GlobError } from './glob.js';
+import { linearRegExpProblem } from './linear-regexp.js';
+import { looksLikeSize, parseDuration, parseSize } from './units.js';
 
-/** A string that must compile as a JavaScript regular expression. */
-const regex = z.string().superRefine((value, ctx) => {
+/** Longest glob or pattern in the config: the matching cost is the name's length times this. */
+const MAX_PATTERN_LENGTH = 256;
+
+function bracesProblem(value: string): string | null {
   try {
-    new RegExp(value, 'u');
+    expandBraces(value);
+    return null;
   } catch (err) {
-    ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${(err as Error).message}` });
+    if (err instanceof GlobError) return err.message;
+    throw err;
   }
-});
+}
+
+/** A regular expression the linear-time engine runs (no backreferences or lookarounds). */
+const regex = z
+  .string()
+  .max(MAX_PATTERN_LENGTH, `must be at most ${MAX_PATTERN_LENGTH} characters`)
+  .superRefine((value, ctx) => {
+    const problem = linearRegExpProblem(value);
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+/** Why a number of bytes is none, in words; null when it is one. */
+function sizeProblem(value: number): string | null {
+  if (Number.isNaN(value)) return 'not a number (.nan) is not a size';
+  if (!Number.isFinite(value)) return 'infinity is not a size: write a number of bytes or with a unit, e.g. 8GiB';
+  if (value < 0) return `${value} is negative: a size is 0 or more bytes`;
+  if (!Number.isInteger(value)) return `${value} is not a whole number of bytes`;
+  if (!Number.isSafeInteger(value)) return `${value} is too large: at most ${Number.MAX_SAFE_INTEGER} bytes`;
+  return null;
+}
+
+/** The longest a timer can wait (2^31 - 1 ms, about 24.8 days): a longer one would fire at once. */
+const MAX_DURATION_MS = 2 ** 31 - 1;
 
 const size = z
-  .union([z.number().int().nonnegative(), z.string()])
+  .union([z.number(), z.string()])
   .transform((value, ctx) => {
+    const problem = typeof value === 'number' ? sizeProblem(value) : null;
+    if (problem !== null) {
+      ctx.addIssue({ code: 'custom', message: problem });
+      return z.NEVER;
+    }
     const bytes = typeof value === 'number' ? value : parseSize(value);
+    if (bytes === null && typeof value === 'string' && looksLikeSize(value)) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is too large: at most ${Number.MAX_SAFE_INTEGER} bytes` });
+      return z.NEVER;
+    }
     if (bytes === null) {
       ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not a size: write bytes or a number with a unit (KiB, MiB, GiB, TiB, kB, MB, GB, TB), e.g. 8GiB` });
       return z.NEVER;
@@ -32,6 +69,10 @@ const duration = z.string().transform((value, ctx) => {
     ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not a duration: write a number with a unit (ms, s, m, h), e.g. 30s, 5m, 1h30m` });
     return z.NEVER;
   }
+  if (ms > MAX_DURATION_MS) {
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is too long: at most 596h (about 24.8 days), the longest a timer can wait` });
+    return z.NEVER;
+  }
   return ms;
 });
 
@@ -43,10 +84,12 @@ const filePath = z.string().min(1, 'must not be empty');
 const stickGlob = z
   .string()
   .min(1, 'must not be empty')
+  .max(MAX_PATTERN_LENGTH, `must be at most ${MAX_PATTERN_LENGTH} characters`)
+  .refine((value) => bracesProblem(value) === null, { error: (issue) => bracesProblem(String(issue.input)) ?? 'braces expand too far' })
   .refine((value) => !value.startsWith('/'), 'must be relative to the root of the stick (no leading /)')
   .refine((value) => !value.split('/').includes('..'), 'must not contain .. (it would leave the stick)');
 
-const namePattern = z.string().min(1, 'must not be empty');
+const namePattern = z.string().min(1, 'must not be empty').max(MAX_PATTERN_LENGTH, `must be at most ${MAX_PATTERN_LENGTH} characters`);
 
 const usbId = z.string().regex(/^[0-9a-fA-F]{4}$/, 'must be 4 hexadecimal digits, as lsusb prints them (e.g. 0781)');
 
@@ -99,7 +142,7 @@ const versioning = z
     pattern: regex
       .optional()
       .describe(
-        'Regular expression that finds the version in the name or provide: the named group `version`, else the first group, else the whole match. Default per scheme: dotted, the last run of dotted numbers; semver, a full semver at the end.',
+        'Regular expression that finds the version in the name or provide: the named group `version`, else the first group, else the whole match. Run in linear time: backreferences, lookarounds and \\p{...} are refused. Default per scheme: dotted, the last run of dotted numbers; semver, a full semver at the end.',
       ),
     scheme: z.enum(['dotted', 'semver']).default('dotted').describe('How versions compare: dotted numbers (1.10 > 1.9) or semver 2.0 (pre-releases sort first).'),
     allow_downgrade: z.boolean().default(false).describe('Allow installing a version lower than the running one.'),
@@ -122,7 +165,7 @@ const search = z
       .array(stickGlob)
       .min(1, 'must list at least one glob')
       .default(['*.mender', 'updates/*.mender'])
-      .describe('Globs, relative to the root of the stick, of the files that are candidates.'),
+      .describe('Globs, relative to the root of the stick, of the files that are candidates: * and ? within a folder, [a-z], {a,b}, ** for any folders.'),
     max_depth: z.number().int().min(0).max(16).default(2).describe('How many folder levels below the root are searched (0: the root only).'),
     max_entries: z
       .number()
@@ -200,6 +243,10 @@ const client = z
       .pipe(z.number().min(1000, 'must be at least 1s'))
       .prefault('5m')
       .describe('Time allowed for each Mender client command other than the install (commit, rollback, show-artifact); one still running then is killed and counts as failed (a commit then rolls back).'),
+    stall_timeout: duration
+      .pipe(z.number().min(1000, 'must be at least 1s'))
+      .prefault('5m')
+      .describe('Longest time the install may take no byte of the artifact; then it is ended (INSTALL_STALLED), nothing is pending and it does not count against the artifact.'),
   })
   .describe('The Mender client.');
 

@@ -7,7 +7,8 @@ import type { ArtifactInfo } from '../artifact/index.js';
 import type { Config } from './config-schema.js';
 import { incompatibilities, type DeviceFacts } from './device-compat.js';
 import type { Reason } from './reasons.js';
-import { namePatternMatcher } from './stick-paths.js';
+import { shorten } from '../log/index.js';
+import { namePatternMatcher } from './glob.js';
 import { formatSize } from './units.js';
 import { compareVersions, extractVersion, isComparable, patternOf } from './version.js';
 
@@ -48,6 +49,14 @@ export interface Decision {
   candidates: CandidateVerdict[];
 }
 
+/**
+ * Longest artifact name, and longest provide value read for a version, that decide() matches. Every
+ * glob and pattern runs in time linear in the name, and this bound makes the whole decision of one
+ * candidate a few milliseconds at most, far inside `search.timeout`, whatever the stick holds. Real
+ * names are tens of characters; Mender's own tools print them on one line.
+ */
+export const MAX_NAME_LENGTH = 1024;
+
 type Policy = Pick<Config, 'signature' | 'artifacts' | 'versioning' | 'selection' | 'media'>;
 
 function mediaReasons(media: MediaFacts | null, policy: Policy['media']): Reason[] {
@@ -77,10 +86,11 @@ function mediaReasons(media: MediaFacts | null, policy: Policy['media']): Reason
 }
 
 /** The version of an artifact, or of the running system, by the versioning rules. */
-function versionOf(name: string, provides: readonly Readonly<Record<string, string>>[], versioning: Policy['versioning']): { version: string | null; from: string } {
+function versionOf(name: string, provides: readonly Readonly<Record<string, string>>[], versioning: Policy['versioning']): { version: string | null; from: string; tooLong?: true } {
   const source = versioning.source === 'name' ? name : provides.map((p) => p[versioning.provide]).find((v) => v !== undefined);
-  const from = versioning.source === 'name' ? `name ${JSON.stringify(name)}` : `provide ${versioning.provide}`;
+  const from = versioning.source === 'name' ? `name ${JSON.stringify(shorten(name))}` : `provide ${versioning.provide}`;
   if (source === undefined) return { version: null, from };
+  if (source.length > MAX_NAME_LENGTH) return { version: null, from, tooLong: true };
   const version = extractVersion(source, patternOf(versioning));
   return { version: version !== null && isComparable(version, versioning.scheme) ? version : null, from };
 }
@@ -148,6 +158,11 @@ function evaluate(candidate: Candidate, device: DeviceFacts, running: Decision['
   const { info } = candidate;
   const notes: string[] = [];
   const reasons: Reason[] = [];
+  if (info.name.length > MAX_NAME_LENGTH) {
+    // Refused before any glob or pattern sees it: the bound is what keeps the decision fast.
+    const tooLong: Reason = { code: 'NAME_TOO_LONG', message: `the name ${JSON.stringify(shorten(info.name))} is ${info.name.length} characters long, more than ${MAX_NAME_LENGTH}` };
+    return { verdict: { ...base, artifactName: shorten(info.name), verdict: 'reject', reasons: [tooLong], notes }, identity: '' };
+  }
   if (candidate.size !== null && candidate.size > policy.artifacts.max_size) {
     reasons.push({ code: 'TOO_LARGE', message: `${candidate.size} bytes (${formatSize(candidate.size)}), more than artifacts.max_size ${policy.artifacts.max_size} bytes (${formatSize(policy.artifacts.max_size)})` });
   }
@@ -155,8 +170,10 @@ function evaluate(candidate: Candidate, device: DeviceFacts, running: Decision['
   if (!policy.artifacts.retry_failed && device.failedArtifacts?.includes(info.name) === true) {
     reasons.push({ code: 'FAILED_BEFORE', message: `${info.name} failed or was rolled back on this device before; it is not tried again from a stick` });
   }
-  const { version, from } = versionOf(info.name, [...info.payloads.map((p) => p.artifact_provides), info.artifact_provides], policy.versioning);
-  if (version === null) {
+  const { version, from, tooLong } = versionOf(info.name, [...info.payloads.map((p) => p.artifact_provides), info.artifact_provides], policy.versioning);
+  if (tooLong) {
+    reasons.push({ code: 'NAME_TOO_LONG', message: `${from} is longer than ${MAX_NAME_LENGTH} characters; no version is read from it` });
+  } else if (version === null) {
     reasons.push({ code: 'NO_VERSION', message: `no ${policy.versioning.scheme} version in ${from} with pattern ${patternOf(policy.versioning)}` });
   } else if (info.name === running.artifactName) {
     if (!policy.versioning.allow_reinstall) reasons.push({ code: 'ALREADY_INSTALLED', message: `${info.name} is the artifact running now` });

@@ -27,6 +27,7 @@ export const REASON_CODES = {
   NAME_DENIED: 'the artifact name matches an artifacts.deny pattern',
   PAYLOAD_TYPE_NOT_ALLOWED: 'a payload type is not in artifacts.payload_types, or a payload has no type (a bootstrap artifact)',
   NO_PAYLOAD: 'the artifact has no payload to install',
+  NAME_TOO_LONG: 'the artifact name (or the provide holding the version) is longer than 1024 characters',
   NO_VERSION: 'no version could be found or parsed with versioning.pattern and versioning.scheme',
   DOWNGRADE: 'older than the running version, and versioning.allow_downgrade is false',
   FAILED_BEFORE: 'failed or was rolled back on this device before, and artifacts.retry_failed is false',

@@ -2,15 +2,17 @@
 // minus hidden and AppleDouble files, which are reported as skipped rather than silently ignored so
 // a technician learns why `._update.mender` (a macOS copy artefact) was not used.
 
-import picomatch from 'picomatch';
 import type { Config } from './config-schema.js';
+import { pathGlobMatcher } from './glob.js';
 import type { Reason } from './reasons.js';
+
+export { namePatternMatcher } from './glob.js';
 
 export type PathRule = (relativePath: string) => { candidate: true } | { candidate: false; skip: Reason | null };
 
 export function pathRule(search: Config['search']): PathRule {
-  // dot: true so that `._x.mender` and `.x.mender` match the globs and get a reason, not silence.
-  const matches = picomatch(search.paths, { dot: true });
+  // Dot files match the globs, so that `._x.mender` and `.x.mender` get a reason, not silence.
+  const matches = pathGlobMatcher(search.paths);
   return (relativePath) => {
     if (!matches(relativePath)) return { candidate: false, skip: null };
     const parts = relativePath.split('/');
@@ -21,13 +23,4 @@ export function pathRule(search: Config['search']): PathRule {
     if (parts.some((part) => part.startsWith('.'))) return { candidate: false, skip: { code: 'HIDDEN_FILE', message: 'in a hidden folder' } };
     return { candidate: true };
   };
-}
-
-/** Artifact-name patterns: `*` any run of characters, `?` one; everything else literal. */
-export function namePatternMatcher(patterns: readonly string[]): (name: string) => boolean {
-  const regexes = patterns.map((pattern) => {
-    const body = [...pattern].map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[\\^$.|+()[\]{}]/g, '\\$&'))).join('');
-    return new RegExp(`^${body}$`, 'su');
-  });
-  return (name) => regexes.some((regex) => regex.test(name));
 }

@@ -50,6 +50,12 @@ const SIZE_UNITS: Record<string, number> = {
 };
 const SIZE = /^(\d+(?:\.\d+)?)\s*([A-Za-z]*)$/;
 
+/** Whether `text` is written as a size (a number and a known unit), whatever its value. */
+export function looksLikeSize(text: string): boolean {
+  const match = SIZE.exec(text.trim());
+  return match !== null && SIZE_UNITS[match[2] ?? ''] !== undefined;
+}
+
 /** Bytes for `8GiB`, `512MB`, `4096`; null when the text is not a size. */
 export function parseSize(text: string): number | null {
   const match = SIZE.exec(text.trim());

@@ -5,6 +5,7 @@
 import compare from 'semver/functions/compare.js';
 import valid from 'semver/functions/valid.js';
 import type { Config } from './config-schema.js';
+import { linearRegExp } from './linear-regexp.js';
 
 export type Versioning = Config['versioning'];
 
@@ -20,9 +21,30 @@ export const DEFAULT_PATTERNS: Record<Versioning['scheme'], string> = {
 
 export const patternOf = (versioning: Versioning): string => versioning.pattern ?? DEFAULT_PATTERNS[versioning.scheme];
 
+/**
+ * The last run of dotted numbers in `source`, what the default dotted pattern means, found in one
+ * pass: the run that holds the last digit, extended back over digits and over dots that have a digit
+ * on both sides. The regex form (`\d+(?:\.\d+)*(?!.*\d)`) is quadratic in a backtracking engine.
+ */
+function lastDottedRun(source: string): string | null {
+  let end = source.length - 1;
+  while (end >= 0 && !isDigit(source, end)) end--;
+  if (end < 0) return null;
+  let start = end;
+  while (start > 0 && (isDigit(source, start - 1) || (source[start - 1] === '.' && start >= 2 && isDigit(source, start - 2)))) start--;
+  return source.slice(start, end + 1);
+}
+
+function isDigit(text: string, index: number): boolean {
+  const code = text.charCodeAt(index);
+  return code >= 48 && code <= 57;
+}
+
 /** The version text in `source` by the pattern: group `version`, else group 1, else the match. */
 export function extractVersion(source: string, pattern: string): string | null {
-  const match = new RegExp(pattern, 'u').exec(source);
+  if (pattern === DEFAULT_PATTERNS.dotted) return lastDottedRun(source);
+  // Every other pattern, the semver default included, runs in the linear-time engine.
+  const match = linearRegExp(pattern).exec(source);
   if (!match) return null;
   const found = match.groups?.['version'] ?? match[1] ?? match[0];
   return found === '' ? null : found;

@@ -13,7 +13,7 @@ export {
   type BeginInput, type HealthSummary, type JournalPatch, type JournalRecord, type RecordedError, type Transition,
 } from './record.js';
 export {
-  DEFAULT_MAX_ENTRIES, LEDGER_FORMAT, OUTCOMES, Ledger, LedgerHistory, causeOf, ledgerEntriesFor, parseLedger,
+  compact, DEFAULT_MAX_ENTRIES, LEDGER_FORMAT, OUTCOMES, Ledger, LedgerHistory, causeOf, ledgerEntriesFor, parseLedger,
   type LedgerEntry, type NewLedgerEntry, type Outcome,
 } from './ledger.js';
 export type { StateDeps, StateFile, StateStore } from './ports.js';

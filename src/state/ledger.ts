@@ -3,6 +3,8 @@
 // installed again from a stick unless the policy allows. Outcome names are persisted: append only.
 
 import { z } from 'zod';
+import { UpdaterError } from '../errors/index.js';
+import { shorten } from '../log/index.js';
 import type { StickAudit } from '../media/index.js';
 import type { JournalRecord, RecordedError, Transition } from './record.js';
 import type { Event, State } from './machine.js';
@@ -16,9 +18,10 @@ const FAILED_OUTCOMES: readonly Outcome[] = ['rolled-back', 'failed'];
 /**
  * Failures that were the stick's, not the artifact's: pulled out or unreadable mid-stream, or its
  * bytes changed after the check. They must not keep the genuine artifact out when the technician
- * plugs the stick in again (nor let a tampered copy block a release by its name).
+ * plugs the stick in again (nor let a tampered copy block a release by its name). A stalled install
+ * (INSTALL_STALLED: no byte taken for client.stall_timeout) is a stick's or the device's, too.
  */
-const SOURCE_FAULTS: readonly string[] = ['IO_ERROR', 'MEDIA_GONE', 'MEDIA_TIMEOUT', 'INSTALL_SOURCE_CHANGED'];
+const SOURCE_FAULTS: readonly string[] = ['IO_ERROR', 'MEDIA_GONE', 'MEDIA_TIMEOUT', 'INSTALL_SOURCE_CHANGED', 'INSTALL_STALLED'];
 
 /**
  * Rollbacks that were the device's, not the artifact's: an install cut short (a power cut, the
@@ -30,6 +33,11 @@ const DEVICE_CAUSES: readonly string[] = ['interrupted', 'reboot-failed'];
 const countsAgainst = (e: LedgerEntry): boolean =>
   FAILED_OUTCOMES.includes(e.outcome) && !(e.error !== null && SOURCE_FAULTS.includes(e.error.code)) && !(e.cause !== null && DEVICE_CAUSES.includes(e.cause));
 export const DEFAULT_MAX_ENTRIES = 1000;
+/**
+ * Longest error message and stick value kept in an entry: with at most twice DEFAULT_MAX_ENTRIES
+ * lines (see compact), the ledger stays under about 8 MB, half what the state store reads.
+ */
+const MAX_FIELD_LENGTH = 2000;
 
 const entrySchema = z.object({
   v: z.literal(LEDGER_FORMAT),
@@ -83,6 +91,8 @@ export class LedgerHistory {
     readonly entries: readonly LedgerEntry[],
     /** Lines that could not be read (see parseLedger). */
     readonly skippedLines = 0,
+    /** Why the whole file could not be read (too large, not a regular file), when it could not. */
+    readonly unreadable: string | null = null,
   ) {}
 
   /** Whether this artifact (by name, and by checksum when given) ever failed or rolled back. */
@@ -137,31 +147,84 @@ export function ledgerEntriesFor(journal: JournalRecord, transitions: readonly T
   });
 }
 
-/** The ledger file: reads, appends, rotates. */
+/**
+ * The lines to keep when the ledger is full: the newest `maxEntries` lines as they are (a newer
+ * version's lines included), and before them, for each artifact (name and SHA-256) with a verdict
+ * against it, its newest such entry, at most `maxEntries` of them. The verdicts are what stops a
+ * loop; the rest is history that may go. Pure, so that it is tested on its own.
+ */
+export function compact(lines: readonly string[], maxEntries: number): string[] {
+  if (lines.length <= maxEntries) return [...lines];
+  const recent = lines.slice(lines.length - maxEntries);
+  const older = lines.slice(0, lines.length - maxEntries);
+  const verdicts = new Map<string, string>();
+  for (const line of older) {
+    const parsed = entrySchema.safeParse(parseJsonOrUndefined(line));
+    if (!parsed.success || !countsAgainst(parsed.data as LedgerEntry)) continue;
+    const key = JSON.stringify([parsed.data.artifactName, parsed.data.sha256]);
+    // Deleted and set again, so the map's order is that of each artifact's newest verdict.
+    verdicts.delete(key);
+    verdicts.set(key, line);
+  }
+  return [...[...verdicts.values()].slice(-maxEntries), ...recent];
+}
+
+/** The entry with its free-text fields cut to MAX_FIELD_LENGTH, so that no line is large. */
+function bounded(entry: LedgerEntry): LedgerEntry {
+  const stick = Object.fromEntries(Object.entries(entry.stick).map(([key, value]) => [key, typeof value === 'string' ? shorten(value, MAX_FIELD_LENGTH) : value])) as StickAudit;
+  const error = entry.error === null ? null : { ...entry.error, message: shorten(entry.error.message, MAX_FIELD_LENGTH) };
+  return { ...entry, stick, error };
+}
+
+/** The ledger file: reads, appends, compacts, and sets aside a file it cannot read. */
 export class Ledger {
   constructor(
     private readonly deps: StateDeps,
     private readonly maxEntries = DEFAULT_MAX_ENTRIES,
+    /** Where a line for the log goes: the ledger set aside. */
+    private readonly notice: (message: string) => void = () => undefined,
   ) {}
 
+  /**
+   * The file's text, or why it cannot be read: a ledger the store refuses (larger than a state file
+   * may be, not a regular file) is no reason to refuse an update. Other read errors are thrown.
+   */
+  private async text(): Promise<{ text: string; unreadable: string | null }> {
+    try {
+      return { text: (await this.deps.store.read('ledger.jsonl')) ?? '', unreadable: null };
+    } catch (err) {
+      if (err instanceof UpdaterError && err.code === 'STATE_CORRUPT') return { text: '', unreadable: err.message };
+      throw err;
+    }
+  }
+
+  /** Reads only: an unreadable ledger reads as empty, with why (status says it). */
   async read(): Promise<LedgerHistory> {
-    const { entries, skippedLines } = parseLedger((await this.deps.store.read('ledger.jsonl')) ?? '');
-    return new LedgerHistory(entries, skippedLines);
+    const { text, unreadable } = await this.text();
+    const { entries, skippedLines } = parseLedger(text);
+    return new LedgerHistory(entries, skippedLines, unreadable);
   }
 
   /**
    * Appends one entry (fsynced). When that would make more than maxEntries lines, the file is
-   * rewritten instead, atomically, with the newest maxEntries lines: a crash leaves either the old
-   * file or the rotated one. Lines this version cannot read are kept: a newer version wrote them.
+   * rewritten instead, atomically, compacted (see compact): a crash leaves either the old file or
+   * the compacted one. Lines this version cannot read are kept among the newest: a newer version
+   * wrote them. An unreadable ledger is set aside (`ledger.jsonl.bad`, with a log line) and a new
+   * one started with this entry.
    */
   async append(entry: NewLedgerEntry): Promise<LedgerEntry> {
-    const full: LedgerEntry = { v: LEDGER_FORMAT, at: this.deps.now(), ...entry, bootId: this.deps.bootId };
+    const full = bounded({ v: LEDGER_FORMAT, at: this.deps.now(), ...entry, bootId: this.deps.bootId });
     const line = JSON.stringify(full);
-    const text = (await this.deps.store.read('ledger.jsonl')) ?? '';
+    const { text, unreadable } = await this.text();
+    if (unreadable !== null) {
+      const aside = await this.deps.store.setAside('ledger.jsonl');
+      this.notice(`the ledger could not be read (${unreadable}); set aside as ${aside}, a new one is started`);
+      await this.deps.store.replace('ledger.jsonl', `${line}\n`);
+      return full;
+    }
     const lines = text.split('\n').filter((l) => l.trim() !== '');
     if (lines.length + 1 > this.maxEntries) {
-      const kept = [...lines.slice(lines.length + 1 - this.maxEntries), line];
-      await this.deps.store.replace('ledger.jsonl', `${kept.join('\n')}\n`);
+      await this.deps.store.replace('ledger.jsonl', `${compact([...lines, line], this.maxEntries).join('\n')}\n`);
     } else {
       // A torn last line (power cut mid-append) must not swallow this entry: start a new line.
       const separator = text === '' || text.endsWith('\n') ? '' : '\n';
@@ -169,7 +232,6 @@ export class Ledger {
     }
     return full;
   }
-
   /** Appends the outcomes `journal` reached that a crash kept out of the ledger. */
   async catchUp(journal: JournalRecord): Promise<void> {
     const recorded = (await this.read()).entries.filter((e) => e.deploymentId === journal.deploymentId).map((e) => e.outcome);

@@ -2,6 +2,7 @@
 
 import { DEFAULT_CONFIG_PATH } from '../../system/config/config-file.js';
 import type { CliCommand } from '../command.js';
+import { wholeNumber } from '../numeric-option.js';
 
 export const statusCommand: CliCommand = {
   register(program, { io, run }) {
@@ -9,7 +10,7 @@ export const statusCommand: CliCommand = {
       .command('status')
       .description('Show the deployment in progress or the last one, and the history of outcomes (the ledger).')
       .option('-c, --config <file>', 'the config file', DEFAULT_CONFIG_PATH)
-      .option('-n, --limit <count>', 'history entries to show', (v) => Number.parseInt(v, 10), 20)
+      .option('-n, --limit <count>', 'history entries to show', wholeNumber(0, 1_000_000), 20)
       .option('--json', 'print {journal, history}', false)
       .addHelpText('after', '\nExit codes: 0 shown, 1 the state cannot be read, 2 usage error, 3 a file not readable.')
       .exitOverride()

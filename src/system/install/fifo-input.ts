@@ -2,15 +2,18 @@
 // and cannot open Node's stdin socket as /dev/stdin): a FIFO in a private folder, written with
 // blocking writes of large chunks from libuv's thread pool, with backpressure. No extra process
 // copies the bytes, and a command that exits early (it refused the artifact) ends the writing with
-// EPIPE instead of hanging it.
+// EPIPE instead of hanging it. A command that takes no byte for `stallTimeoutMs` is ended
+// (INSTALL_STALLED). The FIFO's folder is made under the state folder (never /tmp, where a killed
+// install left it), and folders a killed install left there are removed before the next one.
 
 import { close as closeFd, open as openFd, constants } from 'node:fs';
-import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
+import { UpdaterError } from '../../errors/index.js';
 import { runCommand, type CommandResult, type RunOptions } from '../os/process.js';
 
 const openRaw = promisify(openFd);
@@ -85,10 +88,30 @@ async function releaseWriter(fifo: string): Promise<void> {
   }
 }
 
+export interface FifoOptions extends RunOptions {
+  /** End the command when it takes no byte of its input for this long (the input not yet all fed). */
+  stallTimeoutMs?: number;
+  /** The folder that holds the FIFO's private folder; stale ones in it are removed first. */
+  parent?: string;
+}
+
+/** The prefix of the private folders; a folder with it in `parent` is left from a killed run. */
+const STREAM_PREFIX = 'usb-updater-stream-';
+
+/** Removes the FIFO folders a killed run left in `parent` (the caller holds the deployment lock). */
+export async function removeStaleStreams(parent: string): Promise<string[]> {
+  const names = (await readdir(parent).catch(() => [] as string[])).filter((name) => name.startsWith(STREAM_PREFIX));
+  for (const name of names) await rm(join(parent, name), { recursive: true, force: true });
+  return names;
+}
+
 /** Writes `input` into the pipe; resolves with the input's own error, if any (EPIPE is the reader's business). */
-async function feed(input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, handle: FileHandle): Promise<Error | null> {
+async function feed(input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, handle: FileHandle, written: { bytes: () => number }): Promise<Error | null> {
   try {
-    await pipeline(Readable.from(input, { objectMode: false }), handle.createWriteStream({ highWaterMark: WRITE_AHEAD }));
+    const writer = handle.createWriteStream({ highWaterMark: WRITE_AHEAD });
+    // A write into the FIFO completes once the command has taken its bytes: the watchdog's progress.
+    written.bytes = () => writer.bytesWritten;
+    await pipeline(Readable.from(input, { objectMode: false }), writer);
     return null;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -106,32 +129,62 @@ export async function runWithFifoInput(
   command: string,
   args: (path: string) => string[],
   input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-  options: RunOptions = {},
+  options: FifoOptions = {},
 ): Promise<CommandResult> {
+  const { stallTimeoutMs, parent, ...runOptions } = options;
+  if (parent !== undefined) await removeStaleStreams(parent);
   // A private folder (0700): nobody else can open the FIFO and read or inject bytes.
-  const dir = await mkdtemp(join(tmpdir(), 'usb-updater-stream-'));
+  const dir = await mkdtemp(join(parent ?? tmpdir(), STREAM_PREFIX));
   const fifo = join(dir, 'artifact.mender');
   try {
     const made = await runCommand('mkfifo', ['-m', '600', fifo], { timeoutMs: 10_000 });
     if (made.code !== 0) throw new Error(`mkfifo ${fifo} exited ${String(made.code)}: ${made.output.trim()}`);
     let exited = false;
     const abort = new AbortController();
-    const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
-    const child = runCommand(command, args(fifo), { ...options, signal }).finally(() => {
+    const signal = runOptions.signal ? AbortSignal.any([runOptions.signal, abort.signal]) : abort.signal;
+    const child = runCommand(command, args(fifo), { ...runOptions, signal }).finally(() => {
       exited = true;
     });
     let fed: Promise<Error | null> = Promise.resolve(null);
+    let stalled = false;
+    let watchdog: NodeJS.Timeout | undefined;
     try {
       const handle = await openWriter(fifo, () => exited);
-      if (handle !== null) fed = feed(input, handle);
+      if (handle !== null) {
+        const written = { bytes: () => 0 };
+        let feeding = true;
+        fed = feed(input, handle, written).finally(() => {
+          feeding = false;
+          clearInterval(watchdog);
+        });
+        if (stallTimeoutMs !== undefined) {
+          // Only while input remains: once it is all in the pipe, the client may take its time.
+          let seen = { bytes: 0, at: Date.now() };
+          watchdog = setInterval(() => {
+            const bytes = written.bytes();
+            if (bytes !== seen.bytes) seen = { bytes, at: Date.now() };
+            else if (feeding && !exited && Date.now() - seen.at > stallTimeoutMs) {
+              stalled = true;
+              clearInterval(watchdog);
+              abort.abort();
+            }
+          }, Math.min(1000, Math.max(10, stallTimeoutMs / 4)));
+        }
+      }
     } catch (err) {
       // The command never opened its input: end it rather than leave it waiting.
       abort.abort();
       await child.catch(() => undefined);
       throw err;
     }
-    const result = await child;
+    // Ended by the watchdog, the command's run rejects (aborted): the stall is the error to tell.
+    const result = await child.catch((err: unknown) => {
+      if (!stalled) throw err;
+      return null;
+    });
+    clearInterval(watchdog);
     const inputError = await fed;
+    if (stalled || result === null) throw new UpdaterError('INSTALL_STALLED', `${command} took no byte of the artifact for ${Math.round(stallTimeoutMs ?? 0) / 1000} s (client.stall_timeout); it was ended`);
     if (inputError) throw inputError;
     return result;
   } finally {

@@ -15,6 +15,8 @@ import { assertStandalone } from '../../../src/system/install/mender-daemon.js';
 import { monotonicClock } from '../../../src/system/health/monotonic-clock.js';
 import { realHealthProbes } from '../../../src/system/health/health-probes.js';
 import { runCommand } from '../../../src/system/os/process.js';
+import { runWithFifoInput } from '../../../src/system/install/fifo-input.js';
+import { endless } from '../../support/fakes/endless-input.js';
 import { configSchema, pathRule, type LoadedConfig } from '../../../src/policy/index.js';
 import { Journal, Ledger, next, parseJournal, type State } from '../../../src/state/index.js';
 import { acquireDeploymentLock } from '../../../src/system/state/deployment-lock.js';
@@ -102,6 +104,8 @@ const CASES: Record<ErrorCode, () => Promise<unknown>> = {
     bytes[600] = (bytes[600] ?? 0) ^ 1;
     for await (const chunk of exactBytes(files.get('/s/a.mender') as ReadFile, { chunkBytes: 4096 }).stream) assert.ok(chunk);
   },
+  // A reader that opens the FIFO and never reads: ended after the stall timeout.
+  INSTALL_STALLED: async () => runWithFifoInput('sh', (path) => ['-c', 'exec 3<"$1"; exec sleep 30', 'sh', path], endless(), { stallTimeoutMs: 200 }),
   INSTALL_FAILED: async () => (await detectClient(runCommand)).install([Buffer.from('not an artifact')]),
   INSTALL_NO_CLIENT: () => detectClient((command, args) => runCommand(command, args, { env: { PATH: '/nonexistent' } })),
   MEDIA_TIMEOUT: () => scanStick('/stick', fakeStick('/stick', { 'a.mender': Buffer.from('x') }), { ...scanOptions(), signal: AbortSignal.abort() }),

@@ -2,10 +2,9 @@
 // reproduces with `npm run fuzz -- --target T --seed S --runs R`. Any crash, hang (the runner's
 // per-input limit), memory finding or disagreement fails the test and is printed with its input.
 // Two choices keep it deterministic and green on a loaded 2-core machine: the time oracle is off
-// (a `slow` finding is a matter of timing; hangs are still caught by the per-input limit), and the
-// structure-aware mutations are off until the issue-15 hardening is merged: today they find deep
-// JSON nesting and super-linear matching within a few hundred executions (test/fuzz/findings-issue-15/).
-// Their own tests are test/unit/fuzz/structure.test.ts; turn STRUCTURED on with the fixes.
+// (a `slow` finding is a matter of timing; hangs are still caught by the per-input limit). The
+// structure-aware mutations are on: before the issue-15 hardening they found deep JSON nesting and
+// super-linear matching within a few hundred executions (test/fuzz/findings-issue-15/).
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -15,7 +14,7 @@ import { TIME_ORACLE_OFF } from '../../fuzz/time-oracle.js';
 
 const SEED = 20_261_127;
 const RUNS = 400;
-const STRUCTURED = false;
+const STRUCTURED = true;
 
 describe('short fuzz run', () => {
   for (const target of TARGET_NAMES) {

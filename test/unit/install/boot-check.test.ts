@@ -27,13 +27,13 @@ async function stateWith(installBoot: string, events: readonly Event[]): Promise
   const earlier = testDeps(fileStateStore(dir), installBoot);
   const deployment = await new Journal(earlier, new Ledger(earlier)).begin({ artifactName: 'release-2.0', sourcePath: '/media/stick/release-2.0.mender', stick: { uuid: 'ABCD-1234' }, size: 10, partitionBefore: '2' });
   const [first, ...rest] = events;
-  if (first !== undefined) await deployment.advance(first as never);
+  if (first !== undefined) await deployment.advance(first);
   if (rest.length > 0) {
     const now = testDeps(fileStateStore(dir), THIS_BOOT);
     const resumed = await new Journal(now, new Ledger(now)).resume();
     const pending = resumed.pending?.deployment;
     assert.ok(pending, 'still pending after the first event');
-    for (const event of rest) await pending.advance(event as never);
+    for (const event of rest) await pending.advance(event);
   }
   return dir;
 }

@@ -58,7 +58,7 @@ async function load(text: string): Promise<Config> {
 function dump(config: Config): string {
   const ms = (value: number): string => `${value}ms`;
   const health = { deadline: ms(config.health.deadline), checks: config.health.checks.map((c) => ({ ...c, timeout: ms(c.timeout), interval: ms(c.interval) })) };
-  return stringify({ ...config, search: { ...config.search, timeout: ms(config.search.timeout) }, reboot: { ...config.reboot, delay: ms(config.reboot.delay), timeout: ms(config.reboot.timeout) }, client: { ...config.client, timeout: ms(config.client.timeout) }, health });
+  return stringify({ ...config, search: { ...config.search, timeout: ms(config.search.timeout) }, reboot: { ...config.reboot, delay: ms(config.reboot.delay), timeout: ms(config.reboot.timeout) }, client: { ...config.client, timeout: ms(config.client.timeout), stall_timeout: ms(config.client.stall_timeout) }, health });
 }
 
 const DURATION_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 };

@@ -269,6 +269,21 @@ const VERSION_ROWS: Row[] = [
   { name: 'dotted: and the other way round', candidates: only(art(BUILD_1)), device: device({ artifact_name: BUILD_2 }), ...no('DOWNGRADE') },
   { name: 'semver: a release is newer than its pre-release', candidates: only(art('app-1.2.3')), device: device({ artifact_name: 'app-1.2.3-rc.1' }), policy: { versioning: SEMVER }, ...ok },
   { name: 'semver: a pre-release is older than its release', candidates: only(art('app-1.2.3-rc.1')), device: device({ artifact_name: 'app-1.2.3' }), policy: { versioning: SEMVER }, ...no('DOWNGRADE') },
+  // Issue 15: a name past MAX_NAME_LENGTH is refused before any glob or pattern reads it.
+  {
+    name: 'issue 15: a name of 1025 characters is too long, and shortened in the message',
+    candidates: only(art(`release-${'9'.repeat(1015)}.0`)),
+    ...no('NAME_TOO_LONG'),
+    messages: { [A]: [`the name "release-${'9'.repeat(72)}…(865 characters left out)…${'9'.repeat(78)}.0" is 1025 characters long, more than 1024`] },
+  },
+  { name: 'issue 15: a name of 1024 characters is decided as usual', candidates: only(art(`release-${'9'.repeat(1014)}.0`)), ...ok },
+  {
+    name: 'issue 15: a version provide past the bound is not read',
+    candidates: only(art('nightly-b', { payloads: [payload(provides(`${'1.'.repeat(600)}1`))] })),
+    device: device({ artifact_name: 'nightly-a', 'rootfs-image.version': '1.0' }),
+    policy: { versioning: BY_PROVIDE },
+    ...no('NAME_TOO_LONG'),
+  },
   { name: 'semver: 1.2 is not a semver version', candidates: only(art('app-1.2')), policy: { versioning: { scheme: 'semver' } }, ...no('NO_VERSION') },
   {
     name: 'downgrade refused',
