@@ -122,7 +122,10 @@ test('a device\'s life: sticks over USB, reboots, a pulled stick, a second stick
       await plugAndMount(t, device, fat, 'fat');
       const nothing = await boot.qemu.console.waitFor(daemonLine('usb-updater: nothing to install'), 120_000, mark);
       assert.match(nothing.text, /ALREADY_INSTALLED/);
-      await boot.qemu.console.waitFor(daemonLine('report written to the stick'), 120_000, mark);
+      // Two reports: the boot check's outcome first (this is the stick the update came from), then this visit's.
+      const written = daemonLine('report written to the stick');
+      const first = await boot.qemu.console.waitFor(written, 120_000, mark);
+      await boot.qemu.console.waitFor(written, 120_000, boot.qemu.console.lines.indexOf(first) + 1);
       await device.pull('fat');
       outcomes = await reportOutcomes(fat);
       assert.ok(outcomes.includes('installed') && outcomes.includes('nothing'), `reports: ${outcomes.join(', ')}`);
