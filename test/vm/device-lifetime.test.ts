@@ -168,10 +168,23 @@ test('a device\'s life: sticks over USB, reboots, a pulled stick, a second stick
     // Boot 3, slot A: the trial boot of vm-3.0.
     ({ boot, ready } = await bootInto(t, device, { slot: 'A', release: PAYLOAD_RELEASE.healthy }));
     const unhealthy = await fat32Stick(`${dir}/unhealthy.img`, 'BADIMAGE', 'FAT32-0003', [img.artifact('vm-4.0')]);
-    await t.test('vm-3.0 is committed, once in the history; an image whose health check fails is installed', async () => {
+    await t.test('vm-3.0 is committed, once in the history; the exFAT stick plugged in again gets the outcome and installs nothing', async () => {
       await assertCommitted(ready, 'vm-3.0');
       const history = (await status(ready.agent)).history.filter((h) => h.artifactName === 'vm-3.0');
       t.diagnostic(`vm-3.0 history: ${JSON.stringify(history)}`);
+      const mark = boot.qemu.console.mark();
+      await plugAndMount(t, device, exfat, 'exfat');
+      const nothing = await boot.qemu.console.waitFor(daemonLine('usb-updater: nothing to install'), 120_000, mark);
+      assert.match(nothing.text, /ALREADY_INSTALLED/);
+      // The boot check's outcome first (this stick is where vm-3.0 came from), then this visit's.
+      const written = daemonLine('report written to the stick');
+      const first = await boot.qemu.console.waitFor(written, 120_000, mark);
+      await boot.qemu.console.waitFor(written, 120_000, boot.qemu.console.lines.indexOf(first) + 1);
+      await device.pull('exfat');
+      const onExfat = await reportOutcomes(exfat);
+      assert.ok(['installed', 'committed', 'nothing'].every((o) => onExfat.includes(o)), `reports: ${onExfat.join(', ')}`);
+    });
+    await t.test('an image whose health check fails is installed', async () => {
       await plugAndMount(t, device, unhealthy, 'unhealthy');
       assert.equal(await device.off(INSTALL_MS), 'reboot');
     });
@@ -190,8 +203,15 @@ test('a device\'s life: sticks over USB, reboots, a pulled stick, a second stick
       assert.equal((await ready.agent.check('mender show-artifact 2>/dev/null')).trim(), 'vm-3.0');
       await boot.qemu.console.waitFor(daemonLine('usb-updater: nothing to install'), 120_000);
       assert.equal((await ready.agent.check('fw_printenv upgrade_available')).trim(), 'upgrade_available=0');
+      const written = daemonLine('report written to the stick');
+      const first = await boot.qemu.console.waitFor(written, 120_000);
+      await boot.qemu.console.waitFor(written, 120_000, boot.qemu.console.lines.indexOf(first) + 1);
     });
     await device.powerOff();
+    await t.test('the stick left in has the rollback on it', async () => {
+      const left = await reportOutcomes(unhealthy);
+      assert.ok(['installed', 'rolled-back', 'nothing'].every((o) => left.includes(o)), `reports: ${left.join(', ')}`);
+    });
     t.diagnostic(`the whole life (5 boots): ${seconds(Date.now() - started)}`);
     await rm(dir, { recursive: true, force: true });
   } finally {
