@@ -33,6 +33,13 @@ async function reportOutcomes(stick: StickImage): Promise<string[]> {
   return Object.entries(reports).filter(([n]) => n.endsWith('.json')).map(([, c]) => String((JSON.parse(c) as { outcome?: string }).outcome)).sort();
 }
 
+/** Waits for two reports written to the stick from `mark` on: the boot check's outcome first, then this visit's. */
+async function waitForTwoReports(boot: Boot, mark: number): Promise<void> {
+  const written = daemonLine('report written to the stick');
+  const first = await boot.qemu.console.waitFor(written, 120_000, mark);
+  await boot.qemu.console.waitFor(written, 120_000, boot.qemu.console.lines.indexOf(first) + 1);
+}
+
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 /** Plugs `stick` and waits for the daemon to see it mounted; returns the plug→mounted latency. */
@@ -122,10 +129,8 @@ test('a device\'s life: sticks over USB, reboots, a pulled stick, a second stick
       await plugAndMount(t, device, fat, 'fat');
       const nothing = await boot.qemu.console.waitFor(daemonLine('usb-updater: nothing to install'), 120_000, mark);
       assert.match(nothing.text, /ALREADY_INSTALLED/);
-      // Two reports: the boot check's outcome first (this is the stick the update came from), then this visit's.
-      const written = daemonLine('report written to the stick');
-      const first = await boot.qemu.console.waitFor(written, 120_000, mark);
-      await boot.qemu.console.waitFor(written, 120_000, boot.qemu.console.lines.indexOf(first) + 1);
+      // This is the stick the update came from.
+      await waitForTwoReports(boot, mark);
       await device.pull('fat');
       outcomes = await reportOutcomes(fat);
       assert.ok(outcomes.includes('installed') && outcomes.includes('nothing'), `reports: ${outcomes.join(', ')}`);
@@ -176,10 +181,8 @@ test('a device\'s life: sticks over USB, reboots, a pulled stick, a second stick
       await plugAndMount(t, device, exfat, 'exfat');
       const nothing = await boot.qemu.console.waitFor(daemonLine('usb-updater: nothing to install'), 120_000, mark);
       assert.match(nothing.text, /ALREADY_INSTALLED/);
-      // The boot check's outcome first (this stick is where vm-3.0 came from), then this visit's.
-      const written = daemonLine('report written to the stick');
-      const first = await boot.qemu.console.waitFor(written, 120_000, mark);
-      await boot.qemu.console.waitFor(written, 120_000, boot.qemu.console.lines.indexOf(first) + 1);
+      // This stick is where vm-3.0 came from.
+      await waitForTwoReports(boot, mark);
       await device.pull('exfat');
       const onExfat = await reportOutcomes(exfat);
       assert.ok(['installed', 'committed', 'nothing'].every((o) => onExfat.includes(o)), `reports: ${onExfat.join(', ')}`);
@@ -203,9 +206,7 @@ test('a device\'s life: sticks over USB, reboots, a pulled stick, a second stick
       assert.equal((await ready.agent.check('mender show-artifact 2>/dev/null')).trim(), 'vm-3.0');
       await boot.qemu.console.waitFor(daemonLine('usb-updater: nothing to install'), 120_000);
       assert.equal((await ready.agent.check('fw_printenv upgrade_available')).trim(), 'upgrade_available=0');
-      const written = daemonLine('report written to the stick');
-      const first = await boot.qemu.console.waitFor(written, 120_000);
-      await boot.qemu.console.waitFor(written, 120_000, boot.qemu.console.lines.indexOf(first) + 1);
+      await waitForTwoReports(boot, 0);
     });
     await device.powerOff();
     await t.test('the stick left in has the rollback on it', async () => {

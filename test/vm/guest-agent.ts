@@ -2,6 +2,7 @@
 // base64 line on the virtio port's socket, its exit code and output come back the same way. One
 // request at a time; the agent itself bounds each script to 5 minutes.
 
+import { createInterface } from 'node:readline';
 import { createConnection, type Socket } from 'node:net';
 
 export interface GuestResult {
@@ -10,7 +11,6 @@ export interface GuestResult {
 }
 
 export class GuestAgent {
-  private buffer = '';
   private next = 1;
   private readonly answers = new Map<number, (r: GuestResult) => void>();
   private readyWaiter: (() => void) | null = null;
@@ -19,8 +19,8 @@ export class GuestAgent {
   private closed: Error | null = null;
 
   private constructor(private readonly socket: Socket) {
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => this.take(chunk));
+    // readline keeps a line cut across two reads whole.
+    createInterface({ input: socket, crlfDelay: Infinity }).on('line', (line: string) => this.take(line.trim()));
     socket.on('error', () => undefined);
     socket.on('close', () => {
       this.closed = new Error('vm: the guest agent\'s socket closed (QEMU exited)');
@@ -82,20 +82,14 @@ export class GuestAgent {
     this.socket.destroy();
   }
 
-  private take(chunk: string): void {
-    this.buffer += chunk;
-    let newline: number;
-    while ((newline = this.buffer.indexOf('\n')) >= 0) {
-      const line = this.buffer.slice(0, newline).trim();
-      this.buffer = this.buffer.slice(newline + 1);
-      if (line === 'vm-agent ready') {
-        this.isReady = true;
-        this.readyWaiter?.();
-        continue;
-      }
-      const [id, code, output] = line.split(' ');
-      this.answers.get(Number(id))?.({ code: Number(code), output: Buffer.from(output ?? '', 'base64').toString('utf8') });
-      this.answers.delete(Number(id));
+  private take(line: string): void {
+    if (line === 'vm-agent ready') {
+      this.isReady = true;
+      this.readyWaiter?.();
+      return;
     }
+    const [id, code, output] = line.split(' ');
+    this.answers.get(Number(id))?.({ code: Number(code), output: Buffer.from(output ?? '', 'base64').toString('utf8') });
+    this.answers.delete(Number(id));
   }
 }

@@ -1,20 +1,20 @@
 // A QMP client (QEMU's JSON machine protocol) on QEMU's unix socket: one command at a time, each
 // answered by `return` or `error`; events (DEVICE_DELETED…) are kept so a caller can wait for one.
 
+import { createInterface } from 'node:readline';
 import { createConnection, type Socket } from 'node:net';
 
 type Json = Record<string, unknown>;
 
 export class Qmp {
-  private buffer = '';
   private readonly events: Json[] = [];
   private pending: { resolve: (v: unknown) => void; reject: (e: Error) => void } | null = null;
   private eventWaiters: (() => void)[] = [];
   private chain: Promise<unknown> = Promise.resolve();
 
   private constructor(private readonly socket: Socket) {
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => this.take(chunk));
+    // readline keeps a line cut across two reads whole.
+    createInterface({ input: socket, crlfDelay: Infinity }).on('line', (line: string) => this.take(line.trim()));
     socket.on('error', (err) => this.pending?.reject(err));
     socket.on('close', () => this.pending?.reject(new Error('vm: QMP connection closed')));
   }
@@ -66,23 +66,17 @@ export class Qmp {
     this.socket.destroy();
   }
 
-  private take(chunk: string): void {
-    this.buffer += chunk;
-    let newline: number;
-    while ((newline = this.buffer.indexOf('\n')) >= 0) {
-      const line = this.buffer.slice(0, newline).trim();
-      this.buffer = this.buffer.slice(newline + 1);
-      if (line === '') continue;
-      const message = JSON.parse(line) as Json;
-      if ('event' in message) {
-        this.events.push(message);
-        for (const wake of this.eventWaiters.splice(0)) wake();
-      } else if ('return' in message || 'error' in message) {
-        const pending = this.pending;
-        this.pending = null;
-        if ('error' in message) pending?.reject(new Error(`vm: QMP error: ${JSON.stringify(message.error)}`));
-        else pending?.resolve(message.return);
-      }
+  private take(line: string): void {
+    if (line === '') return;
+    const message = JSON.parse(line) as Json;
+    if ('event' in message) {
+      this.events.push(message);
+      for (const wake of this.eventWaiters.splice(0)) wake();
+    } else if ('return' in message || 'error' in message) {
+      const pending = this.pending;
+      this.pending = null;
+      if ('error' in message) pending?.reject(new Error(`vm: QMP error: ${JSON.stringify(message.error)}`));
+      else pending?.resolve(message.return);
     }
   }
 }
