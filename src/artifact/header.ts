@@ -4,6 +4,7 @@
 // meta-data); JSON shapes are checked field by field, because later stages trust these types.
 
 import { UpdaterError } from '../errors/index.js';
+import { shorten } from '../log/index.js';
 import type { DependsMap, ProvidesMap } from './model.js';
 import { checkJsonBounds, type JsonBounds } from './json-bounds.js';
 import { LIMITS } from './limits.js';
@@ -175,7 +176,7 @@ export async function parseHeaderTar(expanded: Buffer, format: 2 | 3, member: st
   let entries = 0;
 
   for await (const entry of tarEntries([expanded], member)) {
-    const where = `${member}: ${entry.name}`;
+    const where = `${member}: ${shorten(entry.name)}`;
     if (++entries > LIMITS.headerEntries) throw new UpdaterError('ARTIFACT_TOO_LARGE', `${member}: more than ${LIMITS.headerEntries} entries`);
     if (entry.size > LIMITS.headerEntryBytes) throw new UpdaterError('ARTIFACT_TOO_LARGE', `${where}: ${entry.size} bytes, over the ${LIMITS.headerEntryBytes}-byte limit`);
 

@@ -4,6 +4,7 @@
 // matters for a decision.
 
 import { UpdaterError } from '../errors/index.js';
+import { shorten } from '../log/index.js';
 import { splitCompression } from './decompress.js';
 import type { Compression } from './model.js';
 
@@ -47,7 +48,7 @@ export function classifyMember(name: string, format: 2 | 3 | null): Member {
   const hint = name.startsWith('header') || name.startsWith('data/')
     ? ' (unknown compression suffix? gzip .gz, lzma .xz, zstd .zst or none are read)'
     : '';
-  throw new UpdaterError('ARTIFACT_UNKNOWN_MEMBER', `artifact: unknown member ${JSON.stringify(name)}${hint}`);
+  throw new UpdaterError('ARTIFACT_UNKNOWN_MEMBER', `artifact: unknown member ${JSON.stringify(shorten(name))}${hint}`);
 }
 
 function checkFormat(member: Member, format: 2 | 3 | null): Member {

@@ -7,6 +7,7 @@
 
 import { createHash } from 'node:crypto';
 import { UpdaterError } from '../errors/index.js';
+import { shorten } from '../log/index.js';
 import { expandBounded } from './decompress.js';
 import { parseHeaderTar, type ParsedHeader } from './header.js';
 import { checkJsonBounds } from './json-bounds.js';
@@ -93,10 +94,10 @@ function collectManifest(state: ReadState, manifest: Manifest, name: string, aug
   for (const [path, digest] of manifest) {
     if (allowed(path)) continue;
     const data = parseDataPath(path);
-    if (!data) throw new UpdaterError('ARTIFACT_BAD_MANIFEST', `${name}: unexpected path ${JSON.stringify(path)}`);
+    if (!data) throw new UpdaterError('ARTIFACT_BAD_MANIFEST', `${name}: unexpected path ${JSON.stringify(shorten(path))}`);
     if (data.index >= LIMITS.payloads) throw new UpdaterError('ARTIFACT_TOO_LARGE', `${name}: payload index ${data.index} is beyond the limit`);
     const files = state.files.get(data.index) ?? new Map<string, ListedFile>();
-    if (files.has(data.name)) throw new UpdaterError('ARTIFACT_BAD_MANIFEST', `${name}: ${path} is also in the other manifest`);
+    if (files.has(data.name)) throw new UpdaterError('ARTIFACT_BAD_MANIFEST', `${name}: ${shorten(path)} is also in the other manifest`);
     files.set(data.name, { checksum: digest, augmented });
     state.files.set(data.index, files);
   }

@@ -50,6 +50,15 @@ export function nextOrAbort(iterator: AsyncIterator<Uint8Array> | Iterator<Uint8
   });
 }
 
+// The errors a pump took from its source, not from its sink: the tar layer must not call a read
+// error (EIO from a stick) or a bug in a byte source "not a tar archive".
+const sourceErrors = new WeakSet<Error>();
+
+/** True when `err` was thrown by a pump's source (and passed on to its sink), not by the sink. */
+export function isSourceError(err: unknown): boolean {
+  return err instanceof Error && sourceErrors.has(err);
+}
+
 function iteratorOf(source: ByteSource): AsyncIterator<Uint8Array> | Iterator<Uint8Array> {
   return Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
 }
@@ -84,7 +93,9 @@ export async function pump(
     }
   } catch (err) {
     finished = true; // a failed iterator is already closed
-    sink.destroy(err instanceof Error ? err : new Error(String(err)));
+    const error = err instanceof Error ? err : new Error(String(err));
+    sourceErrors.add(error);
+    sink.destroy(error);
   } finally {
     // Close the source (a file stream, a generator) without waiting for a read it may still owe.
     if (!finished) void Promise.resolve(iterator.return?.()).catch(() => undefined);

@@ -4,8 +4,9 @@
 
 import tar from 'tar-stream';
 import { UpdaterError } from '../errors/index.js';
+import { shorten } from '../log/index.js';
 import { LIMITS } from './limits.js';
-import { pump, type ByteSource } from './streams.js';
+import { isSourceError, pump, type ByteSource } from './streams.js';
 
 export interface TarEntry {
   name: string;
@@ -25,8 +26,10 @@ export function isSafeName(name: string): boolean {
   return name.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
 }
 
-function tarError(err: unknown, where: string, sawEntry: boolean): UpdaterError {
-  if (err instanceof UpdaterError) return err;
+function tarError(err: unknown, where: string, sawEntry: boolean): Error {
+  // What the source threw (a read error, a bug in a byte source) is passed on as it is: it says
+  // nothing about the tar. The candidate's reader makes it that file's reason.
+  if (err instanceof UpdaterError || isSourceError(err)) return err as Error;
   const detail = err instanceof Error ? err.message : String(err);
   if (/unexpected end of data/i.test(detail)) {
     // Before the first complete tar header there is no telling a cut artifact from a non-tar file.
@@ -70,14 +73,18 @@ export async function* tarEntries(
     for await (const entry of extract) {
       sawEntry = true;
       const { name, type, size } = entry.header;
-      const label = JSON.stringify(name);
+      // Quoted shortened: a member name is the stick's text, up to tar-stream's pax limit in size.
+      const label = JSON.stringify(shorten(name));
+      if (name.length > LIMITS.pathLength) {
+        throw new UpdaterError('ARTIFACT_BAD_ENTRY', `${where}: entry name ${label} is ${name.length} characters long, more than ${LIMITS.pathLength}`);
+      }
       if (!isSafeName(name)) {
         throw new UpdaterError('ARTIFACT_BAD_ENTRY', `${where}: unsafe entry name ${label}`);
       }
       if (type !== 'file') {
         throw new UpdaterError('ARTIFACT_BAD_ENTRY', `${where}: entry ${label} is a ${type ?? 'unknown type'}, not a regular file`);
       }
-      yield { name, size: size ?? 0, body: entryBody(entry as AsyncIterable<Buffer>, `${where}: ${name}`) };
+      yield { name, size: size ?? 0, body: entryBody(entry as AsyncIterable<Buffer>, `${where}: ${shorten(name)}`) };
       // Whatever the consumer left unread must be skipped to reach the next header.
       entry.resume();
     }

@@ -56,6 +56,11 @@ async function decodeHeader(display: string, file: FoundFile, source: AsyncItera
     // Whatever else goes wrong with one file (a bug included) is that file's reason: the other
     // candidates are still read and decided.
     if (!isUpdaterError(err)) {
+      // A read that failed on the stick (EIO, a stick pulled mid-read) is that file's UNREADABLE.
+      const errno = (err as NodeJS.ErrnoException).code;
+      if (typeof errno === 'string' && /^E[A-Z]+$/.test(errno)) {
+        return { path: display, status: 'failed', size: file.size, reason: { code: 'UNREADABLE', message: `reading it failed (${errno}: ${(err as Error).message})` } };
+      }
       return { path: display, status: 'failed', size: file.size, reason: { code: 'INTERNAL_ERROR', message: err instanceof Error ? err.message : String(err) } };
     }
     // A stick that stalls or goes away ends the whole search, not one candidate.

@@ -25,7 +25,11 @@ export interface FakeStick extends StickFs {
   readonly openPaths: Set<string>;
 }
 
-/** A stick mounted at `root` holding `tree`; `faults` maps a path to the errno its list/open throws. */
+/**
+ * A stick mounted at `root` holding `tree`; `faults` maps a path to the errno its list/open throws,
+ * and `read:<path>` to what reading that file throws after its first 700 bytes: an errno, or `bug` for
+ * a plain TypeError (a bug in a byte source).
+ */
 export function fakeStick(root: string, tree: FakeTree, faults: Record<string, string> = {}): FakeStick {
   const openPaths = new Set<string>();
   const find = (path: string): { node: FakeNode; dev: number } | undefined => {
@@ -74,6 +78,12 @@ export function fakeStick(root: string, tree: FakeTree, faults: Record<string, s
         path,
         size: Buffer.isBuffer(node) ? data.length : null,
         async *chunks(chunkBytes: number, start = 0) {
+          const readFault = faults[`read:${path}`];
+          if (readFault !== undefined) {
+            // The first 700 bytes (past the first tar header), then the fault.
+            yield await Promise.resolve(data.subarray(start, start + Math.min(chunkBytes, 700)));
+            throw readFault === 'bug' ? new TypeError('a bug in the byte source') : errno(readFault, path);
+          }
           for (let at = start; at < data.length; at += chunkBytes) yield await Promise.resolve(data.subarray(at, at + chunkBytes));
         },
         close: () => {

@@ -101,6 +101,43 @@ describe('issue 15: string length at the parser', () => {
   });
 });
 
+describe('issue 15: long member names and failing sources', () => {
+  for (const length of [LIMITS.pathLength + 1, 100_000]) {
+    it(`a harmless member name of ${length} characters is refused as too long, not as unsafe, and shortened in the message`, async () => {
+      const members = readMembers(await forgeArtifact());
+      const name = `data/${'x'.repeat(length - 5)}`;
+      const { code, message } = await outcome(await buildTar([...members.slice(0, 1), { name, data: Buffer.from('x') }]));
+      assert.equal(code, 'ARTIFACT_BAD_ENTRY');
+      assert.match(message, new RegExp(`is ${length} characters long, more than ${LIMITS.pathLength}`));
+      assert.doesNotMatch(message, /unsafe/);
+      assert.ok(message.length < 400, `a message of ${message.length} characters`);
+    });
+  }
+
+  it('an unsafe name is still called unsafe, and shortened too', async () => {
+    const members = readMembers(await forgeArtifact());
+    const { code, message } = await outcome(await buildTar([...members.slice(0, 1), { name: `../${'y'.repeat(900)}`, data: Buffer.from('x') }]));
+    assert.equal(code, 'ARTIFACT_BAD_ENTRY');
+    assert.match(message, /unsafe entry name ".*characters left out/);
+  });
+
+  for (const [what, failure] of [
+    ['a read error (EIO)', Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' })],
+    ['a bug in the byte source (TypeError)', new TypeError('a bug in the byte source')],
+  ] as const) {
+    for (const after of [0, 700]) {
+      it(`${what} after ${after} bytes is passed on as it is, not called ARTIFACT_NOT_TAR`, async () => {
+        const buf = await forgeArtifact();
+        const source = async function* (): AsyncIterable<Uint8Array> {
+          if (after > 0) yield await Promise.resolve(buf.subarray(0, after));
+          throw failure;
+        };
+        await assert.rejects(readArtifact(source(), { mode: 'header' }), (err) => err === failure);
+      });
+    }
+  }
+});
+
 describe('issue 15: a tar stream may not run past what its members declare', () => {
   const zeros = function* (total: number, chunk = 64 * 1024): Iterable<Uint8Array> {
     const block = Buffer.alloc(chunk);

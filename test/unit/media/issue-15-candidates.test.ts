@@ -40,6 +40,19 @@ describe('issue 15: one candidate\'s failure is its own reason', () => {
     assert.equal(stick.openPaths.size, 0, 'every file closed');
   });
 
+  it('a read that fails mid-header (EIO) is UNREADABLE on that file, a bug in the byte source INTERNAL_ERROR: never "not a tar archive"', async () => {
+    const stick = fakeStick('/s', { 'a.mender': GOOD, 'b.mender': GOOD, 'c.mender': GOOD }, { 'read:/s/a.mender': 'EIO', 'read:/s/b.mender': 'bug' });
+    const found = await candidates(stick);
+    assert.deepEqual(byPath(found), { '/s/a.mender': 'failed UNREADABLE', '/s/b.mender': 'failed INTERNAL_ERROR', '/s/c.mender': 'read' });
+    const message = (path: string): string => {
+      const c = found.find((x) => x.path === path);
+      return c !== undefined && c.status === 'failed' ? c.reason.message : '';
+    };
+    assert.match(message('/s/a.mender'), /reading it failed \(EIO: /);
+    assert.match(message('/s/b.mender'), /a bug in the byte source/);
+    assert.equal(stick.openPaths.size, 0, 'every file closed');
+  });
+
   for (const errno of ['EACCES', 'EPERM']) {
     it(`a file whose open fails with ${errno} is UNREADABLE, not the stick's error`, async () => {
       const stick = fakeStick('/s', { 'a.mender': GOOD, 'b.mender': GOOD }, { '/s/a.mender': errno });
