@@ -9,6 +9,13 @@ if (process.argv[2] === USB_MONITOR_CHILD_ARG) {
   // does all of its work when it loads.
   await import('../system/media/usb-monitor-child.js');
 } else {
+  // A reader that closes early (`usb-updater --help | head -1`) ends only what it reads: the rest of
+  // the output is dropped, and the command (an install may be under way) goes on to its end.
+  for (const out of [process.stdout, process.stderr]) {
+    out.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+    });
+  }
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }).then(
     (code) => { process.exitCode = code; },
     (err: unknown) => {

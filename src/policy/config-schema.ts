@@ -21,7 +21,7 @@ function bracesProblem(value: string): string | null {
   }
 }
 
-/** A regular expression the linear-time engine runs (no backreferences or lookarounds). */
+/** A regular expression RE2 runs in linear time (no backreferences or lookarounds). */
 const regex = z
   .string()
   .max(MAX_PATTERN_LENGTH, `must be at most ${MAX_PATTERN_LENGTH} characters`)

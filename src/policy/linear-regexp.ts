@@ -1,43 +1,40 @@
-// User regular expressions (`versioning.pattern`) run by V8's linear-time engine (the `l` flag), so
-// that a pattern such as `^(a+)+$` on a crafted name costs time linear in the name, never
-// exponential. The engine takes no backreferences, lookarounds or Unicode-mode escapes: `config
-// check` refuses such a pattern, naming what and where, rather than run it by backtracking.
+// User regular expressions (`versioning.pattern`) run by RE2 (the re2js package, a pure-JavaScript
+// port of RE2/Go regexp): matching takes time linear in the name, so a pattern such as `^(a+)+$` on
+// a crafted name can never backtrack. RE2 takes no backreferences or lookarounds: `config check`
+// refuses such a pattern, naming what and where, rather than run it by backtracking.
 
-// eslint-disable-next-line no-restricted-imports -- a V8 switch for the RegExp engine, not the OS: no file, process or network.
-import { setFlagsFromString } from 'node:v8';
+import { RE2JS } from 're2js';
 
-// Read when a RegExp is compiled, so setting it here, before the first `l` pattern, is enough.
-setFlagsFromString('--enable-experimental-regexp-engine');
+/** What `extractVersion` needs of a match: the whole match, the groups by number and by name. */
+export interface LinearMatch {
+  readonly [index: number]: string | undefined;
+  readonly groups?: Record<string, string | undefined>;
+}
 
-// The flag that selects the linear engine (unknown to lint's list of flags, hence a name).
-const LINEAR = 'l';
+export interface LinearRegExp {
+  exec(text: string): LinearMatch | null;
+}
 
-const cache = new Map<string, RegExp>();
+const cache = new Map<string, LinearRegExp>();
 
-// What the linear engine cannot run, and how a person recognises it in the pattern.
+// What RE2 cannot run, and how a person recognises it in the pattern: named before RE2's own message
+// (which only says "invalid escape sequence"), with where it is.
 const UNSUPPORTED: [RegExp, string][] = [
   [/\(\?<?[=!]/, 'a lookahead or lookbehind'],
   [/\\[1-9]|\\k</, 'a backreference'],
-  [/\\[pP]\{/, 'a Unicode property escape (\\p{...})'],
-  [/\\u\{/, 'a code point escape (\\u{...})'],
 ];
 
-/** Why `pattern` cannot be used, with its position; null when it compiles for the linear engine. */
+/** Why `pattern` cannot be used, with its position; null when RE2 compiles it. */
 export function linearRegExpProblem(pattern: string): string | null {
-  try {
-    // Valid in Unicode mode too, so that its meaning does not hinge on the mode it runs in.
-    new RegExp(pattern, 'u');
-  } catch (err) {
-    return `not a valid regular expression: ${(err as Error).message}`;
-  }
   for (const [finder, what] of UNSUPPORTED) {
     const at = escapedAware(pattern, finder);
     if (at !== null) return `uses ${what} at character ${at + 1}, which could take time exponential in the name; write it without`;
   }
   try {
-    new RegExp(pattern, LINEAR);
-  } catch {
-    return 'cannot be run in time linear in the name (it needs backtracking); write it without backreferences or lookarounds';
+    RE2JS.compile(pattern);
+  } catch (err) {
+    // RE2's messages name the construct: "missing closing ): `(a`".
+    return `not a valid regular expression for RE2: ${(err as Error).message.replace(/^error parsing regexp: /, '')}`;
   }
   return null;
 }
@@ -53,13 +50,14 @@ function escapedAware(pattern: string, finder: RegExp): number | null {
   return null;
 }
 
-/** `pattern` compiled for the linear engine, once. Throws for what linearRegExpProblem refuses. */
-export function linearRegExp(pattern: string): RegExp {
+/** `pattern` compiled by RE2, once. Throws for what linearRegExpProblem refuses. */
+export function linearRegExp(pattern: string): LinearRegExp {
   let compiled = cache.get(pattern);
   if (compiled === undefined) {
     const problem = linearRegExpProblem(pattern);
     if (problem !== null) throw new SyntaxError(`versioning.pattern ${problem}`);
-    compiled = new RegExp(pattern, LINEAR);
+    const re2 = RE2JS.compile(pattern);
+    compiled = { exec: (text) => re2.exec(text) as LinearMatch | null };
     cache.set(pattern, compiled);
   }
   return compiled;

@@ -43,11 +43,11 @@ function isDigit(text: string, index: number): boolean {
 /** The version text in `source` by the pattern: group `version`, else group 1, else the match. */
 export function extractVersion(source: string, pattern: string): string | null {
   if (pattern === DEFAULT_PATTERNS.dotted) return lastDottedRun(source);
-  // Every other pattern, the semver default included, runs in the linear-time engine.
+  // Every other pattern, the semver default included, runs in RE2 (linear time).
   const match = linearRegExp(pattern).exec(source);
   if (!match) return null;
   const found = match.groups?.['version'] ?? match[1] ?? match[0];
-  return found === '' ? null : found;
+  return found === undefined || found === '' ? null : found;
 }
 
 const DOTTED = /^\d+(?:\.\d+)*$/;

@@ -78,7 +78,7 @@ const ROWS: Row[] = [
   {
     name: 'a pattern that does not compile',
     text: `${UNSIGNED}versioning:\n  pattern: '(\\d+'\n`,
-    problems: [`${FILE}:3:12 versioning.pattern: not a valid regular expression: Invalid regular expression: /(\\d+/u: Unterminated group`],
+    problems: [`${FILE}:3:12 versioning.pattern: not a valid regular expression for RE2: missing closing ): \`(\\d+\``],
   },
   {
     name: 'USB ids that are not 4 hex digits',

@@ -156,8 +156,8 @@ describe('issue 15: versioning.pattern', () => {
     ['(?<v>a)\\k<v>', /backreference at character 8/],
     ['v(?=\\d)', /lookahead or lookbehind at character 2/],
     ['(?<!x)\\d+', /lookahead or lookbehind at character 1/],
-    ['\\p{L}+-(\\d+)', /Unicode property escape/],
-    ['(a', /not a valid regular expression/],
+    ['(a', /not a valid regular expression for RE2: missing closing \)/],
+    ['\\u00e9(\\d+)', /not a valid regular expression for RE2: invalid escape sequence/],
   ];
   for (const [pattern, message] of refused) {
     it(`${pattern} is refused by the schema (config check): ${String(message)}`, () => {
@@ -166,6 +166,12 @@ describe('issue 15: versioning.pattern', () => {
       assert.equal(parsed.success, false);
     });
   }
+
+  it('RE2 syntax JavaScript lacks is taken: \\p{L} and (?P<version>...)', () => {
+    assert.equal(linearRegExpProblem('\\p{L}+-(\\d+)'), null);
+    assert.equal(extractVersion('release-2.5-rc', '(?P<version>\\d+\\.\\d+)'), '2.5');
+    assert.equal(extractVersion('release-2.5-rc', '(?<version>\\d+)\\.'), '2');
+  });
 
   it('an escaped backslash before a digit is no backreference', () => {
     assert.equal(linearRegExpProblem('\\\\1(\\d+)'), null);
