@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { parsePublicKey, type VerificationKey } from '../artifact/index.js';
 import { configJsonSchema, configSchema, type Config } from './config-schema.js';
 import { closest } from './suggest.js';
+import { flowDepthExceeded, MAX_FLOW_DEPTH } from './yaml-depth.js';
 import { formatKeyPath, keyPosition, valuePosition, type KeyPath } from './yaml-positions.js';
 
 export interface ConfigProblem {
@@ -165,6 +166,10 @@ async function readKeys(doc: Document, lines: LineCounter, file: string, data: u
 
 /** Parses and validates `text`, the content of `file`. Never throws for a bad file: it returns the problems. */
 export async function loadConfig(text: string, file: string, options: LoadOptions): Promise<LoadResult> {
+  const deep = flowDepthExceeded(text);
+  if (deep !== null) {
+    return { ok: false, problems: [{ file, ...deep, path: '', message: `YAML: nested deeper than ${MAX_FLOW_DEPTH} levels of [ ] and { }; a config needs a few` }] };
+  }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {

@@ -26,6 +26,8 @@ const regex = z
   .string()
   .max(MAX_PATTERN_LENGTH, `must be at most ${MAX_PATTERN_LENGTH} characters`)
   .superRefine((value, ctx) => {
+    // Too long is reason enough: compiling 32 KiB of pattern would cost most of a second for nothing.
+    if (value.length > MAX_PATTERN_LENGTH) return;
     const problem = linearRegExpProblem(value);
     if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
   });
@@ -142,7 +144,7 @@ const versioning = z
     pattern: regex
       .optional()
       .describe(
-        'Regular expression that finds the version in the name or provide: the named group `version`, else the first group, else the whole match. Run in linear time: backreferences, lookarounds and \\p{...} are refused. Default per scheme: dotted, the last run of dotted numbers; semver, a full semver at the end.',
+        'Regular expression that finds the version in the name or provide: the named group `version`, else the first group, else the whole match. RE2 syntax (that of Go regexp), run in time linear in the name: backreferences and lookarounds are refused, `(?P<version>...)` and `(?<version>...)` both name the group. Default per scheme: dotted, the last run of dotted numbers; semver, a full semver at the end.',
       ),
     scheme: z.enum(['dotted', 'semver']).default('dotted').describe('How versions compare: dotted numbers (1.10 > 1.9) or semver 2.0 (pre-releases sort first).'),
     allow_downgrade: z.boolean().default(false).describe('Allow installing a version lower than the running one.'),
