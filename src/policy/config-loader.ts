@@ -171,7 +171,8 @@ export async function loadConfig(text: string, file: string, options: LoadOption
     return { ok: false, problems: [{ file, ...deep, path: '', message: `YAML: nested deeper than ${MAX_FLOW_DEPTH} levels of [ ] and { }; a config needs a few` }] };
   }
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // logLevel: a map used as a key is the schema's unknown key, not a Node warning on stderr.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   if (doc.errors.length > 0) {
     const problems = doc.errors.map((err) => ({ file, ...lines.linePos(err.pos[0]), path: '', message: `YAML: ${err.message}` }));
     return { ok: false, problems };

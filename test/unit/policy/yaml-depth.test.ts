@@ -55,7 +55,7 @@ describe('flowDepthExceeded', () => {
   });
 });
 
-describe('loadConfig and deep flow nesting', () => {
+describe('loadConfig and hostile YAML', () => {
   it('60,000 levels (the fuzzer\'s finding) is one problem naming the place, not a stack overflow', async () => {
     const result = await loadConfig(`signature:\n  required: false\nzz: ${'['.repeat(60_000)}\n`, 'c.yaml', noKeys);
     assert.equal(result.ok, false);
@@ -74,5 +74,20 @@ describe('loadConfig and deep flow nesting', () => {
     const result = await loadConfig(`signature:\n  required: false\nversioning:\n  pattern: '(${'1.'.repeat(16_000)}'\n`, 'c.yaml', noKeys);
     assert.ok(!result.ok);
     assert.deepEqual(result.problems.map((p) => p.message), ['must be at most 256 characters']);
+  });
+
+  it('a map used as a key is an unknown key, with no Node warning on stderr (the fuzzer saw the yaml package warn)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      const result = await loadConfig('signature:\n  required: false\n? {a: {b: 1}}\n: x\n', 'c.yaml', noKeys);
+      assert.ok(!result.ok);
+      assert.match(result.problems[0]?.message ?? '', /^unknown key "\{ a: \{ b: 1 \} \}"/);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(warnings, []);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 });
