@@ -4,6 +4,7 @@
 
 import { hintFor, hintTable } from './report-hints.js';
 import type { StoredReport } from './report-read.js';
+import type { ReportOutcome } from './report.js';
 
 export interface ReadReportFile {
   /** The file's name as the technician should see it (a path under the PATH given). */
@@ -57,7 +58,7 @@ export interface ReportSummary {
 }
 
 /** Each outcome in plain words, as the technician page of the README shows them. */
-export const OUTCOME_WORDS: Readonly<Record<string, string>> = {
+export const OUTCOME_WORDS: Readonly<Record<ReportOutcome, string>> = {
   installed: 'installed; its boot check after the restart is still to come',
   committed: 'updated: the new software passed its boot check and is kept',
   'rolled-back': 'undone: the new software failed its boot check; the old software runs again',
@@ -67,7 +68,7 @@ export const OUTCOME_WORDS: Readonly<Record<string, string>> = {
 };
 
 export function outcomeWords(outcome: string): string {
-  return Object.hasOwn(OUTCOME_WORDS, outcome) ? (OUTCOME_WORDS[outcome] as string) : `${outcome} (an outcome of a newer usb-updater)`;
+  return Object.hasOwn(OUTCOME_WORDS, outcome) ? OUTCOME_WORDS[outcome as ReportOutcome] : `${outcome} (an outcome of a newer usb-updater)`;
 }
 
 const KNOWN_CODES = new Set(hintTable().map(([code]) => code));
@@ -99,7 +100,14 @@ function isNewer(a: ReadReportFile, b: ReadReportFile): boolean {
   const ta = Date.parse(a.report.time);
   const tb = Date.parse(b.report.time);
   if (ta !== tb) return ta > tb;
-  return a.file.localeCompare(b.file, 'en', { numeric: true }) > 0;
+  const [na, nb] = [nameOrder(a.file), nameOrder(b.file)];
+  return na.stem === nb.stem ? na.n > nb.n : na.stem > nb.stem;
+}
+
+/** `<device>-<time>Z[-N].json` (reportBaseName): the stem and N (1 when absent). */
+function nameOrder(file: string): { stem: string; n: number } {
+  const match = /^(.*Z)-(\d{1,9})\.json$/i.exec(file);
+  return match ? { stem: match[1] ?? '', n: Number(match[2]) } : { stem: file.replace(/\.json$/i, ''), n: 1 };
 }
 
 /** One row per device, sorted by host name then id, from every report read. */
