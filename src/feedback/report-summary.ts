@@ -40,7 +40,13 @@ export interface DeviceRow {
   before: string | null;
   after: string | null;
   reason: RowReason | null;
-  /** The newest report says the update is installed and the device restarts into it: its boot check is to come. */
+  /**
+   * The newest deployment outcome (installed, committed, rolled back, failed) when a later report
+   * says something else: a visit after a commit finds the update already installed, and the commit
+   * must still show.
+   */
+  lastUpdate: { outcome: string; outcomeWords: string; time: string; after: string | null } | null;
+  /** The newest deployment outcome is `installed`: the device restarts into it, its boot check is to come. */
   bootCheckPending: boolean;
   /** Reports of this device read. */
   reports: number;
@@ -110,19 +116,32 @@ function nameOrder(file: string): { stem: string; n: number } {
   return match ? { stem: match[1] ?? '', n: Number(match[2]) } : { stem: file.replace(/\.json$/i, ''), n: 1 };
 }
 
+/** Outcomes of a deployment: what a visit that found nothing new to install must not hide. */
+const UPDATE_OUTCOMES: ReadonlySet<string> = new Set<ReportOutcome>(['installed', 'committed', 'rolled-back', 'failed']);
+
+interface DeviceReports {
+  newest: ReadReportFile;
+  /** The newest report of a deployment's outcome, if any. */
+  update: ReadReportFile | null;
+  count: number;
+}
+
+const newer = (a: ReadReportFile | null, b: ReadReportFile | null): ReadReportFile | null => (a === null ? b : b === null ? a : isNewer(a, b) ? a : b);
+
 /** One row per device, sorted by host name then id, from every report read. */
 export function summarizeReports(files: readonly ReadReportFile[], refused: readonly RefusedFile[] = []): ReportSummary {
-  const newest = new Map<string, { file: ReadReportFile; count: number }>();
+  const byDevice = new Map<string, DeviceReports>();
   for (const file of files) {
-    const { device } = idOf(file.report);
+    const { device, idKind } = idOf(file.report);
     // Ids are per kind: a host name never merges with a machine id that happens to read the same.
-    const key = `${idOf(file.report).idKind}:${device}`;
-    const seen = newest.get(key);
-    if (seen === undefined) newest.set(key, { file, count: 1 });
-    else newest.set(key, { file: isNewer(file, seen.file) ? file : seen.file, count: seen.count + 1 });
+    const key = `${idKind}:${device}`;
+    const seen = byDevice.get(key);
+    const update = UPDATE_OUTCOMES.has(file.report.outcome) ? file : null;
+    if (seen === undefined) byDevice.set(key, { newest: file, update, count: 1 });
+    else byDevice.set(key, { newest: newer(file, seen.newest) ?? file, update: newer(update, seen.update), count: seen.count + 1 });
   }
-  const devices = [...newest.values()].map(({ file, count }): DeviceRow => {
-    const r = file.report;
+  const devices = [...byDevice.values()].map(({ newest, update, count }): DeviceRow => {
+    const r = newest.report;
     return {
       ...idOf(r),
       hostname: r.device.hostname,
@@ -133,9 +152,12 @@ export function summarizeReports(files: readonly ReadReportFile[], refused: read
       before: r.artifact.before,
       after: r.artifact.after,
       reason: reasonOf(r),
-      bootCheckPending: r.outcome === 'installed',
+      lastUpdate: update === null || update === newest ? null : { outcome: update.report.outcome, outcomeWords: outcomeWords(update.report.outcome), time: update.report.time, after: update.report.artifact.after },
+      // The boot check reports on the stick the update came from before the visit's own report:
+      // pending while the newest deployment outcome is still `installed`.
+      bootCheckPending: update?.report.outcome === 'installed',
       reports: count,
-      file: file.file,
+      file: newest.file,
     };
   });
   devices.sort((a, b) => a.hostname.localeCompare(b.hostname) || a.device.localeCompare(b.device));

@@ -39,6 +39,7 @@ table{border-collapse:collapse;width:100%}
 th,td{border:1px solid #999;padding:.35em .5em;text-align:left;vertical-align:top;font-size:15px}
 th{background:#e8e8e8}
 td.good{background:#d9f2d9}td.bad{background:#f8d7d7}td.pending{background:#fff3c4}td.none{background:#eee}
+.last{margin-top:.3em;font-size:13px}
 .id,.msg{font-family:monospace;font-size:12px;color:#444;overflow-wrap:anywhere}
 code{font-weight:bold}
 `.trim();
@@ -50,15 +51,22 @@ function reasonCell(row: DeviceRow): string {
   return `<td>${code}${t(r.words, 400)}<div class="msg">${t(r.message, 400)}</div></td>`;
 }
 
+function lastUpdate(row: DeviceRow): string {
+  const last = row.lastUpdate;
+  return last === null ? '' : `<div class="last">last update: ${t(last.outcomeWords)} (${t(last.after, 100)}, ${t(shortTime(last.time))})</div>`;
+}
+
 function deviceRow(row: DeviceRow): string {
   const id = row.idKind === 'machine-id' ? `<div class="id">${t(row.device, 80)}</div>` : '';
-  const outcomeClass = Object.hasOwn(OUTCOME_CLASS, row.outcome) ? OUTCOME_CLASS[row.outcome] : 'none';
+  // The colour tells where the device's update stands: a later visit that found nothing new keeps it.
+  const shown = row.lastUpdate?.outcome ?? row.outcome;
+  const outcomeClass = Object.hasOwn(OUTCOME_CLASS, shown) ? OUTCOME_CLASS[shown] : 'none';
   return [
     '<tr>',
     `<td>${t(row.hostname, 80)}${id}</td>`,
     `<td>${t(row.deviceType, 60)}</td>`,
     `<td>${t(shortTime(row.time))}</td>`,
-    `<td class="${outcomeClass ?? 'none'}">${t(row.outcomeWords)}</td>`,
+    `<td class="${outcomeClass ?? 'none'}">${t(row.outcomeWords)}${lastUpdate(row)}</td>`,
     `<td>${t(row.before, 100)}</td>`,
     `<td>${t(row.after, 100)}</td>`,
     reasonCell(row),

@@ -37,6 +37,7 @@ export function renderSummaryText(summary: ReportSummary): string {
     lines.push(formatted[0] ?? '');
     summary.devices.forEach((d, i) => {
       lines.push(formatted[i + 1] ?? '', `    ${cell(d.outcomeWords, 200)}`);
+      if (d.lastUpdate !== null) lines.push(`    last update: ${cell(d.lastUpdate.outcomeWords, 200)} (${cell(d.lastUpdate.after)}, ${shortTime(d.lastUpdate.time)})`);
       const reason = reasonLine(d);
       if (reason !== null) lines.push(reason);
     });

@@ -62,6 +62,24 @@ describe('summarizeReports', () => {
     assert.match(renderSummaryText(summary), /Boot check pending \(1\)[^\n]*\n {2}alpha \(a{32}\): release-3\.0/);
   });
 
+  it('keeps the last update beside a later visit that found it already installed; pending follows the last update', () => {
+    const installed = file('1.json', stored({ outcome: 'installed', reboot: 'now', at: '2026-12-06T09:00:00.000Z' }));
+    const committed = file('2.json', stored({ outcome: 'committed', at: '2026-12-06T09:05:00.000Z' }));
+    const visit = file('3.json', stored({ outcome: 'nothing', artifactBefore: 'release-2.0', artifactAfter: 'release-2.0', at: '2026-12-06T09:05:01.000Z' }));
+    const row = summarizeReports([visit, committed, installed]).devices[0];
+    assert.equal(row?.outcome, 'nothing');
+    assert.deepEqual(row?.lastUpdate, { outcome: 'committed', outcomeWords: OUTCOME_WORDS.committed, time: '2026-12-06T09:05:00.000Z', after: 'release-2.0' });
+    assert.equal(row?.bootCheckPending, false);
+    assert.match(renderSummaryText(summarizeReports([visit, committed])), /\n {4}last update: updated: the new software passed its boot check and is kept \(release-2\.0, 2026-12-06 09:05:00\)\n/);
+    // Installed, then a visit before the restart (reboot by hand): still pending.
+    const early = file('4.json', stored({ outcome: 'nothing', at: '2026-12-06T09:01:00.000Z' }));
+    const pending = summarizeReports([installed, early]);
+    assert.deepEqual(pending.pending, ['0123456789abcdef0123456789abcdef']);
+    assert.equal(pending.devices[0]?.lastUpdate?.outcome, 'installed');
+    // The newest report is the update itself: no separate last update.
+    assert.equal(summarizeReports([installed, committed]).devices[0]?.lastUpdate, null);
+  });
+
   it('tells devices apart by their id; a device without one by its host name', () => {
     const summary = summarizeReports([
       file('1.json', stored({ host: 'same-name', id: '1'.repeat(32) })),
