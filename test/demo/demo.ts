@@ -157,7 +157,7 @@ class Demo {
     await this.explainChoice(device, config, good.folder);
     this.say(`${this.stickName} plugged in`);
     const installed = this.waitFor('the outcome of stick 1', (l) => ['installed', 'failed', 'nothing'].includes(outcomeOf(l) ?? ''));
-    let plugged = await sticks.plug(device, good);
+    await sticks.plug(device, good);
     const outcome = await installed;
     if (outcomeOf(outcome) !== 'installed') throw new Error(`stick 1 was not installed: ${JSON.stringify(outcome)}`);
     await reboot;
@@ -193,7 +193,7 @@ class Demo {
     let reports = 0;
     const two = this.waitFor('the two reports on stick 1', (l) => outcomeOf(l) === 'report' && ++reports === 2);
     this.say('the round: stick 1 goes back into device 1, then into devices 2 and 3');
-    plugged = await sticks.plug(device, good);
+    let plugged = await sticks.plug(device, good);
     await two;
     await this.stopDaemon();
     await sticks.unplug(device, plugged);
