@@ -3,7 +3,7 @@
 // through). Every text a stick wrote is escaped here, at the one place text becomes markup: a hostile
 // report cannot add an element or an attribute. Class names come from a fixed table, never the stick.
 
-import { shorten } from '../log/index.js';
+import { printable, shorten } from '../log/index.js';
 import type { DeviceRow, ReportSummary } from './report-summary.js';
 import { shortTime } from './summary-text.js';
 
@@ -15,10 +15,8 @@ const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', 
  * so what the page shows is what the bytes say.
  */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c).replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, (c) => {
-    const code = c.codePointAt(0) ?? 0;
-    return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
-  });
+  // printable() first: its escapes hold no markup character, so the entities come out whole.
+  return printable(text).replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
 }
 
 const t = (text: string | null, max = 200): string => escapeHtml(shorten(text ?? '(unknown)', max));

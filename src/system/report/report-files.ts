@@ -7,6 +7,7 @@ import { constants } from 'node:fs';
 import { lstat, open, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UpdaterError } from '../../errors/index.js';
+import { kindOf } from '../os/files.js';
 import { DEFAULT_REPORT_FOLDER } from './report-writer.js';
 
 /** A report is a few KiB; one listing 10,000 files with a reason each stays far below this. */
@@ -35,14 +36,6 @@ export interface ReportFileOptions {
 }
 
 const errnoOf = (err: unknown): string => (err as NodeJS.ErrnoException | null)?.code ?? (err as Error).message;
-
-function kindOf(stats: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isSymbolicLink(): boolean }): string {
-  if (stats.isDirectory()) return 'a folder';
-  if (stats.isFIFO()) return 'a FIFO';
-  if (stats.isSocket()) return 'a socket';
-  if (stats.isSymbolicLink()) return 'a link';
-  return 'a device node';
-}
 
 /** The whole text of one report file, or why not; `path` is bytes, as the folder listed it. */
 async function readOne(path: Buffer, maxBytes: number): Promise<{ text: string } | { reason: string }> {
