@@ -10,6 +10,9 @@ export const CHECK_EXIT = { SELECTED: 0, ERROR: 1, USAGE: 2, NOTHING: 3 } as con
 /** install's exit codes: 0 installed, 3 nothing to install, 1 failed or refused, 2 usage. */
 export const INSTALL_EXIT = { INSTALLED: 0, FAILED: 1, USAGE: 2, NOTHING: 3 } as const;
 
+/** reports' exit codes: 0 every report read, 1 some files refused (the rest shown), 2 usage, 3 a path unreadable, 4 no report found. */
+export const REPORTS_EXIT = { OK: 0, REFUSED: 1, USAGE: 2, IO: 3, NONE: 4 } as const;
+
 /**
  * health's exit codes, chosen for systemd: 0 this boot is good (committed, nothing pending, or the
  * install's reboot not done yet); 1 an error, or the deployment failed; 2 usage; 3 rolled back, the

@@ -55,6 +55,12 @@ export class DemoSticks {
     return { ...stick, mountPoint };
   }
 
+  /** Unmounts the stick inside the device (the technician pulls it out once the light says so). */
+  async unplug(device: AbDevice, stick: PluggedStick): Promise<void> {
+    const result = await device.run('sh', ['-c', `umount ${stick.mountPoint} && rm -f /dev/${basename(stick.loop)}`]);
+    if (result.code !== 0) throw new Error(`unplugging ${stick.label} failed: ${result.output}`);
+  }
+
   /** Detaches every loop device made here (only those still backed by our images). */
   async remove(): Promise<void> {
     for (const { loop, image } of this.loops.splice(0)) {

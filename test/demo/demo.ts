@@ -2,7 +2,11 @@
 // (the simulator, with the real Mender 3.4 client) runs release-1.0 and the daemon; stick 1 holds a
 // signed release-2.0 for it: detected, checked, installed with progress, reboot, health check,
 // committed. Stick 2 holds an artifact for another device type and an unsigned one: nothing
-// installed, the reasons shown, and the report the daemon wrote back to the stick printed. Every line
+// installed, the reasons shown, and the report the daemon wrote back to the stick printed. Then the
+// round of issue 17: stick 1 goes back to the device (the boot check's outcome is written to it),
+// then to a second device of the same type (installed; the technician leaves before its restart)
+// and a third of another type (nothing installed), and `usb-updater reports` on stick 1 prints one
+// row per device. Each device has its own machine id on its data partition. Every line
 // about the device quotes the daemon's log or console, `check`, `health --json` or `status --json`;
 // the demo only plugs sticks in and reboots when the daemon asks. Everything made is removed, also
 // on Ctrl-C.
@@ -13,11 +17,12 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { createAbDevice, type AbDevice, type BootProcess } from '../support/simulator/ab-device.js';
+import { appSpecificId } from '../../src/system/report/machine-identity.js';
+import { createAbDevice, type AbDevice, type AbDeviceOptions, type BootProcess } from '../support/simulator/ab-device.js';
 import { BIN, KEYS, keyPem } from '../support/skip/fixtures.js';
 import { writeRootfsArtifact } from '../support/simulator/rootfs-image.js';
 import { writeSimConfig } from '../support/simulator/sim-config.js';
-import { DemoSticks } from './demo-sticks.js';
+import { DemoSticks, type PluggedStick } from './demo-sticks.js';
 import { LogFollower } from './log-follower.js';
 import { Narrator, describeConsoleLine, describeDaemonLine, outcomeOf, type LogLine, type Sink } from './narration.js';
 import { missingTools, onPath } from './required-tools.js';
@@ -32,6 +37,8 @@ const SHARED_TMP = '/tmp';
 const PAYLOAD_MIB = 40;
 const PARTITION_MIB = 64;
 const MEDIA_ROOT = '/run/usb-updater/media';
+/** The machine id lives on the data partition, so a device keeps it across updates (and each has its own). */
+const MACHINE_ID_LINK = { '/etc/machine-id': '/data/machine-id' };
 /** Generous bounds for each wait: they only turn a hang into a failure, they time nothing. */
 const WAIT_MS = 90_000;
 
@@ -69,14 +76,14 @@ interface Stick {
 class Resources {
   /** The signal that stopped the demo, if one did. */
   interrupted: 'SIGINT' | 'SIGTERM' | null = null;
-  device: AbDevice | null = null;
+  devices: AbDevice[] = [];
   sticks: DemoSticks | null = null;
   dir: string | null = null;
   private done: Promise<void> | null = null;
 
   cleanUp(): Promise<void> {
     this.done ??= (async () => {
-      await this.device?.destroy();
+      for (const device of this.devices) await device.destroy();
       await this.sticks?.remove();
       if (this.dir !== null) await rm(this.dir, { recursive: true, force: true });
     })();
@@ -139,8 +146,7 @@ class Demo {
       const text = describeConsoleLine(String(line.message));
       if (text !== null) this.say(text);
     });
-    const device = await createAbDevice({ deviceType: DEVICE_TYPE, artifactName: 'release-1.0', workDir: dir, verifyKeyPem: keyPem('rsa3072.pub'), partitionMiB: PARTITION_MIB });
-    this.resources.device = device;
+    const device = await this.device(dir, { deviceType: DEVICE_TYPE, partitionMiB: PARTITION_MIB });
     this.say(`boot 1: partition ${device.activePartition()}, release-1.0; config: signature required (1 key), 2 health checks`);
 
     await this.startDaemon(device, config);
@@ -172,14 +178,69 @@ class Demo {
     const nothing = this.waitFor('the outcome of stick 2', (l) => ['installed', 'failed', 'nothing'].includes(outcomeOf(l) ?? ''));
     const report = this.waitFor('the report on stick 2', (l) => ['report', 'no-report'].includes(outcomeOf(l) ?? ''));
     this.say(`${this.stickName} plugged in`);
-    await sticks.plug(device, mixed);
+    const mixedPlugged = await sticks.plug(device, mixed);
     const second = await nothing;
     if (outcomeOf(second) !== 'nothing') throw new Error(`stick 2 was not refused: ${JSON.stringify(second)}`);
     await this.printReport(device, await report);
     await this.stopDaemon();
+    await sticks.unplug(device, mixedPlugged);
     const after = await this.deviceState(device, config);
     if (after !== committed) throw new Error(`stick 2 changed the device: before "${committed}", after "${after}"`);
-    return 'committed release-2.0; stick 2 left the device unchanged';
+
+    // The round: stick 1 back into device 1, then into devices 2 and 3.
+    this.stickName = 'stick 1 (DEMO-GOOD) on device 1';
+    await this.startDaemon(device, config);
+    let reports = 0;
+    const two = this.waitFor('the two reports on stick 1', (l) => outcomeOf(l) === 'report' && ++reports === 2);
+    this.say('the round: stick 1 goes back into device 1, then into devices 2 and 3');
+    let plugged = await sticks.plug(device, good);
+    await two;
+    await this.stopDaemon();
+    await sticks.unplug(device, plugged);
+
+    const device2 = await this.device(dir, { deviceType: DEVICE_TYPE, partitionMiB: PARTITION_MIB });
+    this.stickName = 'stick 1 (DEMO-GOOD) on device 2';
+    await this.startDaemon(device2, config);
+    device2.rebootRequested().catch(() => undefined);
+    const installedOn2 = this.waitFor('the install on device 2', (l) => ['installed', 'failed', 'nothing'].includes(outcomeOf(l) ?? ''));
+    const reportOn2 = this.waitFor('the report of device 2', (l) => outcomeOf(l) === 'report');
+    plugged = await sticks.plug(device2, good);
+    if (outcomeOf(await installedOn2) !== 'installed') throw new Error('device 2 did not install release-2.0');
+    await reportOn2;
+    await this.stopDaemon();
+    await sticks.unplug(device2, plugged);
+    this.say('device 2: the technician takes stick 1 before the restart (its boot check is still to come)');
+
+    const third = await this.device(dir, { deviceType: 'other-device' });
+    this.stickName = 'stick 1 (DEMO-GOOD) on device 3';
+    await this.startDaemon(third, config);
+    const reportOn3 = this.waitFor('the report of device 3', (l) => outcomeOf(l) === 'report');
+    plugged = await sticks.plug(third, good);
+    await reportOn3;
+    await this.stopDaemon();
+    return `committed release-2.0; stick 2 left the device unchanged; ${await this.summary(third, plugged)}`;
+  }
+
+  /** A simulated device running release-1.0 with a machine id of its own, narrated. */
+  private async device(dir: string, options: Pick<AbDeviceOptions, 'deviceType' | 'partitionMiB'>): Promise<AbDevice> {
+    const device = await createAbDevice({ ...options, artifactName: 'release-1.0', workDir: dir, verifyKeyPem: keyPem('rsa3072.pub'), links: MACHINE_ID_LINK });
+    this.resources.devices.push(device);
+    const machineId = randomBytes(16).toString('hex');
+    await writeFile(join(device.root, 'data', 'machine-id'), `${machineId}\n`);
+    const n = this.resources.devices.length;
+    if (n > 1) this.say(`device ${n}: type ${options.deviceType}, release-1.0; its id in reports ${appSpecificId(machineId)}`);
+    else this.say(`device 1: type ${options.deviceType}; its id in reports ${appSpecificId(machineId)}`);
+    return device;
+  }
+
+  /** `usb-updater reports` on stick 1 (mounted in device 3), as a technician runs it on a laptop. */
+  private async summary(device: AbDevice, stick: PluggedStick): Promise<string> {
+    const result = await device.run('node', [BIN, 'reports', stick.mountPoint], { timeoutMs: WAIT_MS });
+    if (result.code !== 0) throw new Error(`usb-updater reports exited ${result.code}: ${result.output}`);
+    this.say(`usb-updater reports on stick 1:\n${result.stdout.trimEnd()}`);
+    const devices = /^(\d+) devices?, /.exec(result.stdout)?.[1] ?? '?';
+    const pending = /^Boot check pending \((\d+)\)/m.exec(result.stdout)?.[1] ?? '0';
+    return `stick 1's summary: ${devices} devices, ${pending} boot check pending`;
   }
 
   private async stickGood(dir: string, sticks: DemoSticks): Promise<Stick> {
@@ -192,6 +253,7 @@ class Demo {
       signKey: `${KEYS}rsa3072.key`,
       imageMiB: PAYLOAD_MIB + 16,
       files: { '/opt/demo-app/data.bin': randomBytes(PAYLOAD_MIB * 1024 * 1024) },
+      links: MACHINE_ID_LINK,
     });
     return { folder, ...(await sticks.make(folder, 'DEMO-GOOD', PAYLOAD_MIB + 32)) };
   }

@@ -36,7 +36,16 @@ const PHASES: readonly [string, RegExp][] = [
   ['and printed', /the report on stick 2 \(DEMO-MIXED\), usb-updater-reports\/[^:]+\.txt:\n +usb-updater report: NOTHING INSTALLED/],
   ['with each file and its reason', /^ +REJECT +[^\n]*release-9\.0\.mender[^\n]*\n +DEVICE_TYPE_MISMATCH: /m],
   ['the device is unchanged', /status: partition B, upgrade_available=0, deployment release-2\.0 Committed/],
-  ['the final outcome', /demo: OK \(committed release-2\.0; stick 2 left the device unchanged\)/],
+  ['the round starts', /the round: stick 1 goes back into device 1, then into devices 2 and 3/],
+  ['device 1 gets the boot check\'s report, then the visit\'s', /stick 1 \(DEMO-GOOD\) on device 1: report written to the stick[^\n]*\n(?:.*\n)*?.*stick 1 \(DEMO-GOOD\) on device 1: nothing installed: release-2\.0\.mender REJECT ALREADY_INSTALLED/],
+  ['device 2 has its own id', /device 2: type demo-device, release-1\.0; its id in reports [0-9a-f]{32}/],
+  ['device 2 installs', /stick 1 \(DEMO-GOOD\) on device 2: installed release-2\.0/],
+  ['and is left before its restart', /device 2: the technician takes stick 1 before the restart/],
+  ['device 3 installs nothing', /stick 1 \(DEMO-GOOD\) on device 3: nothing installed: release-2\.0\.mender REJECT DEVICE_TYPE_MISMATCH/],
+  ['the summary of stick 1', /usb-updater reports on stick 1:\n +3 devices, 5 reports read/],
+  ['device 1 updated', /demo-device +[\d-]+ [\d:]+ +nothing +release-2\.0 -> release-2\.0\n(?:.*\n)*? +last update: updated: the new software passed its boot check/],
+  ['the pending boot check', /Boot check pending \(1\)/],
+  ['the final outcome', /demo: OK \(committed release-2\.0; stick 2 left the device unchanged; stick 1's summary: 3 devices, 1 boot check pending\)/],
   ['the clean-up', /cleaned up: /],
 ];
 

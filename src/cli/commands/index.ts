@@ -8,7 +8,8 @@ import { daemonCommand } from './daemon.js';
 import { healthCommand } from './health.js';
 import { inspectCommand } from './inspect.js';
 import { installCommand } from './install.js';
+import { reportsCommand } from './reports.js';
 import { statusCommand } from './status.js';
 import { watchCommand } from './watch.js';
 
-export const COMMANDS: readonly CliCommand[] = [inspectCommand, checkCommand, installCommand, statusCommand, healthCommand, configCommand, watchCommand, daemonCommand];
+export const COMMANDS: readonly CliCommand[] = [inspectCommand, checkCommand, installCommand, statusCommand, reportsCommand, healthCommand, configCommand, watchCommand, daemonCommand];

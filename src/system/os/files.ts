@@ -36,7 +36,7 @@ async function statOf(handle: FileHandle, path: string): Promise<Stats> {
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
 
 /** What a non-regular file is, for messages. */
-function kindOf(stats: Stats): string {
+export function kindOf(stats: Stats): string {
   if (stats.isDirectory()) return 'a folder';
   if (stats.isFIFO()) return 'a FIFO';
   if (stats.isSocket()) return 'a socket';

@@ -13,7 +13,7 @@ import { needsUsbDetection, startCommand } from '../../support/skip/media.js';
 import { recompressArtifact } from '../../support/artifacts/recompress.js';
 
 const VERSION = (JSON.parse(readFileSync(`${REPO}package.json`, 'utf8')) as { version: string }).version;
-const COMMANDS = ['inspect', 'check', 'install', 'status', 'health', 'config', 'watch', 'daemon'];
+const COMMANDS = ['inspect', 'check', 'install', 'status', 'reports', 'health', 'config', 'watch', 'daemon'];
 const noDpkg = needsTool('dpkg-deb', 'dpkg');
 const noLintian = needsTool('lintian', 'lintian');
 
@@ -70,6 +70,10 @@ describe('the bundle (dist/package/usb-updater.mjs)', () => {
       assert.equal(own.status, 0, `${command}: ${own.stderr}`);
       assert.match(own.stdout, new RegExp(`^Usage: usb-updater ${command} `), command);
     }
+    // reports needs no config, no root and no addon: a laptop runs the bundle on a stick's folder.
+    const reports = node([bundleIn(alone), 'reports', '--json', `${REPO}test/fixtures/reports`]);
+    assert.equal(reports.status, 0, reports.stderr);
+    assert.equal((JSON.parse(reports.stdout) as { read: number }).read, 12);
     const schema = node([bundleIn(alone), 'config', 'schema']);
     assert.equal(schema.status, 0, schema.stderr);
     assert.equal((JSON.parse(schema.stdout) as { type: string }).type, 'object');

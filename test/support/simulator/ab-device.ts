@@ -78,6 +78,8 @@ export interface AbDeviceOptions {
   verifyKeyPem?: string;
   /** More files on the initial image, by absolute path. */
   files?: Readonly<Record<string, string | Buffer>>;
+  /** Symbolic links on the initial image, by absolute path, to their targets. */
+  links?: Readonly<Record<string, string>>;
 }
 
 export type RebootOptions = EndOptions;
@@ -165,6 +167,7 @@ class Device implements AbDevice {
       name: options.artifactName,
       ...(options.verifyKeyPem === undefined ? {} : { verifyKeyPem: options.verifyKeyPem }),
       ...(options.files === undefined ? {} : { files: options.files }),
+      ...(options.links === undefined ? {} : { links: options.links }),
     });
     await writeFile(join(this.root, 'partB.img'), '');
     await truncate(join(this.root, 'partB.img'), partitionMiB * 1024 * 1024);

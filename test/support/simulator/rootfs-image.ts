@@ -42,6 +42,11 @@ export interface RootfsSpec {
   verifyKeyPem?: string;
   /** More files, by absolute path inside the image. */
   files?: Readonly<Record<string, string | Buffer>>;
+  /**
+   * Symbolic links, by absolute path inside the image, to their targets: `/etc/machine-id` to
+   * `/data/machine-id` keeps a device's id across updates, as read-only images do.
+   */
+  links?: Readonly<Record<string, string>>;
 }
 
 export function menderConf(spec: Pick<RootfsSpec, 'verifyKeyPem'>): string {
@@ -73,6 +78,10 @@ export async function writeRootfsTree(tree: string, spec: RootfsSpec): Promise<v
   await put(tree, '/etc/hostname', 'ab-device\n');
   if (spec.verifyKeyPem !== undefined) await put(tree, VERIFY_KEY_FILE, spec.verifyKeyPem);
   for (const [path, content] of Object.entries(spec.files ?? {})) await put(tree, path, content);
+  for (const [path, target] of Object.entries(spec.links ?? {})) {
+    await mkdir(dirname(join(tree, path)), { recursive: true });
+    await symlink(target, join(tree, path));
+  }
 }
 
 /** Writes an ext4 image of `sizeMiB` holding the tree of `spec` (mkfs.ext4 -d). */
