@@ -1,19 +1,12 @@
 #!/usr/bin/env node
 // The `usb-updater` executable: runs the CLI and exits with its code. Anything thrown that is not
 // an UpdaterError is a bug: it is printed with its stack and exits 70 (EX_SOFTWARE).
-import { USB_MONITOR_CHILD_ARG } from '../system/os/build-info.js';
 import { main } from './main.js';
 
-if (process.argv[2] === USB_MONITOR_CHILD_ARG) {
-  // The bundle run as the USB monitor's child process (src/system/os/build-info.ts): the child's module
-  // does all of its work when it loads.
-  await import('../system/media/usb-monitor-child.js');
-} else {
-  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }).then(
-    (code) => { process.exitCode = code; },
-    (err: unknown) => {
-      process.stderr.write(`usb-updater: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
-      process.exitCode = 70;
-    },
-  );
-}
+main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }).then(
+  (code) => { process.exitCode = code; },
+  (err: unknown) => {
+    process.stderr.write(`usb-updater: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exitCode = 70;
+  },
+);
