@@ -4,7 +4,7 @@
 
 import { execFile } from 'node:child_process';
 import { watch, type FSWatcher } from 'node:fs';
-import { readdir, readFile, realpath } from 'node:fs/promises';
+import { access, constants, readdir, readFile, realpath } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { DiskVolume, Stoppable, UsbDiskFacts, UsbDiskSystem } from '../../media/index.js';
 import type { Logger } from '../../log/index.js';
@@ -25,7 +25,10 @@ interface Probe {
   error?: string;
 }
 
-function probe(path: string, blkid: string): Promise<Probe> {
+async function probe(path: string, blkid: string): Promise<Probe> {
+  // blkid exits 2 ("nothing found") for a node it cannot open too: ask the node first.
+  const unreadable = await access(path, constants.R_OK).then(() => null, (err: NodeJS.ErrnoException) => err.code ?? err.message);
+  if (unreadable !== null) return { error: `cannot be opened (${unreadable})` };
   return new Promise((resolve) => {
     // -p reads the superblocks themselves, never a cache: what is on the stick now.
     execFile(blkid, ['-p', '-o', 'udev', path], { timeout: 5000 }, (err, stdout, stderr) => {
@@ -105,8 +108,9 @@ export function followBlockDevices(onChange: () => void, logger: Logger, options
     logger.warn('cannot follow block devices; USB disks are looked at on USB attach only', { dev, error: String(err) });
   }
   return {
-    stop: async () => {
+    stop: () => {
       watcher?.close();
+      return Promise.resolve();
     },
   };
 }
