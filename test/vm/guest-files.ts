@@ -17,12 +17,16 @@ export const RELEASE_FILE = '/etc/usb-updater-vm/release';
 export const HEALTHY_FILE = '/etc/usb-updater-vm/healthy';
 export const AGENT_PORT = 'vm-agent';
 
-/** The shipped config, with one required health check on a file of the image. */
+/** How long a USB disk may go without a mounted filesystem before MEDIA_UNREADABLE (issue 17). */
+export const MOUNT_TIMEOUT_S = 10;
+
+/** The shipped config, with one required health check on a file of the image and a shorter media.mount_timeout. */
 function deviceConfig(): string {
   const shipped = readFileSync(`${REPO}config/config.yaml`, 'utf8');
+  if (!shipped.includes('  mount_timeout: 15s\n')) throw new Error('vm: config/config.yaml no longer has "  mount_timeout: 15s"; update guest-files.ts');
   const checks = `  checks:\n    - name: image-marker\n      type: file\n      path: ${HEALTHY_FILE}\n      retries: 0\n`;
   if (!shipped.includes('  checks: []\n')) throw new Error('vm: config/config.yaml no longer has "  checks: []"; update guest-files.ts');
-  return shipped.replace('  checks: []\n', checks);
+  return shipped.replace('  checks: []\n', checks).replace('  mount_timeout: 15s\n', `  mount_timeout: ${MOUNT_TIMEOUT_S}s\n`);
 }
 
 /**
