@@ -57,6 +57,7 @@ export function startUsbMonitor(logger: Logger, onChange: (change: UsbChange) =>
   const ready = new Promise<boolean>((resolve) => { markReady = resolve; });
   const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
   let stopping = false;
+  let unavailable = false;
 
   child.on('error', (err) => {
     logger.warn('USB monitor could not start; media detection goes on without USB attach events', { error: err.message });
@@ -64,7 +65,8 @@ export function startUsbMonitor(logger: Logger, onChange: (change: UsbChange) =>
   });
   child.on('exit', (code, signal) => {
     markReady(false);
-    if (!stopping) logger.warn('USB monitor ended; media detection goes on without USB attach events', { code, signal });
+    // Without the addon the child says so (one info line) and leaves: that is not a failure.
+    if (!stopping && !unavailable) logger.warn('USB monitor ended; media detection goes on without USB attach events', { code, signal });
     else if (code !== 0) logger.warn('USB monitor did not stop cleanly', { code, signal });
   });
   child.stderr.on('data', (chunk: Buffer) => logger.warn('USB monitor', { stderr: chunk.toString().slice(0, 500) }));
@@ -76,6 +78,7 @@ export function startUsbMonitor(logger: Logger, onChange: (change: UsbChange) =>
       return;
     }
     if (message.type === 'unavailable') {
+      unavailable = true;
       logger.info('usb-detection is not installed or did not build; media detection works without USB attach events', { reason: message.reason });
       markReady(false);
     } else if (message.type === 'ready') {
