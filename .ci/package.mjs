@@ -15,6 +15,9 @@ import { build } from 'esbuild';
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const DEBIAN = join(REPO, 'udev/debian');
 const BUNDLE_NAME = 'usb-updater.mjs';
+// The USB monitor's child process: its own small file beside the bundle, so that the child loads the
+// addon and this file only, never the whole bundle (src/system/media/usb-monitor.ts).
+const USB_MONITOR_CHILD = 'usb-monitor-child.mjs';
 const LIB_DIR = 'usr/lib/usb-updater';
 const UNITS = ['usb-updater.service', 'usb-updater-health.service', 'usb-updater-mount@.service'];
 const RULE = '99-usb-updater.rules';
@@ -51,7 +54,19 @@ async function bundle(out, version) {
     logLevel: 'warning',
   });
   chmodSync(file, 0o755);
-  return { file, metafile: result.metafile };
+  const child = join(out, USB_MONITOR_CHILD);
+  await build({
+    absWorkingDir: REPO,
+    entryPoints: [join(REPO, 'src/system/media/usb-monitor-child.ts')],
+    outfile: child,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20.19',
+    external: NATIVE_ADDONS,
+    logLevel: 'warning',
+  });
+  return { file, child, metafile: result.metafile };
 }
 
 const isCopyrightLine = (line) => /^\s*copyright\s+(\(c\)|©|\d)/i.test(line);
@@ -184,6 +199,7 @@ function debianPackage(out, versions, bundled) {
   const root = mkdtempSync(join(tmpdir(), 'usb-updater-deb-'));
   try {
     put(root, `${LIB_DIR}/${BUNDLE_NAME}`, { from: bundled.file }, 0o755);
+    put(root, `${LIB_DIR}/${USB_MONITOR_CHILD}`, { from: bundled.child }, 0o644);
     mkdirSync(join(root, 'usr/bin'), { recursive: true });
     symlinkSync(`../lib/usb-updater/${BUNDLE_NAME}`, join(root, 'usr/bin/usb-updater'));
     for (const unit of UNITS) put(root, `usr/lib/systemd/system/${unit}`, { from: join(REPO, 'udev', unit) }, 0o644);
@@ -221,7 +237,7 @@ async function main() {
   mkdirSync(out, { recursive: true });
   const version = versions();
   const bundled = await bundle(out, version.npm);
-  process.stdout.write(`${bundled.file}\n`);
+  process.stdout.write(`${bundled.file}\n${bundled.child}\n`);
   if (values['no-deb']) return;
   const deb = debianPackage(out, version, bundled);
   process.stdout.write(`${deb}\n`);

@@ -39,6 +39,8 @@ function describe(event: MediaEvent): string {
       return `usb attached: ${usbText(event.usb)}`;
     case 'usb-detached':
       return `usb detached: ${usbText(event.usb)}`;
+    case 'unreadable':
+      return `unreadable (${event.reason}): ${event.message}${event.disk.usb ? `; usb ${usbText(event.disk.usb)}` : ''}`;
   }
 }
 

@@ -3,11 +3,12 @@
 // reported and the last good one kept), and following media events until SIGTERM or SIGINT, with
 // everything stopped before returning.
 
-import { checkMediaOptions, DEFAULT_MEDIA_OPTIONS, followConfig, watchMedia, type FollowedConfig, type MediaEvent, type MediaOptions, type MediaWatch } from '../media/index.js';
+import { checkMediaOptions, DEFAULT_MEDIA_OPTIONS, DEFAULT_MOUNT_TIMEOUT_MS, followConfig, watchMedia, watchUnreadable, type FollowedConfig, type MediaEvent, type MediaOptions, type MediaWatch, type UnreadableWatch } from '../media/index.js';
 import type { LoadedConfig } from '../policy/index.js';
 import { loadConfigFile } from '../system/config/config-file.js';
 import { realMediaSystem } from '../system/media/media-system.js';
 import { startUsbMonitor } from '../system/media/usb-monitor.js';
+import { realUsbDiskSystem } from '../system/media/usb-disks.js';
 import { untilSignal } from '../system/os/signals.js';
 import { watchFile } from '../system/media/watch-paths.js';
 import type { Logger } from '../log/index.js';
@@ -45,8 +46,15 @@ export async function followMediaUntilSignal(flags: FollowOptions, logger: Logge
   let followed: FollowedConfig<LoadedConfig> | undefined;
   let watch: MediaWatch | undefined;
   let usb: { stop(): Promise<void> } | undefined;
+  let unreadable: UnreadableWatch | undefined;
   try {
     let options = mediaOptionsFrom(flags);
+    let mountTimeoutMs = DEFAULT_MOUNT_TIMEOUT_MS;
+    // A disk one of whose filesystems is mounted as a stick is readable, whatever else is on it.
+    const report = (event: MediaEvent): void => {
+      if (event.type === 'mounted') unreadable?.mounted(event.stick.disk);
+      emit(event);
+    };
     const system = realMediaSystem(logger);
     let restarting = Promise.resolve();
     if (flags.config !== undefined) {
@@ -58,6 +66,7 @@ export async function followMediaUntilSignal(flags: FollowOptions, logger: Logge
           onReload: (loaded) => {
             logger.info('config reloaded', { config: path });
             onConfig?.(loaded);
+            mountTimeoutMs = loaded.config.media.mount_timeout;
             const next = mediaOptionsFrom(flags, loaded.config);
             if (sameOptions(next, options)) return;
             options = next;
@@ -65,7 +74,7 @@ export async function followMediaUntilSignal(flags: FollowOptions, logger: Logge
             restarting = restarting
               .then(async () => {
                 await watch?.stop();
-                watch = await watchMedia(system, options, logger, emit);
+                watch = await watchMedia(system, options, logger, report);
                 logger.info('following media', { roots: options.roots, filesystems: options.filesystems, allowLoopDevices: options.allowLoopDevices });
               })
               .catch((err: unknown) => logger.error('media detection could not restart with the new config', { error: err instanceof Error ? err.message : String(err) }));
@@ -75,17 +84,24 @@ export async function followMediaUntilSignal(flags: FollowOptions, logger: Logge
         (file, onChange) => watchFile(file, onChange, logger),
       );
       options = mediaOptionsFrom(flags, followed.current().config);
+      mountTimeoutMs = followed.current().config.media.mount_timeout;
       onConfig?.(followed.current());
     }
-    usb = startUsbMonitor(logger, (change) => emit({ ...change, at: new Date().toISOString() }), { moduleName: flags.usbModule });
-    watch = await watchMedia(system, options, logger, emit);
+    // USB disks from the block layer: the truth of "a USB disk is here", judged MEDIA_UNREADABLE when
+    // none of its filesystems is mounted in time. usb-detection's attach, where it runs, looks again early.
+    unreadable = await watchUnreadable(realUsbDiskSystem(logger), { current: () => ({ timeoutMs: mountTimeoutMs, filesystems: options.filesystems }), now: () => new Date() }, logger, report);
+    usb = startUsbMonitor(logger, (change) => {
+      if (change.type === 'usb-attached') unreadable?.hint();
+      emit({ ...change, at: new Date().toISOString() });
+    }, { moduleName: flags.usbModule });
+    watch = await watchMedia(system, options, logger, report);
     logger.info('following media', { roots: options.roots, filesystems: options.filesystems, allowLoopDevices: options.allowLoopDevices });
     const received = await Promise.race([signal.received, ...(until ? [until.then(() => 'output closed')] : [])]);
     logger.info('stopping', { reason: received });
     await restarting;
   } finally {
     await followed?.stop();
-    await Promise.all([usb?.stop(), watch?.stop()]);
+    await Promise.all([usb?.stop(), watch?.stop(), unreadable?.stop()]);
     signal.dispose();
   }
 }

@@ -30,6 +30,9 @@ function logEvent(logger: Logger, event: MediaEvent): void {
       return logger.warn('mount refused as media', { ...event.mount, initial: event.initial });
     case 'ready':
       return logger.info('initial mount table reported');
+    case 'unreadable':
+      // Logged by the stick handler with its outcome line (shown, or not while another stick is handled).
+      return logger.info('USB disk without a mounted filesystem', { reason: event.reason, device: event.disk.device, usb: event.disk.usb });
     case 'usb-attached':
     case 'usb-detached':
       return logger.info(event.type === 'usb-attached' ? 'USB device attached' : 'USB device detached', { usb: event.usb });
@@ -87,6 +90,7 @@ export async function runDaemon(options: FollowOptions, logger: SwitchableLogger
     logEvent(logger, event);
     if (event.type === 'mounted' && loaded !== undefined) handler.mounted(event.session, event.stick);
     if (event.type === 'session-ended') handler.ended(event.session.id);
+    if (event.type === 'unreadable' && loaded !== undefined) handler.unreadable(event.disk, event.reason, event.message);
   };
   try {
     // Refuse to start (and say which file) before serving anything, when a file that decides

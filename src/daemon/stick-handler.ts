@@ -1,13 +1,14 @@
 // What the daemon does with a mounted stick: one at a time through the install pipeline, with the
 // stick's identity as media facts and audit record; a stick that arrives while another is being
-// handled is reported and ignored. Each phase is shown on the device (src/feedback) and every
-// outcome is one log line with a stable message (OUTCOME below, listed in src/cli/README.md).
+// handled is reported and ignored; another partition of the same stick is searched after it. Each
+// phase is shown on the device (src/feedback) and every outcome is one log line with a stable message
+// (OUTCOME below, listed in src/cli/README.md). A USB disk the device cannot read is shown as a failure.
 
 import { errorCodeOf } from '../errors/index.js';
 import { NO_FEEDBACK, type Feedback, type PhaseInfo } from '../feedback/index.js';
 import type { DeployOutcome, StartupResult } from '../install/index.js';
 import type { JournalRecord } from '../state/index.js';
-import { auditIdentity, isSameStick, mediaFacts, type StickAudit, type StickIdentity } from '../media/index.js';
+import { auditIdentity, isSameStick, mediaFacts, type StickAudit, type StickIdentity, type UnreadableReason, type UsbDiskFacts } from '../media/index.js';
 import type { Decision, DeviceFacts, LoadedConfig } from '../policy/index.js';
 import type { Logger } from '../log/index.js';
 import { runUpdate } from '../install/index.js';
@@ -27,6 +28,10 @@ export const installPercent = (bytes: number, total: number | null): number | un
 
 export class StickHandler {
   private busy: string | null = null;
+  /** Partitions of the busy session handled or waiting their turn. */
+  private inFlight = 0;
+  /** Whether the busy session's passes so far all found nothing to install (the next partition may then have it). */
+  private sessionFoundNothing = true;
   private current: Promise<void> = Promise.resolve();
   /** Work that must end before any stick is handled (the boot-time check of a pending deployment). */
   private ready: Promise<void> = Promise.resolve();
@@ -56,16 +61,55 @@ export class StickHandler {
     this.stopSignal ??= signal;
   }
 
-  /** Handles a newly mounted stick, unless another one is being handled. */
+  /**
+   * Handles a newly mounted stick, unless another one is being handled. Another partition of the
+   * stick being handled (its session) is searched after it, unless that pass found something to do:
+   * a stick whose update is on its second partition still installs, and nothing is installed twice.
+   */
   mounted(session: string, stick: StickIdentity): void {
-    if (this.busy !== null) {
+    if (this.busy !== null && this.busy !== session) {
       this.logger.warn('stick ignored: another stick is being handled', { session, busyWith: this.busy, mountPoint: stick.mountPoint });
       return;
     }
-    this.busy = session;
-    this.feedback().phase('stick-seen');
-    this.current = this.handle(session, stick).finally(() => {
-      this.busy = null;
+    let work: Promise<unknown>;
+    if (this.busy === null) {
+      this.busy = session;
+      this.sessionFoundNothing = true;
+      this.feedback().phase('stick-seen');
+      work = this.handle(session, stick);
+    } else {
+      this.logger.info('another partition of the stick: searched after the one being handled', { session, mountPoint: stick.mountPoint });
+      work = this.current.then(() => {
+        if (this.sessionFoundNothing) return this.handle(session, stick);
+        this.logger.info('partition not searched: another partition of the stick was handled', { session, mountPoint: stick.mountPoint });
+        return undefined;
+      });
+    }
+    this.inFlight += 1;
+    this.current = work.then(() => undefined).finally(() => {
+      this.inFlight -= 1;
+      if (this.inFlight === 0) this.busy = null;
+    });
+  }
+
+  /**
+   * A USB disk none of whose filesystems was mounted as a stick within media.mount_timeout: the
+   * failure is shown with MEDIA_UNREADABLE and logged with the disk's USB identity, once the
+   * boot-time check is done. Nothing is written: there is nothing mounted to write to. Not shown
+   * while another stick is being handled (its phases are the ones the technician follows).
+   */
+  unreadable(disk: UsbDiskFacts, reason: UnreadableReason, message: string): void {
+    void this.ready.then(() => {
+      const fields = {
+        stage: 'mount', reason, device: disk.device, usb: disk.usb ?? null, partitionTable: disk.partitionTable ?? null,
+        volumes: disk.volumes.map((v) => `${v.device}:${v.fsType ?? '-'}`), code: 'MEDIA_UNREADABLE', error: message,
+      };
+      if (this.busy !== null) {
+        this.logger.warn('USB disk without a mounted filesystem; not shown: another stick is being handled', { ...fields, busyWith: this.busy });
+        return;
+      }
+      this.logger.error(`${OUTCOME.failed} MEDIA_UNREADABLE`, fields);
+      this.feedback().phase('failure', { error: { code: 'MEDIA_UNREADABLE', message } });
     });
   }
 
@@ -141,6 +185,7 @@ export class StickHandler {
         stopping: () => this.stopSignal,
         beforeReboot: () => report({ outcome: 'installed', installed: learned.decision?.candidates.find((c) => c.selected)?.artifactName ?? '', reboot: 'now' }),
       });
+      if (result.kind !== 'nothing') this.sessionFoundNothing = false;
       if (result.kind === 'nothing') {
         const reasons = result.decision.candidates.map((c) => ({ path: c.path, verdict: c.verdict, reasons: c.reasons.map((r) => r.code) }));
         this.logger.info(OUTCOME.nothing, { session, summary: result.decision.summary, candidates: reasons, mediaReasons: result.decision.mediaReasons.map((r) => r.code) });
@@ -170,6 +215,7 @@ export class StickHandler {
       }
     } catch (err) {
       // The daemon serves the next stick whatever went wrong with this one: log, never crash.
+      this.sessionFoundNothing = false;
       const error = { code: errorCodeOf(err), message: describe(err) };
       this.failed(session, error, undefined, 'stick');
       await report({ outcome: 'not-handled', error }, true);

@@ -49,6 +49,8 @@ export const ERROR_CODES = {
   COMMIT_FAILED: 'mender commit failed after the health checks passed; the update is rolled back',
   UNEXPECTED_BOOT: 'the boot after the install is neither the trial boot of the new image nor the old image after a bootloader fallback; the update is rolled back',
   STEP_FAILED: 'a step of the deployment failed with an error that has no code of its own; the message names the state',
+  // Shown and logged by the daemon for a USB disk none of whose filesystems was mounted in media.mount_timeout:
+  MEDIA_UNREADABLE: 'a USB disk was plugged in but none of its filesystems was mounted within media.mount_timeout: no filesystem, a filesystem type not allowed, or a mount that failed',
   // Logged by the daemon for a stick or a boot check that failed with something other than an UpdaterError:
   INTERNAL: 'a bug: an error without a code was thrown; the message says what',
 } as const;

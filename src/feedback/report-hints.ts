@@ -54,6 +54,7 @@ const ERROR_HINTS: Record<ErrorCode, string> = {
   COMMIT_FAILED: `the new software passed its checks but could not be made permanent, so it was undone; ${ASK_VENDOR}`,
   UNEXPECTED_BOOT: `the device did not start the way an update expects, so the update was undone; ${ASK_VENDOR}`,
   STEP_FAILED: `a step of the update failed; restart the device: the update is finished or undone when it starts. If it happens again, ${ASK_VENDOR}`,
+  MEDIA_UNREADABLE: 'the device cannot read this stick (not formatted, formatted in a way the device does not take, or damaged); format it as FAT32 or exFAT, copy the update to it and plug it in again',
   INTERNAL: `an internal error; ${ASK_VENDOR}`,
 };
 

@@ -3,6 +3,7 @@
 
 import type { StickIdentity, UsbIdentity } from './identity.js';
 import type { StickSession } from './sessions.js';
+import type { UnreadableReason, UsbDiskFacts } from './unreadable.js';
 
 /** A mount that looked like media but was refused. */
 export interface RejectedMount {
@@ -28,4 +29,6 @@ export type MediaEvent =
   /** The mount table present at start-up has been reported: later events are changes. */
   | { type: 'ready'; at: string }
   | { type: 'usb-attached'; at: string; usb: UsbDevice }
-  | { type: 'usb-detached'; at: string; usb: UsbDevice };
+  | { type: 'usb-detached'; at: string; usb: UsbDevice }
+  /** A USB disk none of whose filesystems was mounted as a stick within media.mount_timeout (MEDIA_UNREADABLE). */
+  | { type: 'unreadable'; at: string; disk: UsbDiskFacts; reason: UnreadableReason; message: string };

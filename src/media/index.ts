@@ -10,5 +10,7 @@ export { classifyMount, isUnder, type BlockDeviceFacts, type Bus, type MountClas
 export { diffMounts, parseMountInfo, parseMountInfoLine, type MountChanges, type MountEntry } from './mountinfo.js';
 export { checkMediaOptions, DEFAULT_MEDIA_OPTIONS, type MediaOptions } from './options.js';
 export { SessionTracker, type StickSession } from './sessions.js';
-export type { MediaSystem, Stoppable } from './ports.js';
+export type { MediaSystem, Stoppable, UsbDiskSystem } from './ports.js';
+export { isAllowedType, judgeUnreadable, type DiskVolume, type Unreadable, type UnreadableReason, type UsbDiskFacts } from './unreadable.js';
+export { DEFAULT_MOUNT_TIMEOUT_MS, watchUnreadable, type UnreadableOptions, type UnreadableWatch } from './unreadable-watch.js';
 export { watchMedia, type MediaWatch } from './watch-media.js';

@@ -203,6 +203,10 @@ const media = z
     labels: z.array(z.string().min(1)).default([]).describe('If not empty: only filesystems with one of these labels count.'),
     uuids: z.array(z.string().min(1)).default([]).describe('If not empty: only filesystems with one of these UUIDs count.'),
     usb: z.array(usbMatch).default([]).describe('If not empty: only sticks whose USB identity matches one entry count.'),
+    mount_timeout: duration
+      .pipe(z.number().min(1000, 'must be at least 1s'))
+      .prefault('15s')
+      .describe('How long a USB disk may be plugged in without a mounted filesystem before the device shows MEDIA_UNREADABLE (no filesystem, a type not allowed, a mount that failed).'),
   })
   .describe('Which mounted media count as update sticks.');
 

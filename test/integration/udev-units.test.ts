@@ -35,7 +35,7 @@ describe('udev and systemd integration', () => {
     const rule = read('99-usb-updater.rules').split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
     assert.equal(rule.length, 1);
     const line = rule[0] ?? '';
-    for (const part of ['ACTION=="add"', 'SUBSYSTEM=="block"', 'ENV{ID_BUS}=="usb"', 'ENV{ID_FS_USAGE}=="filesystem"', 'ENV{SYSTEMD_WANTS}+="usb-updater-mount@%k.service"']) {
+    for (const part of ['ACTION=="add"', 'SUBSYSTEM=="block"', 'ENV{DEVTYPE}=="partition|disk"', 'ENV{ID_BUS}=="usb"', 'ENV{ID_FS_USAGE}=="filesystem"', 'ENV{SYSTEMD_WANTS}+="usb-updater-mount@%k.service"']) {
       assert.ok(line.includes(part), `rule lacks ${part}`);
     }
     assert.doesNotMatch(line, /RUN\+?=/);

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { test, type TestContext } from 'node:test';
 import { deviceImage, PAYLOAD_RELEASE, type DeviceImage } from './device-image.js';
-import { FIRST_ARTIFACT } from './guest-files.js';
+import { FIRST_ARTIFACT, MOUNT_TIMEOUT_S } from './guest-files.js';
 import { bootedImage, daemonLine, linesSince, status, unitProps, waitReady, type Ready } from './guest-facts.js';
-import { exfatStick, fat32Stick, readStickFolder, type StickImage } from './stick-images.js';
+import { blankStick, exfatStick, fat32Stick, readStickFolder, twoPartitionStick, type StickImage } from './stick-images.js';
 import { VirtualDevice, type Boot } from './virtual-device.js';
 import { vmSkip } from './vm-gate.js';
 
@@ -102,6 +102,21 @@ test('a device\'s life: sticks over USB, reboots, a pulled stick, a second stick
       assert.equal(after.NRestarts, '1');
     });
 
+    const blank = await blankStick(`${dir}/blank.img`, 'BLANK-0001');
+    await t.test('issue 17: a stick with no filesystem shows MEDIA_UNREADABLE within media.mount_timeout, with its USB identity', async () => {
+      const mark = boot.qemu.console.mark();
+      const plugged = Date.now();
+      await device.plug(blank, 'blank');
+      // The time configured, plus the plug and the journal's way to the console on a busy host.
+      const failed = await boot.qemu.console.waitFor(daemonLine('usb-updater: failed MEDIA_UNREADABLE'), (MOUNT_TIMEOUT_S + 30) * 1000, mark);
+      t.diagnostic(`blank stick: plug → "failed MEDIA_UNREADABLE" ${seconds(Date.now() - plugged)} (media.mount_timeout ${MOUNT_TIMEOUT_S} s)`);
+      assert.match(failed.text, /no-filesystem/, failed.text);
+      assert.match(failed.text, /BLANK-0001/, 'the USB serial is logged');
+      const phase = await boot.qemu.console.waitFor(daemonLine('phase failure'), 30_000, mark);
+      assert.match(phase.text, /MEDIA_UNREADABLE/, phase.text);
+      await device.pull('blank');
+    });
+
     const fat = await fat32Stick(`${dir}/fat32.img`, 'UPDATES', 'FAT32-0001', [img.artifact('vm-2.0')]);
     const second = await exfatStick(`${dir}/second.img`, 'SECOND', 'EXFAT-0002', [img.artifact('vm-3.0')]);
     await t.test('issue 18, no D-Bus: a FAT32 stick (partition table) mounted read-only, installed, rebooted into; a second stick meanwhile is ignored', async () => {
@@ -139,6 +154,19 @@ test('a device\'s life: sticks over USB, reboots, a pulled stick, a second stick
     // the journal (finishedOnThisBoot) and reports it on the stick the update came from.
     await t.test('the stick the update came from gets the health check\'s outcome too', () => {
       assert.ok(outcomes.includes('committed'), `reports: ${outcomes.join(', ')}`);
+    });
+
+    const twoParts = await twoPartitionStick(`${dir}/two-partitions.img`, 'SECONDPART', 'TWOPART-0001', [img.artifact('vm-2.0')]);
+    await t.test('issue 17: a stick with two partitions: both mounted, the artifact on the second one is found (installed already: nothing to do)', async () => {
+      const mark = boot.qemu.console.mark();
+      await plugAndMount(t, device, twoParts, 'two');
+      const nothing = daemonLine('usb-updater: nothing to install');
+      const first = await boot.qemu.console.waitFor(nothing, 120_000, mark);
+      const second = await boot.qemu.console.waitFor(nothing, 120_000, boot.qemu.console.lines.indexOf(first) + 1);
+      assert.ok([first, second].some((line) => /ALREADY_INSTALLED/.test(line.text)), `${first.text}\n${second.text}`);
+      const mounts = await ready.agent.check('findmnt -rno SOURCE,FSTYPE | grep "^/dev/sd"');
+      assert.equal(mounts.trim().split('\n').length, 2, mounts);
+      await device.pull('two');
     });
 
     const exfat = await exfatStick(`${dir}/exfat.img`, 'EXFATSTICK', 'EXFAT-0001', [img.artifact('vm-3.0')]);

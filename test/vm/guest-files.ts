@@ -17,9 +17,17 @@ export const RELEASE_FILE = '/etc/usb-updater-vm/release';
 export const HEALTHY_FILE = '/etc/usb-updater-vm/healthy';
 export const AGENT_PORT = 'vm-agent';
 
+/**
+ * media.mount_timeout as the shipped config sets it (issue 17), which the device keeps: on a busy host
+ * a good stick was mounted about 6 s after its disk appeared (10-12 s after the plug), so a shorter
+ * time would judge good sticks unreadable there.
+ */
+export const MOUNT_TIMEOUT_S = Number(/^ {2}mount_timeout: (\d+)s$/m.exec(readFileSync(`${REPO}config/config.yaml`, 'utf8'))?.[1] ?? NaN);
+
 /** The shipped config, with one required health check on a file of the image. */
 function deviceConfig(): string {
   const shipped = readFileSync(`${REPO}config/config.yaml`, 'utf8');
+  if (!Number.isInteger(MOUNT_TIMEOUT_S)) throw new Error('vm: config/config.yaml no longer has "  mount_timeout: <N>s"; update guest-files.ts');
   const checks = `  checks:\n    - name: image-marker\n      type: file\n      path: ${HEALTHY_FILE}\n      retries: 0\n`;
   if (!shipped.includes('  checks: []\n')) throw new Error('vm: config/config.yaml no longer has "  checks: []"; update guest-files.ts');
   return shipped.replace('  checks: []\n', checks);

@@ -1,7 +1,8 @@
 // Stick images as technicians carry them, made and read on the host without the kernel's vfat or
 // exfat (this host has neither): FAT32 inside an MBR partition (sfdisk, mkfs.vfat --offset, mtools)
 // and an exFAT "superfloppy" with no partition table (mkfs.exfat, filled through exfat-fuse on a
-// loop device, both undone at once). Never mounted while QEMU has them.
+// loop device, both undone at once), a blank stick with no filesystem at all, and FAT in two
+// partitions of one MBR table. Never mounted while QEMU has them.
 
 import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -12,7 +13,7 @@ const MTOOLS_ENV = { ...process.env, MTOOLS_SKIP_CHECK: '1' };
 
 export interface StickImage {
   path: string;
-  kind: 'fat32' | 'exfat';
+  kind: 'fat32' | 'exfat' | 'blank' | 'two-partitions';
   label: string;
   /** The USB serial the stick reports (QEMU's usb-storage `serial`). */
   serial: string;
@@ -33,6 +34,28 @@ export async function fat32Stick(path: string, label: string, serial: string, fi
   await mustRun('mkfs.vfat', ['-F', '32', '-n', label, '--offset', '2048', path, String((mib - 1) * 1024)]);
   for (const file of files) await mustRun('mcopy', ['-i', `${path}@@1M`, file, `::${basename(file)}`], { env: MTOOLS_ENV });
   return { path, kind: 'fat32', label, serial };
+}
+
+/** A stick as it comes out of its wrapper, unformatted: no partition table, no filesystem (issue 17). */
+export async function blankStick(path: string, serial: string): Promise<StickImage> {
+  await writeFile(path, '');
+  await truncate(path, 16 * MIB);
+  return { path, kind: 'blank', label: '', serial };
+}
+
+/**
+ * Two FAT partitions in one MBR table (issue 17): partition 1 (8 MiB, FAT16) empty, partition 2 labelled
+ * `label` holding `files`, so that only a search of the second partition finds them.
+ */
+export async function twoPartitionStick(path: string, label: string, serial: string, files: readonly string[]): Promise<StickImage> {
+  const second = await sizeFor(files);
+  await writeFile(path, '');
+  await truncate(path, (10 + second) * MIB);
+  await mustRun('sfdisk', ['--quiet', path], { input: Buffer.from(`label: dos\nstart=2048, size=${8 * 2048}, type=6\nstart=${10 * 2048}, type=c\n`) });
+  await mustRun('mkfs.vfat', ['-n', 'FIRST', '--offset', '2048', path, String(8 * 1024)]);
+  await mustRun('mkfs.vfat', ['-F', '32', '-n', label, '--offset', String(10 * 2048), path, String(second * 1024)]);
+  for (const file of files) await mustRun('mcopy', ['-i', `${path}@@10M`, file, `::${basename(file)}`], { env: MTOOLS_ENV });
+  return { path, kind: 'two-partitions', label, serial };
 }
 
 /**

@@ -59,7 +59,7 @@ function probeFilesystem(device: string, blkid: string): Promise<{ label?: strin
 }
 
 /** The USB device (the sysfs directory with idVendor, in the usb subsystem) above `path`, if any. */
-async function usbAncestor(path: string, sysfs: string): Promise<string | undefined> {
+export async function usbAncestor(path: string, sysfs: string): Promise<string | undefined> {
   for (let dir = dirname(path); dir.startsWith(`${sysfs}/devices/`); dir = dirname(dir)) {
     if ((await read(`${dir}/idVendor`)) === undefined) continue;
     const subsystem = await realpath(`${dir}/subsystem`).catch(() => '');
@@ -68,7 +68,7 @@ async function usbAncestor(path: string, sysfs: string): Promise<string | undefi
   return undefined;
 }
 
-async function usbIdentity(dir: string): Promise<UsbIdentity> {
+export async function usbIdentity(dir: string): Promise<UsbIdentity> {
   const fields = { vendorId: 'idVendor', productId: 'idProduct', vendor: 'manufacturer', product: 'product', serial: 'serial' } as const;
   const identity: UsbIdentity = {};
   for (const [key, file] of Object.entries(fields) as Array<[keyof UsbIdentity, string]>) {

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Stoppable, UsbDevice } from '../../media/index.js';
 import type { Logger } from '../../log/index.js';
-import { BUNDLE, USB_MONITOR_CHILD_ARG } from '../os/build-info.js';
+import { BUNDLE } from '../os/build-info.js';
 
 export interface UsbMonitorOptions {
   /** The module the child loads; tests name a missing one to run without the addon. */
@@ -20,11 +20,15 @@ export interface UsbMonitorOptions {
 
 export type UsbChange = { type: 'usb-attached' | 'usb-detached'; usb: UsbDevice };
 
-/** The child's command line: its own file in tsc's output; the bundle itself, in the child's role, when bundled. */
-function childArgs(moduleName: string): string[] {
-  return BUNDLE === undefined
-    ? [fileURLToPath(new URL('./usb-monitor-child.js', import.meta.url)), moduleName]
-    : [fileURLToPath(import.meta.url), USB_MONITOR_CHILD_ARG, moduleName];
+/**
+ * The child's command line: its own small entry, never the bundle in another role (the child would
+ * then parse all of the bundle to log attach and detach). In tsc's output it is the compiled file
+ * beside this one; the package builds it as `usb-monitor-child.mjs` beside the bundle
+ * (.ci/package.mjs, USB_MONITOR_CHILD).
+ */
+export function usbMonitorChildArgs(moduleName: string): string[] {
+  const file = BUNDLE === undefined ? './usb-monitor-child.js' : './usb-monitor-child.mjs';
+  return [fileURLToPath(new URL(file, import.meta.url)), moduleName];
 }
 
 const hex4 = (value: unknown): string | undefined => (typeof value === 'number' ? value.toString(16).padStart(4, '0') : undefined);
@@ -48,11 +52,12 @@ export function toUsbDevice(raw: unknown): UsbDevice {
 
 export function startUsbMonitor(logger: Logger, onChange: (change: UsbChange) => void, options: UsbMonitorOptions = {}): Stoppable & { ready: Promise<boolean> } {
   const { moduleName = 'usb-detection', stopGraceMs = 1500 } = options;
-  const child = spawn(process.execPath, childArgs(moduleName), { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, usbMonitorChildArgs(moduleName), { stdio: ['pipe', 'pipe', 'pipe'] });
   let markReady: (available: boolean) => void = () => undefined;
   const ready = new Promise<boolean>((resolve) => { markReady = resolve; });
   const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
   let stopping = false;
+  let unavailable = false;
 
   child.on('error', (err) => {
     logger.warn('USB monitor could not start; media detection goes on without USB attach events', { error: err.message });
@@ -60,7 +65,8 @@ export function startUsbMonitor(logger: Logger, onChange: (change: UsbChange) =>
   });
   child.on('exit', (code, signal) => {
     markReady(false);
-    if (!stopping) logger.warn('USB monitor ended; media detection goes on without USB attach events', { code, signal });
+    // Without the addon the child says so (one info line) and leaves: that is not a failure.
+    if (!stopping && !unavailable) logger.warn('USB monitor ended; media detection goes on without USB attach events', { code, signal });
     else if (code !== 0) logger.warn('USB monitor did not stop cleanly', { code, signal });
   });
   child.stderr.on('data', (chunk: Buffer) => logger.warn('USB monitor', { stderr: chunk.toString().slice(0, 500) }));
@@ -72,6 +78,7 @@ export function startUsbMonitor(logger: Logger, onChange: (change: UsbChange) =>
       return;
     }
     if (message.type === 'unavailable') {
+      unavailable = true;
       logger.info('usb-detection is not installed or did not build; media detection works without USB attach events', { reason: message.reason });
       markReady(false);
     } else if (message.type === 'ready') {

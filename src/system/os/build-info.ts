@@ -5,8 +5,3 @@ declare const USB_UPDATER_BUNDLE: { version: string } | undefined;
 /** The bundle's build facts, or undefined when running from tsc's output. */
 export const BUNDLE: { version: string } | undefined = typeof USB_UPDATER_BUNDLE === 'undefined' ? undefined : USB_UPDATER_BUNDLE;
 
-/**
- * The bundle's first argument that makes it the USB monitor's child process: the bundle is one
- * file, so the child is that same file run in another role (bin.ts), not a file of its own.
- */
-export const USB_MONITOR_CHILD_ARG = '--usb-updater-usb-monitor-child';

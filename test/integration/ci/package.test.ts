@@ -23,6 +23,7 @@ let out = '';
 let alone = '';
 let printed: string[] = [];
 const bundleIn = (dir: string): string => join(dir, 'usb-updater.mjs');
+const childIn = (dir: string): string => join(dir, 'usb-monitor-child.mjs');
 const deb = (): string => join(out, `usb-updater_${VERSION}_all.deb`);
 const node = (args: string[], input?: Buffer) => spawnSync(process.execPath, args, { input, encoding: 'utf8', timeout: 20_000 });
 const dpkgDeb = (...args: string[]): string => {
@@ -39,6 +40,7 @@ before(() => {
   assert.equal(built.status, 0, built.stderr);
   printed = built.stdout.trim().split('\n');
   copyFileSync(bundleIn(out), bundleIn(alone));
+  copyFileSync(childIn(out), childIn(alone));
 });
 
 after(() => {
@@ -47,14 +49,19 @@ after(() => {
 });
 
 describe('the bundle (dist/package/usb-updater.mjs)', () => {
-  it('is the one file written besides the package, executable, and the paths are printed', () => {
-    assert.deepEqual(printed, noDpkg === false ? [bundleIn(out), deb()] : [bundleIn(out)]);
+  it('is written with the USB monitor\'s own small entry beside it, executable, and the paths are printed', () => {
+    assert.deepEqual(printed, noDpkg === false ? [bundleIn(out), childIn(out), deb()] : [bundleIn(out), childIn(out)]);
     assert.deepEqual(readdirSync(out).sort(), printed.map((p) => p.slice(out.length + 1)).sort());
     assert.equal(statSync(bundleIn(out)).mode & 0o777, 0o755);
     // The native addons stay outside, loaded at run time by name.
     const text = readFileSync(bundleIn(out), 'utf8');
     assert.match(text, /import\("zstd-napi\/binding\.js"\)/);
     assert.doesNotMatch(text, /\.node["']\)/);
+    // The child loads the addon and itself only (issue 16): none of the bundle's code is in it.
+    const child = readFileSync(childIn(out), 'utf8');
+    assert.ok(child.length < 4096, `${child.length} bytes`);
+    assert.match(child, /startMonitoring/);
+    assert.doesNotMatch(child, /winston|commander|UpdaterError/);
   });
 
   it('answers --version, --help and every command\'s --help with no node_modules anywhere', () => {
@@ -100,7 +107,7 @@ describe('the bundle (dist/package/usb-updater.mjs)', () => {
     assert.match(without.stderr, /^usb-updater: error ARTIFACT_COMPRESSION: .*zstd needs the zstd-napi addon, which is not installed/m);
   });
 
-  it('runs the USB monitor child from the one file: without usb-detection, one log line', async () => {
+  it('runs the USB monitor child from its own file: without usb-detection, one log line', async () => {
     const daemon = startCommand(['daemon', '--media-root', '/nonexistent-media-root'], bundleIn(alone));
     await daemon.waitForStderr('usb-detection is not installed or did not build');
     assert.match(daemon.stderr(), /Cannot find module 'usb-detection'/);
@@ -108,7 +115,7 @@ describe('the bundle (dist/package/usb-updater.mjs)', () => {
     assert.equal(code, 0, daemon.stderr());
   });
 
-  it('runs the USB monitor child from the one file: with usb-detection beside it, the monitor starts', { skip: needsUsbDetection() }, async () => {
+  it('runs the USB monitor child from its own file: with usb-detection beside it, the monitor starts', { skip: needsUsbDetection() }, async () => {
     const daemon = startCommand(['daemon', '--media-root', '/nonexistent-media-root'], bundleIn(out));
     await daemon.waitForStderr('"USB monitor started"');
     const { code } = await daemon.terminate();
@@ -128,6 +135,7 @@ describe('the Debian package', { skip: noDpkg }, () => {
       '-rw-r--r-- root/root ./usr/lib/systemd/system/usb-updater-mount@.service',
       '-rw-r--r-- root/root ./usr/lib/systemd/system/usb-updater.service',
       '-rw-r--r-- root/root ./usr/lib/udev/rules.d/99-usb-updater.rules',
+      '-rw-r--r-- root/root ./usr/lib/usb-updater/usb-monitor-child.mjs',
       '-rw-r--r-- root/root ./usr/share/doc/usb-updater/changelog.gz',
       '-rw-r--r-- root/root ./usr/share/doc/usb-updater/copyright',
       '-rw-r--r-- root/root ./usr/share/man/man1/usb-updater.1.gz',

@@ -1,7 +1,9 @@
 // What the daemon does with sticks, with the pipeline held open by the test: one stick at a time (a
 // second one during an install is logged and ignored), the stick's identity passed on as media facts
 // and audit record, a stick that fails logged without stopping the daemon, and the reboot of
-// reboot.mode on-removal asked for when the stick's session ends.
+// reboot.mode on-removal asked for when the stick's session ends. Another partition of the same stick
+// is searched after the first when that found nothing (issue 17), and a USB disk the device cannot
+// read is shown as a failure with MEDIA_UNREADABLE.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -9,6 +11,7 @@ import { StickHandler } from '../../../src/daemon/stick-handler.js';
 import type { UpdateRequest, UpdateResult } from '../../../src/install/index.js';
 import { UpdaterError } from '../../../src/errors/index.js';
 import type { Feedback, Phase, PhaseInfo } from '../../../src/feedback/index.js';
+import { NO_FEEDBACK } from '../../../src/feedback/index.js';
 import type { DeployOutcome } from '../../../src/install/index.js';
 import type { StickIdentity } from '../../../src/media/index.js';
 import type { LoadedConfig } from '../../../src/policy/index.js';
@@ -170,5 +173,62 @@ describe('StickHandler feedback (issue 7)', () => {
       await handler.idle();
       assert.deepEqual(phases.at(-1), want);
     }
+  });
+
+  it('issue 17: a stick with two partitions: the second is searched after the first found nothing, not after an install', async () => {
+    const { lines, logger } = recorder();
+    const searched: string[] = [];
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const nothing: UpdateResult = { kind: 'nothing', decision: { outcome: 'nothing', selected: null, summary: 'no artifact', mediaReasons: [], running: { artifactName: null, version: null }, candidates: [] } } as unknown as UpdateResult;
+    const handler = new StickHandler(logger, NO_REPORT, async (request) => {
+      searched.push(request.paths[0] ?? '');
+      await held;
+      return searched.length === 1 ? nothing : installed();
+    });
+    const second = { ...stick('sdb'), device: '/dev/sdb2', mountPoint: '/run/usb-updater/media/sdb2' };
+    handler.mounted('sdb#1', stick('sdb'));
+    handler.mounted('sdb#1', second);
+    handler.mounted('sdb#1', { ...second, device: '/dev/sdb3', mountPoint: '/run/usb-updater/media/sdb3' });
+    release();
+    await handler.idle();
+    assert.deepEqual(searched, ['/run/usb-updater/media/sdb1', '/run/usb-updater/media/sdb2'], 'the third partition is not searched after an install');
+    assert.deepEqual(lines.map(([, message]) => message), [
+      'another partition of the stick: searched after the one being handled',
+      'another partition of the stick: searched after the one being handled',
+      'usb-updater: nothing to install',
+      'usb-updater: installed release-2.0',
+      'partition not searched: another partition of the stick was handled',
+    ]);
+    handler.mounted('sdc#1', stick('sdc'));
+    await handler.idle();
+    assert.equal(searched.length, 3, 'free again afterwards');
+  });
+
+  it('issue 17: a USB disk the device cannot read: failure feedback with MEDIA_UNREADABLE and the USB identity logged; only logged while a stick is handled', async () => {
+    const { lines, logger } = recorder();
+    const phases: [Phase, PhaseInfo | undefined][] = [];
+    const feedback: Feedback = { ...NO_FEEDBACK, phase: (phase, info) => void phases.push([phase, info]) };
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const handler = new StickHandler(logger, NO_REPORT, async () => {
+      await held;
+      return installed();
+    }, () => feedback);
+    const disk = { disk: '/sys/block/sdc', device: '/dev/sdc', usb: { vendorId: '0781', productId: '5567', serial: 'S2' }, volumes: [{ device: '/dev/sdc' }] };
+    handler.unreadable(disk, 'no-filesystem', '/dev/sdc has no partition table and no filesystem');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(phases, [['failure', { error: { code: 'MEDIA_UNREADABLE', message: '/dev/sdc has no partition table and no filesystem' } }]]);
+    const [level, message, fields] = lines[0] ?? [];
+    assert.equal(level, 'error');
+    assert.equal(message, 'usb-updater: failed MEDIA_UNREADABLE');
+    assert.deepEqual(fields, { stage: 'mount', reason: 'no-filesystem', device: '/dev/sdc', usb: disk.usb, partitionTable: null, volumes: ['/dev/sdc:-'], code: 'MEDIA_UNREADABLE', error: '/dev/sdc has no partition table and no filesystem' });
+    handler.mounted('sdb#1', stick('sdb'));
+    handler.unreadable(disk, 'no-filesystem', 'again');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(lines.at(-1)?.[1], 'USB disk without a mounted filesystem; not shown: another stick is being handled');
+    assert.ok(!phases.some(([, info]) => info?.error?.message === 'again'), 'not shown');
+    release();
+    await handler.idle();
   });
 });

@@ -149,6 +149,15 @@ const CASES: Record<ErrorCode, () => Promise<unknown>> = {
   }),
   // Reading the boot facts fails with an error that has no code of ours (fw_printenv exits 243).
   STEP_FAILED: () => recorded({ faults: [{ state: 'ArtifactVerifyReboot', effect: 'printenv', kind: 'error' }] }),
+  // The daemon's stick handler, told of a USB disk that got no mounted filesystem in time.
+  MEDIA_UNREADABLE: async () => {
+    const { logger, lines } = recordingLogger();
+    const handler = new StickHandler(logger, () => ({}) as LoadedConfig);
+    handler.unreadable({ disk: '/sys/block/sdb', device: '/dev/sdb', volumes: [{ device: '/dev/sdb' }] }, 'no-filesystem', '/dev/sdb has no partition table and no filesystem');
+    await new Promise((resolve) => setImmediate(resolve));
+    const code = lines.find(([level]) => level === 'error')?.[2]['code'];
+    throw new UpdaterError(code as ErrorCode, 'the failure line of the disk');
+  },
   // The daemon's stick handler, when the pipeline throws something that is not an UpdaterError.
   INTERNAL: async () => {
     const { logger, lines } = recordingLogger();

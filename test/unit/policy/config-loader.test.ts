@@ -170,7 +170,7 @@ const DEFAULTS: Omit<Config, 'signature'> = {
   versioning: { source: 'name', provide: 'rootfs-image.version', scheme: 'dotted', allow_downgrade: false, allow_reinstall: false },
   selection: { on_tie: 'refuse' },
   search: { paths: ['*.mender', 'updates/*.mender'], max_depth: 2, max_entries: 10000, timeout: 60000 },
-  media: { roots: ['/run/usb-updater/media'], filesystems: ['vfat', 'exfat', 'ext4', 'ext3', 'ext2', 'ntfs3', 'iso9660', 'udf'], allow_loop_devices: false, labels: [], uuids: [], usb: [] },
+  media: { roots: ['/run/usb-updater/media'], filesystems: ['vfat', 'exfat', 'ext4', 'ext3', 'ext2', 'ntfs3', 'iso9660', 'udf'], allow_loop_devices: false, labels: [], uuids: [], usb: [], mount_timeout: 15000 },
   state: { dir: '/data/usb-updater' },
   reboot: { mode: 'immediate', delay: 10000, command: ['systemctl', '--no-block', 'reboot'], timeout: 60000 },
   client: { timeout: 300000, stall_timeout: 300000 },

@@ -42,6 +42,7 @@ const configFile = fc
       roots: fc.array(absolute, { maxLength: 2 }), filesystems: fc.array(word, { minLength: 1, maxLength: 3 }), allow_loop_devices: fc.boolean(),
       labels: fc.array(word, { maxLength: 2 }), uuids: fc.array(word, { maxLength: 2 }),
       usb: fc.array(partial({ vendor_id: hex4, product_id: hex4, serial: word }).filter((m) => Object.keys(m).length > 0), { maxLength: 2 }),
+      mount_timeout: durationText,
     }),
     state: partial({ dir: absolute }),
     reboot: partial({ mode: fc.constantFrom('immediate', 'delay', 'on-removal', 'never'), delay: durationText, command: fc.array(word, { minLength: 1, maxLength: 3 }) }),
@@ -58,7 +59,7 @@ async function load(text: string): Promise<Config> {
 function dump(config: Config): string {
   const ms = (value: number): string => `${value}ms`;
   const health = { deadline: ms(config.health.deadline), checks: config.health.checks.map((c) => ({ ...c, timeout: ms(c.timeout), interval: ms(c.interval) })) };
-  return stringify({ ...config, search: { ...config.search, timeout: ms(config.search.timeout) }, reboot: { ...config.reboot, delay: ms(config.reboot.delay), timeout: ms(config.reboot.timeout) }, client: { ...config.client, timeout: ms(config.client.timeout), stall_timeout: ms(config.client.stall_timeout) }, health });
+  return stringify({ ...config, search: { ...config.search, timeout: ms(config.search.timeout) }, media: { ...config.media, mount_timeout: ms(config.media.mount_timeout) }, reboot: { ...config.reboot, delay: ms(config.reboot.delay), timeout: ms(config.reboot.timeout) }, client: { ...config.client, timeout: ms(config.client.timeout), stall_timeout: ms(config.client.stall_timeout) }, health });
 }
 
 const DURATION_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 };
