@@ -10,6 +10,9 @@ import { deviceProvides, readDeviceType } from '../system/policy/device-facts.js
 import { readBootFacts } from '../system/health/active-partition.js';
 import { realStickFs } from '../system/media/stick-fs.js';
 import { deploy, type DeployOutcome } from './deploy.js';
+import type { DeviceFactsCache } from './device-facts-cache.js';
+import { identifyClient } from './mender-client.js';
+import { runCommand } from '../system/os/process.js';
 import { finishDeps, rebootCommand, withDeploymentLock } from './deployment-deps.js';
 import { finishDeployment, type FinishResult } from './finish.js';
 import { searchOptions } from './search-options.js';
@@ -48,6 +51,8 @@ export interface UpdateRequest {
   beforeReboot?: () => Promise<void>;
   /** The stop signal the caller received (the daemon's SIGTERM), or null: see DeployDeps.stopping. */
   stopping?: () => NodeJS.Signals | null;
+  /** The daemon's facts read once (provides, the client); without it they are read now. */
+  facts?: DeviceFactsCache;
 }
 
 /**
@@ -65,10 +70,12 @@ export async function runUpdate(request: UpdateRequest): Promise<UpdateResult> {
     const history = await ledger.read();
     // The device's facts and the stick's search are independent and only read: they run at once
     // (show-provides is a client process, 0.1-0.3 s on a busy device). Their results, and so which
-    // error wins, are still taken in the order the checks always had. The client is detected after
-    // the decision, as before: only when there is something to install.
+    // error wins, are still taken in the order the checks always had. The client (`--version`, a
+    // process) is detected meanwhile too, but its failure counts only when there is something to
+    // install. The daemon passes the facts it keeps (`facts`): then nothing is read again.
     const deviceType = settledLater(readDeviceType(config.device.device_type_file));
-    const provides = settledLater(deviceProvides());
+    const provides = settledLater(request.facts?.provides() ?? deviceProvides());
+    const client = settledLater(request.facts?.client() ?? identifyClient(runCommand));
     const collecting = settledLater(collectCandidates(request.paths, realStickFs, { ...searchOptions(request.loaded), fsType: request.media?.fsType }));
     let device: DeviceFacts;
     try {
@@ -87,7 +94,7 @@ export async function runUpdate(request: UpdateRequest): Promise<UpdateResult> {
       const chosen = decision.selected === null ? undefined : files.get(decision.selected);
       const name = decision.candidates.find((c) => c.selected)?.artifactName;
       if (chosen === undefined || name === undefined || name === null) return { kind: 'nothing', decision };
-      const finish = finishDeps(request.loaded, request.log);
+      const finish = finishDeps(request.loaded, request.log, undefined, () => client);
       let announced: Promise<void> | undefined;
       const beforeReboot = (): Promise<void> => (announced ??= request.beforeReboot?.() ?? Promise.resolve());
       const outcome = await deploy(
