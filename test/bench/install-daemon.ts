@@ -123,8 +123,9 @@ export class BenchDaemon {
     readonly pid: number,
   ) {}
 
-  static async start(device: AbDevice, bin: string, config: string): Promise<BenchDaemon> {
-    const child = device.spawn('node', [bin, 'daemon', '-c', config, '--usb-module', 'usb-detection-not-installed']);
+  /** `nodeOptions`: for node itself (--cpu-prof, say). */
+  static async start(device: AbDevice, bin: string, config: string, nodeOptions: readonly string[] = []): Promise<BenchDaemon> {
+    const child = device.spawn('node', [...nodeOptions, bin, 'daemon', '-c', config, '--usb-module', 'usb-detection-not-installed']);
     const started = Date.now();
     while (!child.output().stderr.includes('"following media"')) {
       if (Date.now() - started > WAIT_MS) throw new Error(`the daemon did not start:\n${child.output().stderr}`);
@@ -173,6 +174,11 @@ export class BenchDaemon {
       childCpu: after.children - before.children,
       peakMiB: hwmOf(this.pid),
     };
+  }
+
+  /** What it logged so far. */
+  log(): string {
+    return this.process.output().stderr;
   }
 
   async stop(): Promise<void> {
