@@ -1,7 +1,7 @@
 // The daemon path of bench:install: a daemon started in the simulated device, a stick (an ext4 image
 // of the artifact on a read-only loop device) mounted under its media root, and the times from the
-// moment `mount` returned to the first byte handed to the client and to the client's exit. A fresh
-// daemon per turn: its first stick is the cold figure, its second the warm one.
+// moment `mount` returned to the first byte handed to the client and to the client's exit. The turns
+// (a fresh daemon each) are install-bench.ts's.
 //
 // Times: `mount` prints the clock the moment it returns (inside the device, the same kernel clock as
 // the host); the first byte is the daemon's first progress record (logging at debug: the install's

@@ -108,7 +108,14 @@ export function artifactFromHandle(handle: FileHandle, path: string, size: numbe
 async function* lentChunks(handle: FileHandle, chunkBytes: number, start: number): AsyncIterable<Uint8Array> {
   let [filling, lent] = [Buffer.allocUnsafeSlow(chunkBytes), Buffer.allocUnsafeSlow(chunkBytes)];
   let position = start;
-  let reading = handle.read(filling, 0, chunkBytes, position);
+  const readAhead = (buffer: Buffer): Promise<{ bytesRead: number }> => {
+    const read = handle.read(buffer, 0, chunkBytes, position);
+    // Handled at once: a read ahead fails (EIO: the stick was pulled) while the caller still holds
+    // the previous chunk, and an unhandled rejection would end the process. It is awaited next.
+    read.catch(() => undefined);
+    return read;
+  };
+  let reading = readAhead(filling);
   try {
     for (;;) {
       const { bytesRead } = await reading;
@@ -116,7 +123,7 @@ async function* lentChunks(handle: FileHandle, chunkBytes: number, start: number
       position += bytesRead;
       // The chunk lent before is free again: the caller asked for the next one.
       [filling, lent] = [lent, filling];
-      reading = handle.read(filling, 0, chunkBytes, position);
+      reading = readAhead(filling);
       yield lent.subarray(0, bytesRead);
     }
   } finally {

@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { openArtifact } from '../../../../src/system/os/files.js';
+import type { FileHandle } from 'node:fs/promises';
+import { artifactFromHandle, openArtifact } from '../../../../src/system/os/files.js';
 import { withTempDir } from '../../../support/harness/temp.js';
 
 async function withFile<T>(bytes: Buffer, work: (path: string) => Promise<T>): Promise<T> {
@@ -68,5 +69,24 @@ describe('openArtifact chunks', () => {
       await artifact.close();
       assert.ok(first?.equals(bytes.subarray(0, 1000)));
     });
+  });
+
+  it('a read ahead that fails while the caller holds a chunk fails the next pull, not the process', async () => {
+    let reads = 0;
+    const failing = {
+      read: (buffer: Buffer) => {
+        reads += 1;
+        if (reads > 1) return Promise.reject(Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' }));
+        buffer.fill(7, 0, 10);
+        return Promise.resolve({ bytesRead: 10, buffer });
+      },
+    } as unknown as FileHandle;
+    const iterator = artifactFromHandle(failing, '/stick/a.mender', 100).chunks(64, 0, { reuse: true })[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    assert.equal(first.value?.length, 10);
+    // The stick is pulled while the caller holds the first chunk: the read ahead has failed by now.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await assert.rejects(iterator.next(), { code: 'IO_ERROR', message: '/stick/a.mender: EIO: i/o error, read' });
+    assert.equal(reads, 2);
   });
 });
