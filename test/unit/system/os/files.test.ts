@@ -82,8 +82,9 @@ describe('openArtifact chunks', () => {
       },
     } as unknown as FileHandle;
     const iterator = artifactFromHandle(failing, '/stick/a.mender', 100).chunks(64, 0, { reuse: true })[Symbol.asyncIterator]();
-    const first = await iterator.next();
-    assert.equal(first.value?.length, 10);
+    const first: IteratorResult<Uint8Array> = await iterator.next();
+    assert.equal(first.done, false);
+    assert.equal(first.value.length, 10);
     // The stick is pulled while the caller holds the first chunk: the read ahead has failed by now.
     await new Promise((resolve) => setTimeout(resolve, 50));
     await assert.rejects(iterator.next(), { code: 'IO_ERROR', message: '/stick/a.mender: EIO: i/o error, read' });
