@@ -84,7 +84,8 @@ export async function runDaemon(options: FollowOptions, logger: SwitchableLogger
     }
     // The first config: finish any deployment the journal holds before serving sticks.
     // Its outcome also goes to the stick the update came from, if that stick is still in.
-    if (first) handler.first(bootCheck(value, logger, () => feedback).then((result) => handler.afterBootCheck(result)));
+    // Then the device's facts, read before any stick needs them (after the check, which may commit).
+    if (first) handler.first(bootCheck(value, logger, () => feedback).then((result) => handler.afterBootCheck(result)).then(() => handler.facts.warm()));
   };
   const onEvent = (event: MediaEvent): void => {
     logEvent(logger, event);

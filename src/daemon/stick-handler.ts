@@ -11,7 +11,7 @@ import type { JournalRecord } from '../state/index.js';
 import { auditIdentity, isSameStick, mediaFacts, type StickAudit, type StickIdentity, type UnreadableReason, type UsbDiskFacts } from '../media/index.js';
 import type { Decision, DeviceFacts, LoadedConfig } from '../policy/index.js';
 import type { Logger } from '../log/index.js';
-import { runUpdate } from '../install/index.js';
+import { DeviceFactsCache, runUpdate } from '../install/index.js';
 import { writeStickReport, type HandledStick, type StickReporter } from './stick-report.js';
 
 const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -41,6 +41,8 @@ export class StickHandler {
   private readonly rebootOnRemoval = new Map<string, () => Promise<DeployOutcome>>();
   /** The stop signal the daemon received (systemd stopping it, at a shutdown or by hand), once it has. */
   private stopSignal: NodeJS.Signals | null = null;
+  /** The device's provides and client, read once for every stick (src/install/device-facts-cache.ts). */
+  readonly facts = new DeviceFactsCache();
 
   constructor(
     private readonly logger: Logger,
@@ -183,6 +185,7 @@ export class StickHandler {
         },
         onRebooting: () => feedback.phase('rebooting', { ...started, reboot: 'now' }),
         stopping: () => this.stopSignal,
+        facts: this.facts,
         beforeReboot: () => report({ outcome: 'installed', installed: learned.decision?.candidates.find((c) => c.selected)?.artifactName ?? '', reboot: 'now' }),
       });
       if (result.kind !== 'nothing') this.sessionFoundNothing = false;

@@ -3,7 +3,7 @@
 // under the deployment lock), the client, the boot facts, the health checks and the reboot command.
 
 import { randomUUID } from 'node:crypto';
-import { detectClient, type MenderClient } from './mender-client.js';
+import { detectClient, type ClientIdentity, type MenderClient } from './mender-client.js';
 import type { FinishDeps } from './finish.js';
 import { judgeReboot, type RebootVerdict } from './reboot-verdict.js';
 import type { LoadedConfig } from '../policy/index.js';
@@ -77,11 +77,14 @@ function healthChecker(loaded: LoadedConfig, log: FinishDeps['log']): () => Prom
     });
 }
 
-/** What finishing a deployment needs, from the config. The client is detected on first use, once. */
-export function finishDeps(loaded: LoadedConfig, log: FinishDeps['log'], onChecking?: FinishDeps['onChecking']): FinishDeps {
+/**
+ * What finishing a deployment needs, from the config. The client is detected on first use, once,
+ * unless `identify` already knows which it is (the daemon's DeviceFactsCache).
+ */
+export function finishDeps(loaded: LoadedConfig, log: FinishDeps['log'], onChecking?: FinishDeps['onChecking'], identify?: () => Promise<ClientIdentity>): FinishDeps {
   let client: Promise<MenderClient> | undefined;
   return {
-    client: () => (client ??= detectClient(runCommand, runWithFifoInput, { verbTimeoutMs: loaded.config.client.timeout, stallTimeoutMs: loaded.config.client.stall_timeout, fifoParent: loaded.config.state.dir })),
+    client: () => (client ??= detectClient(runCommand, runWithFifoInput, { verbTimeoutMs: loaded.config.client.timeout, stallTimeoutMs: loaded.config.client.stall_timeout, fifoParent: loaded.config.state.dir }, identify?.())),
     readBootFacts,
     checkHealth: healthChecker(loaded, log),
     // A rollback reboot is not deferred to a delay or the stick's removal: the image that runs failed.

@@ -23,7 +23,8 @@ export interface ExactBytesOptions {
 /**
  * The bytes of `file` for the installer, and running totals of what was sent. `verify()` re-reads and
  * checks the header bytes up front (so the client need not even start when they changed); the
- * stream does it first otherwise.
+ * stream does it first otherwise. Each chunk of the stream is lent: valid only until the next one is
+ * asked for (the consumer writes it out first, src/system/install/fifo-input.ts).
  */
 export function exactBytes(file: ReadFile, options: ExactBytesOptions): { stream: AsyncIterable<Uint8Array>; totals: StreamTotals; verify: () => Promise<void> } {
   const hash = createHash('sha256');
@@ -36,7 +37,8 @@ export function exactBytes(file: ReadFile, options: ExactBytesOptions): { stream
     return chunk;
   };
 
-  const iterator = file.artifact.chunks(options.chunkBytes, 0)[Symbol.asyncIterator]();
+  // Lent chunks (the source reuses its buffers): whatever is kept past the next read is copied.
+  const iterator = file.artifact.chunks(options.chunkBytes, 0, { reuse: true })[Symbol.asyncIterator]();
   let checked: Promise<{ prefix: Uint8Array[]; rest: Uint8Array | null }> | null = null;
 
   /** Reads the checked prefix again and compares its hash; memoized, so it runs once. */
@@ -52,7 +54,8 @@ export function exactBytes(file: ReadFile, options: ExactBytesOptions): { stream
         const step = await iterator.next();
         if (step.done === true) break;
         const take = Math.min(step.value.length, want - held);
-        const head = step.value.subarray(0, take);
+        // A copy: the source may reuse this buffer for a later chunk of the prefix (the header is small).
+        const head = new Uint8Array(step.value.subarray(0, take));
         prefix.push(head);
         prefixHash.update(head);
         held += take;

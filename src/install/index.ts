@@ -1,6 +1,6 @@
 // Public surface of the installer: the Mender client backend and the exact-bytes stream fed to it.
 export { exactBytes, type ExactBytesOptions, type StreamTotals } from './exact-bytes.js';
-export { clientMessage, detectClient, type ClientOptions, type InstallResult, type MenderClient, type RunCommand, type RunWithInput, type VerbResult } from './mender-client.js';
+export { clientMessage, detectClient, identifyClient, type ClientIdentity, type ClientOptions, type InstallResult, type MenderClient, type RunCommand, type RunWithInput, type VerbResult } from './mender-client.js';
 export { deploy, type DeployDeps, type DeployOutcome, type DeployRequest, type RebootPolicy } from './deploy.js';
 export { judgeReboot, type RebootAttempt, type RebootVerdict } from './reboot-verdict.js';
 export { deploymentFacts, finishDeployment, recoverAtStartup, type FinishDeps, type FinishResult, type StartupResult } from './finish.js';
@@ -12,3 +12,4 @@ export { readStatus, type DeploymentStatus } from './status.js';
 export { assertTrustedFiles, trustedFiles } from './trusted-files.js';
 export { searchOptions } from './search-options.js';
 export { previewUpdate } from './preview.js';
+export { DeviceFactsCache, type FactsReaders } from './device-facts-cache.js';

@@ -86,18 +86,30 @@ function menderClient(command: 'mender' | 'mender-update', version: string, run:
   };
 }
 
+/** Which client is installed, and its version. */
+export interface ClientIdentity {
+  command: 'mender' | 'mender-update';
+  version: string;
+}
+
 /** The installed client: `mender` 3.x first, else `mender-update` (4.x and later). */
-export async function detectClient(run: RunCommand, runWithInput: RunWithInput = runWithFifoInput, options: ClientOptions = {}): Promise<MenderClient> {
+export async function identifyClient(run: RunCommand): Promise<ClientIdentity> {
   const problems: string[] = [];
   for (const command of ['mender', 'mender-update'] as const) {
     try {
       const result = await run(command, ['--version'], { timeoutMs: 30_000 });
       const version = /(\d+\.\d+\.\d+)/.exec(result.output)?.[1];
-      if (result.code === 0 && version !== undefined) return menderClient(command, version, run, runWithInput, options);
+      if (result.code === 0 && version !== undefined) return { command, version };
       problems.push(`${command} --version exited ${String(result.code)}`);
     } catch (err) {
       problems.push(`${command}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not installed' : (err as Error).message}`);
     }
   }
   throw new UpdaterError('INSTALL_NO_CLIENT', `no Mender client found (${problems.join('; ')}); install mender-client`);
+}
+
+/** The installed client (identifyClient), or the one `identity` already names, driven through `run`. */
+export async function detectClient(run: RunCommand, runWithInput: RunWithInput = runWithFifoInput, options: ClientOptions = {}, identity?: Promise<ClientIdentity>): Promise<MenderClient> {
+  const { command, version } = await (identity ?? identifyClient(run));
+  return menderClient(command, version, run, runWithInput, options);
 }

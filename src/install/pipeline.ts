@@ -5,11 +5,13 @@ import { UpdaterError } from '../errors/index.js';
 import { collectCandidates, type StickAudit } from '../media/index.js';
 import { decide, type Decision, type DeviceFacts, type LoadedConfig, type MediaFacts } from '../policy/index.js';
 import type { JournalRecord } from '../state/index.js';
+import type { BootFacts } from '../health/index.js';
 import { assertStandalone } from '../system/install/mender-daemon.js';
 import { deviceProvides, readDeviceType } from '../system/policy/device-facts.js';
 import { readBootFacts } from '../system/health/active-partition.js';
 import { realStickFs } from '../system/media/stick-fs.js';
 import { deploy, type DeployOutcome } from './deploy.js';
+import type { DeviceFactsCache } from './device-facts-cache.js';
 import { finishDeps, rebootCommand, withDeploymentLock } from './deployment-deps.js';
 import { finishDeployment, type FinishResult } from './finish.js';
 import { searchOptions } from './search-options.js';
@@ -48,6 +50,8 @@ export interface UpdateRequest {
   beforeReboot?: () => Promise<void>;
   /** The stop signal the caller received (the daemon's SIGTERM), or null: see DeployDeps.stopping. */
   stopping?: () => NodeJS.Signals | null;
+  /** The daemon's facts read once (provides, the client); without it they are read now. */
+  facts?: DeviceFactsCache;
 }
 
 /**
@@ -66,9 +70,19 @@ export async function runUpdate(request: UpdateRequest): Promise<UpdateResult> {
     // The device's facts and the stick's search are independent and only read: they run at once
     // (show-provides is a client process, 0.1-0.3 s on a busy device). Their results, and so which
     // error wins, are still taken in the order the checks always had. The client is detected after
-    // the decision, as before: only when there is something to install.
+    // the decision, as before (only when there is something to install), unless the daemon passes
+    // the facts it keeps (`facts`, which knows the client already).
     const deviceType = settledLater(readDeviceType(config.device.device_type_file));
-    const provides = settledLater(deviceProvides());
+    const provides = settledLater(request.facts?.provides() ?? deviceProvides());
+    // The bootloader's state for deploy()'s first guard (fw_printenv, a process), read meanwhile too:
+    // under the lock nothing of ours changes it, and only a client run by hand could, as it could
+    // after any read. Every later read (after the install) is a fresh one.
+    let bootFacts: Promise<BootFacts> | null = settledLater(readBootFacts());
+    const firstBootFacts = (): Promise<BootFacts> => {
+      const facts = bootFacts ?? readBootFacts();
+      bootFacts = null;
+      return facts;
+    };
     const collecting = settledLater(collectCandidates(request.paths, realStickFs, { ...searchOptions(request.loaded), fsType: request.media?.fsType }));
     let device: DeviceFacts;
     try {
@@ -87,7 +101,8 @@ export async function runUpdate(request: UpdateRequest): Promise<UpdateResult> {
       const chosen = decision.selected === null ? undefined : files.get(decision.selected);
       const name = decision.candidates.find((c) => c.selected)?.artifactName;
       if (chosen === undefined || name === undefined || name === null) return { kind: 'nothing', decision };
-      const finish = finishDeps(request.loaded, request.log);
+      const { facts } = request;
+      const finish = finishDeps(request.loaded, request.log, undefined, facts && (() => facts.client()));
       let announced: Promise<void> | undefined;
       const beforeReboot = (): Promise<void> => (announced ??= request.beforeReboot?.() ?? Promise.resolve());
       const outcome = await deploy(
@@ -103,7 +118,7 @@ export async function runUpdate(request: UpdateRequest): Promise<UpdateResult> {
         {
           client: await finish.client(),
           journal,
-          readBootFacts,
+          readBootFacts: firstBootFacts,
           reboot: async () => {
             await beforeReboot();
             return rebootCommand(config, request.stopping)();

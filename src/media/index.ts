@@ -2,7 +2,7 @@
 // following the config file, and the safe search of a stick's files for candidates.
 export { collectCandidates, type CollectOptions, type Collected, type ReadFile } from './candidates.js';
 export { consumedBy, type ConsumedBytes } from './consumed-bytes.js';
-export { openCandidate, scanStick, type ArtifactSource, type FoundFile, type OpenedFile, type ScanOptions, type ScanResult, type StickEntry, type StickFs } from './scan.js';
+export { openCandidate, scanStick, type ArtifactSource, type ChunkOptions, type FoundFile, type OpenedFile, type ScanOptions, type ScanResult, type StickEntry, type StickFs } from './scan.js';
 export type { MediaEvent, RejectedMount, UsbDevice } from './events.js';
 export { followConfig, type ConfigHandlers, type FollowedConfig, type WatchFile } from './follow-config.js';
 export { auditIdentity, isSameStick, mediaFacts, type StickAudit } from './audit.js';

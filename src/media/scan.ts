@@ -15,12 +15,21 @@ export interface StickEntry {
   kind: 'file' | 'directory' | 'symlink' | 'other';
 }
 
+export interface ChunkOptions {
+  /**
+   * The source may reuse its buffers: a chunk is valid only until the next one is asked for. For a
+   * consumer that is done with each chunk by then (the install stream), and spares it an allocation
+   * (and its page faults) a chunk.
+   */
+  reuse?: boolean;
+}
+
 /** A byte source read from one open descriptor. */
 export interface ArtifactSource {
   path: string;
   size: number | null;
   /** The bytes from `start` (default 0) to the end, through the one open descriptor. */
-  chunks(chunkBytes: number, start?: number): AsyncIterable<Uint8Array>;
+  chunks(chunkBytes: number, start?: number, options?: ChunkOptions): AsyncIterable<Uint8Array>;
   close(): Promise<void>;
 }
 

@@ -4,14 +4,16 @@
 
 import { existsSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { recompressArtifact } from '../support/artifacts/recompress.js';
 import { CommandFailed, compare, GNU_TIME, imageBlock, run, type Command, type Sample } from './measure.js';
 
-const BIN = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
+// The bundle (`npm run package`) when it is built, as a device runs it (issue 16); else the tsc build.
+const BUNDLE = fileURLToPath(new URL('../../package/usb-updater.mjs', import.meta.url));
+const BIN = existsSync(BUNDLE) ? BUNDLE : fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
 const MIB = 1024 * 1024;
 const RSS_TARGET_MIB = 100;
 
@@ -232,7 +234,7 @@ async function bench(options: BenchOptions): Promise<void> {
     const artifacts = await buildArtifacts(dir, options);
     const rows = await measureAll(artifacts, options, dir);
     const missed = rows.filter((row) => !row.met).length;
-    process.stdout.write(`\n## usb-updater bench (node ${process.version}, medians of ${options.runs} warm runs)\n\n`);
+    process.stdout.write(`\n## usb-updater bench (node ${process.version}, medians of ${options.runs} warm runs; ${BIN}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})\n\n`);
     process.stdout.write(formatArtifacts(artifacts) + '\n' + formatTable(rows) + '\n');
     process.stdout.write(missed === 0 ? 'All targets met.\n' : `MISSED: ${missed} of ${rows.length} rows miss a target (see met?).\n`);
     if (options.jsonOut !== undefined) {

@@ -1,9 +1,12 @@
 // `npm run bench:install` (as root): a rootfs image (512 MiB of mixed random and compressible data)
-// in a signed gzip artifact, installed in the A/B device simulator through `usb-updater install STICK`
-// and through `mender install FILE` directly, side by side (alternating rounds, medians). Targets:
-// ours/theirs wall time <= 1.10, peak RSS of our Node process <= 100 MiB. It asserts nothing: it
-// prints a Markdown table (medians and the fastest run), and rows that show where our extra time
-// goes: other commands measured alongside, and our runs cut in three by our journal's timestamps.
+// in a signed gzip artifact, installed in the A/B device simulator through the bundle
+// (dist/package/usb-updater.mjs, built here as `npm run package` does): by `usb-updater install STICK`
+// and by the daemon with the stick mounted under its media root (install-daemon.ts), against
+// `mender install FILE` and `cat FILE | mender install /dev/stdin`, side by side (alternating rounds,
+// medians). The targets are issue 16's (TARGETS). It asserts nothing: it prints Markdown tables
+// (medians and the fastest run, ratios, our CPU per 100 MiB streamed, node's peak, the machine's
+// load), and rows that show where our time goes: other commands measured alongside, and our runs cut
+// in three by our journal's timestamps.
 //
 // Every command runs inside the device under GNU time (`%e %U %S %M`); wall time is the host's clock
 // around it. `%M` is the peak RSS of the largest process of the command's tree (Linux keeps the
@@ -18,21 +21,26 @@
 // same state files. The untimed first round also pays for the first writes into partition B's
 // sparse image file (about 4x slower than the later ones).
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createAbDevice, mender, needsAbDevice, type AbDevice } from '../support/simulator/ab-device.js';
-import { BIN, KEYS, keyPem } from '../support/skip/fixtures.js';
+import { KEYS, keyPem } from '../support/skip/fixtures.js';
 import { runProcess } from '../support/harness/process.js';
 import { writeRootfsArtifact } from '../support/simulator/rootfs-image.js';
 import { GNU_TIME, median } from './measure.js';
 import { BENCH_DEVICE_TYPE, STATE_DIR, payloadFiles, writeInstallConfig } from './install-setup.js';
+import { BenchDaemon, BenchStick, DAEMON_CONFIG_LINES, descendants, type DaemonSample } from './install-daemon.js';
 
 const MIB = 1024 * 1024;
-const RATIO_TARGET = 1.1;
-const RSS_TARGET_MIB = 100;
+const REPO = fileURLToPath(new URL('../../..', import.meta.url));
+/** Issue 16's targets. */
+const TARGETS = { vsPipe: 1.15, vsFile: 1.3, cpuPer100MiB: 0.15, nodePeakMiB: 64, firstByteS: 0.15 } as const;
 const SAMPLE_MS = 100;
+/** How long a fresh daemon is left alone before its first stick: its boot check and facts read ahead. */
+const DAEMON_SETTLE_MS = 2000;
 const COMMAND_TIMEOUT_MS = 10 * 60_000;
 
 function say(line: string): void {
@@ -69,17 +77,6 @@ interface Case {
   installs: boolean;
   /** It is ours: its journal tells where the time went. */
   journal?: boolean;
-}
-
-/** The pids below `pid` (needs CONFIG_PROC_CHILDREN, as every distribution kernel has). */
-function descendants(pid: number): number[] {
-  let children: number[];
-  try {
-    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-  return children.flatMap((child) => [child, ...descendants(child)]);
 }
 
 /** Folds the current VmHWM of every process below `pid` into `peaks` (by process name, in MiB). */
@@ -209,25 +206,70 @@ const peakOf = (summary: Summary, name: string): string => {
   return value === undefined ? '-' : value.toFixed(0);
 };
 
-function report(cases: readonly Case[], results: readonly Summary[], runs: number, sizeMiB: number, artifactBytes: number, client: string): string {
+interface DaemonSummary {
+  name: string;
+  /** The first stick after the daemon started and read its facts ahead: the warm case. */
+  warm: { firstByte: number; clientExit: number; minClientExit: number; ownCpu: number; childCpu: number };
+  /** The second stick: the bench's rollback in between changed the client's store, so the provides are read again. */
+  again: { firstByte: number; clientExit: number };
+  peakMiB: number;
+}
+
+function summarizeDaemon(name: string, turns: readonly { first: DaemonSample; second: DaemonSample }[]): DaemonSummary {
+  const of = (pick: (t: { first: DaemonSample; second: DaemonSample }) => number): number => median(turns.map(pick));
+  return {
+    name,
+    warm: { firstByte: of((t) => t.first.firstByte), clientExit: of((t) => t.first.clientExit), minClientExit: Math.min(...turns.map((t) => t.first.clientExit)), ownCpu: of((t) => t.first.ownCpu), childCpu: of((t) => t.first.childCpu) },
+    again: { firstByte: of((t) => t.second.firstByte), clientExit: of((t) => t.second.clientExit) },
+    peakMiB: Math.max(...turns.map((t) => Math.max(t.first.peakMiB, t.second.peakMiB))),
+  };
+}
+
+const met = (ok: boolean): string => (ok ? 'met' : 'MISSED');
+const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
+
+interface Context {
+  runs: number;
+  sizeMiB: number;
+  artifactBytes: number;
+  client: string;
+  loadBefore: string;
+  loadAfter: string;
+}
+
+function report(cases: readonly Case[], results: readonly Summary[], daemons: readonly DaemonSummary[], context: Context): string {
   const [ours, theirs, piped, check, nodeStart] = results;
   if (!ours || !theirs || !piped || !check || !nodeStart) throw new Error('bench:install: a case has no result');
-  const ratio = ours.seconds / theirs.seconds;
-  const minRatio = ours.minSeconds / theirs.minSeconds;
+  const per100 = context.artifactBytes / (100 * MIB);
+  // Our CPU while streaming: the whole tree, less the client (its run through cat, cat included), less the check.
+  const streamCpu = (summary: Summary): number => (summary.cpuSeconds - piped.cpuSeconds - check.cpuSeconds) / per100;
   const nodePeak = ours.peaks.get('node') ?? ours.treeRssMiB;
+  const daemon = daemons[0];
   const lines = [
-    '| case | wall s | fastest s | vs mender install | CPU s (user+sys) | peak RSS MiB (GNU time, tree) | node VmHWM MiB | mender VmHWM MiB |',
+    '| case | wall s | fastest s | / mender FILE | / cat \\| mender | CPU s (tree) | node VmHWM MiB | mender VmHWM MiB |',
     '|---|---|---|---|---|---|---|---|',
     ...cases.map((item, i) => {
       const r = results[i] as Summary;
-      return `| ${item.name} | ${r.seconds.toFixed(3)} | ${r.minSeconds.toFixed(3)} | ${(r.seconds / theirs.seconds).toFixed(3)} | ${r.cpuSeconds.toFixed(2)} | ${r.treeRssMiB.toFixed(0)} | ${peakOf(r, 'node')} | ${peakOf(r, 'mender')} |`;
+      return `| ${item.name} | ${r.seconds.toFixed(3)} | ${r.minSeconds.toFixed(3)} | ${(r.seconds / theirs.seconds).toFixed(3)} | ${(r.seconds / piped.seconds).toFixed(3)} | ${r.cpuSeconds.toFixed(2)} | ${peakOf(r, 'node')} | ${peakOf(r, 'mender')} |`;
     }),
+    ...daemons.flatMap((d) => [
+      `| ${d.name}: stick mounted → client exits (warm) | ${d.warm.clientExit.toFixed(3)} | ${d.warm.minClientExit.toFixed(3)} | ${(d.warm.clientExit / theirs.seconds).toFixed(3)} | ${(d.warm.clientExit / piped.seconds).toFixed(3)} | ${(d.warm.ownCpu + d.warm.childCpu).toFixed(2)} (own ${d.warm.ownCpu.toFixed(2)}) | ${d.peakMiB.toFixed(0)} | - |`,
+      `| ${d.name}: stick mounted → first byte to the client (warm) | ${d.warm.firstByte.toFixed(3)} | | | | | | |`,
+      `| ${d.name}: its second stick, after the client's store changed (the rollback): first byte, client exits | ${d.again.firstByte.toFixed(3)}, ${d.again.clientExit.toFixed(3)} | | | | | | |`,
+    ]),
     '',
-    '| target | measured | |',
+    '| target (issue 16) | measured | |',
     '|---|---|---|',
-    `| wall time ours/theirs <= ${RATIO_TARGET.toFixed(2)} (medians) | ${ratio.toFixed(3)} | ${ratio <= RATIO_TARGET ? 'met' : 'MISSED'} |`,
-    `| the same, fastest runs | ${minRatio.toFixed(3)} | ${minRatio <= RATIO_TARGET ? 'met' : 'MISSED'} |`,
-    `| peak RSS of our process (node) <= ${RSS_TARGET_MIB} MiB | ${nodePeak.toFixed(0)} MiB | ${nodePeak <= RSS_TARGET_MIB ? 'met' : 'MISSED'} |`,
+    `| install through us / \`cat FILE \\| mender install /dev/stdin\` <= ${TARGETS.vsPipe}: CLI | ${(ours.seconds / piped.seconds).toFixed(3)} | ${met(ours.seconds / piped.seconds <= TARGETS.vsPipe)} |`,
+    `| install through us / \`mender install FILE\` <= ${TARGETS.vsFile}: CLI | ${(ours.seconds / theirs.seconds).toFixed(3)} | ${met(ours.seconds / theirs.seconds <= TARGETS.vsFile)} |`,
+    ...(daemon === undefined ? [] : [
+      `| the same, daemon (stick mounted → client exits, warm) / cat pipe; / FILE | ${(daemon.warm.clientExit / piped.seconds).toFixed(3)}; ${(daemon.warm.clientExit / theirs.seconds).toFixed(3)} | ${met(daemon.warm.clientExit / piped.seconds <= TARGETS.vsPipe)}; ${met(daemon.warm.clientExit / theirs.seconds <= TARGETS.vsFile)} |`,
+      `| daemon: stick mounted → first byte to the client (warm) <= ${TARGETS.firstByteS * 1000} ms | ${(daemon.warm.firstByte * 1000).toFixed(0)} ms | ${met(daemon.warm.firstByte <= TARGETS.firstByteS)} |`,
+    ]),
+    `| our CPU while streaming, per 100 MiB (whole tree − client − check) <= ${TARGETS.cpuPer100MiB} s | ${streamCpu(ours).toFixed(3)} s | ${met(streamCpu(ours) <= TARGETS.cpuPer100MiB)} |`,
+    ...(daemon === undefined ? [] : [`| the daemon's own CPU per 100 MiB, the check included (its node process, children apart) | ${(daemon.warm.ownCpu / per100).toFixed(3)} s | |`]),
+    `| node peak RSS during an install <= ${TARGETS.nodePeakMiB} MiB: CLI; daemon | ${nodePeak.toFixed(0)}; ${daemon?.peakMiB.toFixed(0) ?? '-'} MiB | ${met(nodePeak <= TARGETS.nodePeakMiB)}; ${daemon === undefined ? '-' : met(daemon.peakMiB <= TARGETS.nodePeakMiB)} |`,
+    ...results.slice(5).map((r, i) => `| ${cases[i + 5]?.name ?? ''}: CPU per 100 MiB streamed, node peak | ${streamCpu(r).toFixed(3)} s, ${peakOf(r, 'node')} MiB | |`),
     '',
     'Where the difference goes (differences of medians, so estimates; CPU time is steadier than wall time on a busy machine):',
     '',
@@ -237,7 +279,7 @@ function report(cases: readonly Case[], results: readonly Summary[], runs: numbe
     part('the cat pipe instead of a file: cat FILE \\| mender install /dev/stdin - mender install FILE', piped, theirs),
     part('before the stream (usb-updater check: Node start-up and module loading, config, device facts, search, header and signature)', check),
     part('of which Node start-up alone (node -e 0)', nodeStart),
-    part('the rest: usb-updater install - cat pipe - check (lock, journal, fw_printenv, mender --version, streaming through Node: header re-read, SHA-256, socket to cat; reboot request)', ours, piped, check),
+    part('the rest: usb-updater install - cat pipe - check (lock, journal, fw_printenv, mender --version, streaming through Node: header re-read, SHA-256, the FIFO; reboot request)', ours, piped, check),
     '',
     ...(ours.phases === null ? [] : [
       'Ours, cut by the timestamps of the journal it writes (medians):',
@@ -249,21 +291,48 @@ function report(cases: readonly Case[], results: readonly Summary[], runs: numbe
       `| installed to the end: journal, ledger, reboot request, exit | ${ours.phases.after.toFixed(3)} |`,
       '',
     ]),
-    `${sizeMiB} MiB rootfs image (ext4, ${Math.floor((sizeMiB * 7) / 8)} MiB of files: half random, a quarter text, a quarter zeros) -> ${(artifactBytes / MIB).toFixed(1)} MiB signed gzip artifact (RSA 3072).`,
-    `Medians of ${runs} runs each, alternating, after one untimed run of each (a rollback and a host sync after every install, untimed); ${client}; Node ${process.version} in the device.`,
+    `${context.sizeMiB} MiB rootfs image (ext4, ${Math.floor((context.sizeMiB * 7) / 8)} MiB of files: half random, a quarter text, a quarter zeros) -> ${(context.artifactBytes / MIB).toFixed(1)} MiB signed gzip artifact (RSA 3072).`,
+    `Medians of ${context.runs} runs each, alternating, after one untimed run of each (a rollback and a host sync after every install, untimed); the daemon: a fresh one each round, left 2 s to read its facts ahead, then its first stick (the warm case: what a daemon waiting for a stick does) and a second one (the rollback in between changed the client's store, so its provides are read again); ${context.client}; Node ${process.version} in the device; the bundle (esbuild).`,
+    `Load average (1, 5, 15 min): ${context.loadBefore} at the start, ${context.loadAfter} at the end.`,
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** The bundle `npm run package` makes, built into `dir`. */
+async function buildBundle(dir: string): Promise<string> {
+  const built = await runProcess('node', [join(REPO, '.ci/package.mjs'), '--no-deb', '--out', dir], { timeoutMs: COMMAND_TIMEOUT_MS });
+  if (built.code !== 0) throw new Error(`building the bundle: ${built.output}`);
+  return join(dir, 'usb-updater.mjs');
+}
+
+/**
+ * A daemon turn: a fresh daemon, given the time to read its facts ahead (as one waiting for a stick
+ * has), its first stick and its second, the device reset after each.
+ */
+async function daemonTurn(device: AbDevice, bin: string, config: string, stick: BenchStick): Promise<{ first: DaemonSample; second: DaemonSample }> {
+  const daemon = await BenchDaemon.start(device, bin, config);
+  try {
+    await new Promise((resolve) => setTimeout(resolve, DAEMON_SETTLE_MS));
+    const first = await daemon.install(device, stick);
+    await reset(device, 'the daemon\'s first stick');
+    const second = await daemon.install(device, stick);
+    await reset(device, 'the daemon\'s second stick');
+    return { first, second };
+  } finally {
+    await daemon.stop();
+  }
 }
 
 async function main(): Promise<void> {
   const skip = needsAbDevice();
   if (skip) throw new Error(`bench:install: ${skip}`);
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, 'size-mib': { type: 'string', default: '512' }, baseline: { type: 'string' } } });
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, 'size-mib': { type: 'string', default: '512' }, baseline: { type: 'string' }, 'no-daemon': { type: 'boolean', default: false } } });
   const runs = Number(values.runs);
   const sizeMiB = Number(values['size-mib']);
-  if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(sizeMiB) || sizeMiB < 32) {
-    throw new Error('usage: bench:install [--runs 3] [--size-mib 512] (at least 32) [--baseline DIR]');
+  if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(sizeMiB) || sizeMiB < 32 || (values.baseline !== undefined && !existsSync(values.baseline))) {
+    throw new Error('usage: bench:install [--runs 3] [--size-mib 512] (at least 32) [--baseline BUNDLE (another build\'s usb-updater.mjs or bin.js, under /tmp)] [--no-daemon]');
   }
+  const loadBefore = load();
   // Under /tmp: the device sees the host's /tmp at the same path.
   const dir = mkdtempSync(join(tmpdir(), 'usb-updater-bench-install-'));
   const removeDir = (): void => rmSync(dir, { recursive: true, force: true });
@@ -271,12 +340,16 @@ async function main(): Promise<void> {
   const interrupted = (): never => process.exit(130);
   process.once('SIGINT', interrupted).once('SIGTERM', interrupted).once('exit', removeDir);
   let device: AbDevice | undefined;
+  let benchStick: BenchStick | undefined;
   try {
+    const bin = await buildBundle(join(dir, 'package'));
     const stick = join(dir, 'stick');
     mkdirSync(stick);
     const artifact = join(stick, 'release-2.0.mender');
     const config = join(dir, 'config.yaml');
     writeInstallConfig(config);
+    const daemonConfig = join(dir, 'daemon.yaml');
+    writeInstallConfig(daemonConfig, DAEMON_CONFIG_LINES);
     say(`writing a ${sizeMiB} MiB rootfs image and its signed gzip artifact`);
     let started = Date.now();
     await writeRootfsArtifact({
@@ -285,12 +358,14 @@ async function main(): Promise<void> {
     });
     const artifactBytes = statSync(artifact).size;
     say(`  ${(artifactBytes / MIB).toFixed(1)} MiB in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    if (!values['no-daemon']) benchStick = BenchStick.make(dir, artifact);
     started = Date.now();
     device = await createAbDevice({ deviceType: BENCH_DEVICE_TYPE, artifactName: 'release-1.0', partitionMiB: sizeMiB + 32, verifyKeyPem: keyPem('rsa3072.pub') });
     say(`device up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const client = `mender ${(await mender(device, ['--version'])).output.trim().split(/\s+/)[0] ?? '?'}`;
+    const baseline = values.baseline;
     const cases: Case[] = [
-      { name: '`usb-updater install -c CONFIG STICK`', argv: ['node', BIN, 'install', '-c', config, stick], expect: 0, installs: true, journal: true },
+      { name: '`usb-updater install -c CONFIG STICK`', argv: ['node', bin, 'install', '-c', config, stick], expect: 0, installs: true, journal: true },
       { name: '`mender install --reboot-exit-code FILE`', argv: ['mender', '--no-syslog', 'install', '--reboot-exit-code', artifact], expect: 4, installs: true },
       {
         name: '`cat FILE \\| mender install --reboot-exit-code /dev/stdin`',
@@ -298,26 +373,37 @@ async function main(): Promise<void> {
         expect: 4,
         installs: true,
       },
-      { name: '`usb-updater check -c CONFIG STICK` (no install)', argv: ['node', BIN, 'check', '-c', config, stick], expect: 0, installs: false },
+      { name: '`usb-updater check -c CONFIG STICK` (no install)', argv: ['node', bin, 'check', '-c', config, stick], expect: 0, installs: false },
       { name: '`node -e 0`', argv: ['node', '-e', '0'], expect: 0, installs: false },
-      // Another build of usb-updater (a copy of the repository under /tmp, which the device sees), in
-      // the same rounds: before/after figures of a change under the same load.
-      ...(values.baseline === undefined ? [] : [{ name: `\`usb-updater install\` of ${values.baseline}`, argv: ['node', join(values.baseline, 'dist/src/cli/bin.js'), 'install', '-c', config, stick] as const, expect: 0, installs: true, journal: true }]),
+      // Another build (under /tmp, which the device sees), in the same rounds: before/after figures
+      // of a change under the same load.
+      ...(baseline === undefined ? [] : [{ name: `\`usb-updater install\` of ${baseline}`, argv: ['node', baseline, 'install', '-c', config, stick] as const, expect: 0, installs: true, journal: true }]),
     ];
+    const daemonBins = benchStick === undefined ? [] : [{ name: 'daemon', bin }, ...(baseline === undefined ? [] : [{ name: `daemon of ${baseline}`, bin: baseline }])];
     const timeFile = join(dir, 'time.txt');
     const samples: Sample[][] = cases.map(() => []);
+    const daemonTurns: { first: DaemonSample; second: DaemonSample }[][] = daemonBins.map(() => []);
     for (let round = 0; round <= runs; round++) {
-      say(round === 0 ? 'warm-up round (untimed)' : `round ${round} of ${runs}`);
+      say(round === 0 ? 'warm-up round (untimed)' : `round ${round} of ${runs} (load ${load()})`);
       for (const [index, item] of cases.entries()) {
         const sample = await measure(device, item, timeFile);
         if (item.installs) await reset(device, item.name);
         if (round > 0) samples[index]?.push(sample);
-        say(`  ${item.name}: ${sample.seconds.toFixed(3)} s, ${sample.treeRssMiB.toFixed(0)} MiB`);
+        say(`  ${item.name}: ${sample.seconds.toFixed(3)} s, ${sample.cpuSeconds.toFixed(2)} CPU s, ${sample.treeRssMiB.toFixed(0)} MiB`);
+      }
+      // The warm-up round has no daemon turn (the page cache is warm from the other cases' runs).
+      if (round === 0 || benchStick === undefined) continue;
+      for (const [index, { name, bin: daemonBin }] of daemonBins.entries()) {
+        const turn = await daemonTurn(device, daemonBin, daemonConfig, benchStick);
+        daemonTurns[index]?.push(turn);
+        say(`  ${name}: first byte ${turn.first.firstByte.toFixed(3)} s, client exits ${turn.first.clientExit.toFixed(3)} s, own CPU ${turn.first.ownCpu.toFixed(2)} s; second stick: first byte ${turn.second.firstByte.toFixed(3)} s; peak ${turn.second.peakMiB.toFixed(0)} MiB`);
       }
     }
-    process.stdout.write(report(cases, samples.map(summarize), runs, sizeMiB, artifactBytes, client));
+    const daemons = daemonBins.map(({ name }, index) => summarizeDaemon(name, daemonTurns[index] ?? []));
+    process.stdout.write(report(cases, samples.map(summarize), daemons, { runs, sizeMiB, artifactBytes, client, loadBefore, loadAfter: load() }));
   } finally {
     await device?.destroy();
+    benchStick?.detach();
     removeDir();
     process.off('SIGINT', interrupted).off('SIGTERM', interrupted).off('exit', removeDir);
   }

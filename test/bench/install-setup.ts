@@ -22,8 +22,8 @@ export function payloadFiles(sizeMiB: number): Record<string, Buffer> {
   return files;
 }
 
-/** A config for the bench device: its device_type file, the signing key, our state folder, the simulator's reboot. */
-export function writeInstallConfig(path: string): void {
+/** A config for the bench device: its device_type file, the signing key, our state folder, the simulator's reboot; then `extra` lines. */
+export function writeInstallConfig(path: string, extra: readonly string[] = []): void {
   writeFileSync(
     path,
     [
@@ -35,6 +35,7 @@ export function writeInstallConfig(path: string): void {
       `  dir: ${STATE_DIR}`,
       'reboot:',
       `  command: [${REBOOT_COMMAND}]`,
+      ...extra,
       '',
     ].join('\n'),
   );

@@ -2,6 +2,7 @@
 // device_type file, and the current provides as `mender show-provides` prints them.
 
 import { execFile } from 'node:child_process';
+import { stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { UpdaterError } from '../../errors/index.js';
 import { readSmallTextFile } from '../os/files.js';
@@ -61,4 +62,24 @@ async function showProvides(): Promise<Record<string, string>> {
     }
   }
   throw new UpdaterError('IO_ERROR', `cannot read the device's provides from the Mender client (${(lastError as Error).message.split('\n')[0] ?? ''}); pass --device-type and --provides`, { cause: lastError });
+}
+
+/** The client's store (LMDB, in its datadir): every install, commit and rollback writes it. */
+export const MENDER_STORE_PATH = '/var/lib/mender/mender-store';
+
+/**
+ * A stamp of what the provides are made of: the client's store and artifact_info (inode, size and
+ * modification time of each; "-" for one that is missing). Measured with 3.4: install and rollback
+ * change the store's; show-provides and show-artifact leave it as it is.
+ */
+export async function providesStamp(paths: readonly string[] = [MENDER_STORE_PATH, ARTIFACT_INFO_PATH]): Promise<string> {
+  const parts = await Promise.all(paths.map(async (path) => {
+    try {
+      const stats = await stat(path, { bigint: true });
+      return `${stats.ino}:${stats.size}:${stats.mtimeNs}`;
+    } catch {
+      return '-';
+    }
+  }));
+  return parts.join(' ');
 }

@@ -9,6 +9,10 @@ import { collectCandidates, type ReadFile } from '../../../src/media/index.js';
 import { configSchema, pathRule } from '../../../src/policy/index.js';
 import { artifact } from '../../support/skip/fixtures.js';
 import { fakeStick } from '../../support/fakes/fake-stick-fs.js';
+import { realStickFs } from '../../../src/system/media/stick-fs.js';
+import { withTempDir } from '../../support/harness/temp.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 async function checked(bytes: Buffer): Promise<ReadFile> {
   const { search } = configSchema.parse({ signature: { required: false } });
@@ -42,6 +46,28 @@ describe('exactBytes', () => {
       assert.equal(progress.at(-1), bytes.length);
     });
   }
+
+  it('sends a real file exactly while its reads reuse two buffers (the header spans many chunks)', async () => {
+    const bytes = Buffer.from(artifact('rootfs-gzip-rsa.mender'));
+    await withTempDir(async (dir) => {
+      writeFileSync(join(dir, 'a.mender'), bytes);
+      const { search } = configSchema.parse({ signature: { required: false } });
+      const { files } = await collectCandidates([dir], realStickFs, { rule: pathRule(search), maxDepth: 1, maxEntries: 100, keys: [], signal: new AbortController().signal });
+      const file = files.get(join(dir, 'a.mender'));
+      assert.ok(file);
+      try {
+        // Chunks far smaller than the checked header: the held prefix must survive the buffers' reuse.
+        assert.ok(file.consumed.bytes > 4 * 512);
+        const { stream, totals } = exactBytes(file, { chunkBytes: 512 });
+        const copies: Buffer[] = [];
+        for await (const chunk of stream) copies.push(Buffer.from(chunk));
+        assert.ok(Buffer.concat(copies).equals(bytes));
+        assert.equal(totals.sha256(), sha256(bytes));
+      } finally {
+        await file.artifact.close();
+      }
+    });
+  });
 
   it('refuses, before sending a byte, a file whose checked bytes read differently the second time', async () => {
     const bytes = Buffer.from(artifact('rootfs-gzip-rsa.mender'));
