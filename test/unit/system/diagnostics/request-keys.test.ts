@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { decideRequest, requestText } from '../../../../src/diagnostics/index.js';
@@ -41,6 +41,7 @@ describe('request keys', () => {
 
 describe('a request signed with openssl, as documented', { skip: needsTool('openssl', 'openssl') }, () => {
   // The command lines of config/README.md ("Diagnostics on request"), KEY and FILE given as $1 and $2.
+  const PRINTF = `printf '{"format":1,"device_type":"my-device","issued":"%s","expires":"%s","nonce":"%s"}\\n' "$(date -u +%FT%TZ)" "$(date -u -d +24hours +%FT%TZ)" "$(openssl rand -hex 16)" > "$2"`;
   const DGST = 'openssl dgst -sha256 -sign "$1" "$2" | openssl base64 -A > "$2.sig"';
   const PKEYUTL = 'openssl pkeyutl -sign -inkey "$1" -rawin -in "$2" | openssl base64 -A > "$2.sig"';
   const ROWS: [kind: string, makeKey: (dir: string) => string, command: string][] = [
@@ -61,10 +62,11 @@ describe('a request signed with openssl, as documented', { skip: needsTool('open
         const key = makeKey(stick);
         const pub = openssl(['pkey', '-in', key, '-pubout']);
         const request = join(stick, 'usb-updater-diagnostics.json');
-        writeFileSync(request, requestText({ format: 1, device_type: 'board-a', issued: '2026-12-06T09:00:00Z', expires: '2026-12-07T09:00:00Z', nonce: openssl(['rand', '-hex', '16']).trim() }));
-        execFileSync('sh', ['-c', command, 'sh', key, request]);
-        const decision = decideRequest({ enabled: true, ...(await readRequestFiles(stick)), verify: requestVerifier([parseRequestKey(pub, 'pub.pem')]), now: new Date('2026-12-06T10:00:00Z'), maxValidityMs: 604_800_000, device: { deviceType: 'board-a', deviceId: null } });
+        execFileSync('sh', ['-c', `${PRINTF}\n${command}`, 'sh', key, request]);
+        const decision = decideRequest({ enabled: true, ...(await readRequestFiles(stick)), verify: requestVerifier([parseRequestKey(pub, 'pub.pem')]), now: new Date(), maxValidityMs: 604_800_000, device: { deviceType: 'my-device', deviceId: null } });
         assert.equal(decision?.accepted, true, JSON.stringify(decision));
+        // The same bytes the CLI writes for that request.
+        if (decision?.accepted) assert.equal(readFileSync(request, 'utf8'), requestText(decision.request));
       }));
   }
 });
