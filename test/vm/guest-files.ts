@@ -17,12 +17,13 @@ export const RELEASE_FILE = '/etc/usb-updater-vm/release';
 export const HEALTHY_FILE = '/etc/usb-updater-vm/healthy';
 export const AGENT_PORT = 'vm-agent';
 
-/** The shipped config, with one required health check on a file of the image. */
+/** The shipped config, with one required health check on a file of the image, and diagnostics on (issue 17). */
 function deviceConfig(): string {
   const shipped = readFileSync(`${REPO}config/config.yaml`, 'utf8');
   const checks = `  checks:\n    - name: image-marker\n      type: file\n      path: ${HEALTHY_FILE}\n      retries: 0\n`;
   if (!shipped.includes('  checks: []\n')) throw new Error('vm: config/config.yaml no longer has "  checks: []"; update guest-files.ts');
-  return shipped.replace('  checks: []\n', checks);
+  if (!shipped.includes('diagnostics:\n  enabled: false\n')) throw new Error('vm: config/config.yaml no longer has "diagnostics:\\n  enabled: false"; update guest-files.ts');
+  return shipped.replace('  checks: []\n', checks).replace('diagnostics:\n  enabled: false\n', 'diagnostics:\n  enabled: true\n');
 }
 
 /**
