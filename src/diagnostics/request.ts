@@ -5,6 +5,7 @@
 
 import { z } from 'zod';
 import type { ErrorCode } from '../errors/index.js';
+import { printable, shorten } from '../log/index.js';
 
 /** The request and its signature, at the root of the stick. */
 export const REQUEST_FILE = 'usb-updater-diagnostics.json';
@@ -63,16 +64,17 @@ function decodeBase64(bytes: Uint8Array): Uint8Array | null {
   return Buffer.from(text, 'base64');
 }
 
+/** What is wrong with a request, or the request. Problems quote its text: printable and short. */
 function parseRequest(bytes: Uint8Array): DiagnosticsRequest | string {
   let data: unknown;
   try {
     data = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (err) {
-    return `not JSON in UTF-8 (${(err as Error).message})`;
+    return `not JSON in UTF-8 (${printable(shorten((err as Error).message))})`;
   }
   const parsed = requestSchema.safeParse(data);
   if (parsed.success) return parsed.data;
-  return parsed.error.issues.map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
+  return printable(shorten(parsed.error.issues.map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '), 400));
 }
 
 const hours = (ms: number): string => `${Math.round(ms / 3_600_000)} h`;
@@ -106,7 +108,7 @@ export function decideRequest(input: RequestInput): RequestDecision | null {
   if (now < issued - CLOCK_SKEW_MS) return refuse('DIAGNOSTICS_REQUEST_EXPIRED', `${REQUEST_FILE}: not valid before ${parsed.issued}, and the device's clock says ${input.now.toISOString()} (is it set?)`);
   const { deviceType, deviceId } = input.device;
   if (parsed.device_type !== undefined && parsed.device_type !== deviceType) {
-    return refuse('DIAGNOSTICS_REQUEST_FOREIGN', `${REQUEST_FILE}: for device type ${JSON.stringify(parsed.device_type)}; this device is ${deviceType === null ? 'of unknown type' : JSON.stringify(deviceType)}`);
+    return refuse('DIAGNOSTICS_REQUEST_FOREIGN', `${REQUEST_FILE}: for device type ${printable(JSON.stringify(parsed.device_type))}; this device is ${deviceType === null ? 'of unknown type' : printable(JSON.stringify(deviceType))}`);
   }
   if (parsed.device_id !== undefined && parsed.device_id !== deviceId) {
     return refuse('DIAGNOSTICS_REQUEST_FOREIGN', `${REQUEST_FILE}: for device id ${parsed.device_id}; this device is ${deviceId ?? 'without an id'}`);

@@ -168,3 +168,13 @@ describe('diagnostics request: the CLI side', () => {
     assert.match(requestProblem({ ...REQUEST, device_id: 'ABC' }) ?? '', /device_id/);
   });
 });
+
+describe('diagnostics request: messages', () => {
+  it('a signed request naming a type with a bidi override or a newline: the refusal shows it escaped', () => {
+    const text = requestText({ ...REQUEST, device_type: 'board-\u202e\n' });
+    const [code, message] = refusal(decideRequest(input(signed(text))));
+    assert.equal(code, 'DIAGNOSTICS_REQUEST_FOREIGN');
+    assert.ok(message.includes('"board-\\u202e\\n"'), message);
+    assert.ok(!/[\u202e\n]/.test(message));
+  });
+});
