@@ -12,10 +12,10 @@ const OS_MODULES = ['fs', 'fs/promises', 'child_process', 'net', 'dgram', 'dns',
  * The layers of src/, lowest first. A module imports its own layer and lower ones, never a higher
  * one (type-only imports included), so the flow reads bottom-up and no cycle can cross folders:
  * errors, then log (the leaf every layer may log through), then the pure domains (artifact, policy,
- * media, health, state), feedback, the system adapters that fill the domains' ports, then the flows
+ * media, health, state), feedback, diagnostics, the system adapters that fill the domains' ports, then the flows
  * (install: the update pipeline and the boot check; daemon: sticks as they come), then the CLI.
  */
-const LAYERS = ['errors', 'log', 'artifact', 'policy', 'media', 'health', 'state', 'feedback', 'system', 'install', 'daemon', 'cli'];
+const LAYERS = ['errors', 'log', 'artifact', 'policy', 'media', 'health', 'state', 'feedback', 'diagnostics', 'system', 'install', 'daemon', 'cli'];
 const layerZones = LAYERS.slice(0, -1).map((layer, i) => ({
   target: `./src/${layer}`,
   from: LAYERS.slice(i + 1).map((higher) => `./src/${higher}`),

@@ -139,7 +139,7 @@ const roffLiteral = (text) => text.trimEnd().split('\n').map((line) => line.repl
  */
 function manualPage(bundleFile, version, date) {
   const help = (...args) => run(process.execPath, [bundleFile, ...args, '--help']);
-  const commands = ['inspect', 'check', 'install', 'status', 'reports', 'health', 'watch', 'daemon', 'config check', 'config schema'];
+  const commands = ['inspect', 'check', 'install', 'status', 'reports', 'health', 'watch', 'daemon', 'config check', 'config schema', 'diagnostics request'];
   return [
     `.TH USB\\-UPDATER 1 "${date}" "usb\\-updater ${version}" "User Commands"`,
     '.SH NAME',

@@ -5,13 +5,14 @@
 // (OUTCOME below, listed in src/cli/README.md). A USB disk the device cannot read is shown as a failure.
 
 import { errorCodeOf } from '../errors/index.js';
-import { NO_FEEDBACK, type Feedback, type PhaseInfo } from '../feedback/index.js';
+import { NO_FEEDBACK, type DiagnosticsInput, type Feedback, type PhaseInfo } from '../feedback/index.js';
 import type { DeployOutcome, StartupResult } from '../install/index.js';
 import type { JournalRecord } from '../state/index.js';
 import { auditIdentity, isSameStick, mediaFacts, type StickAudit, type StickIdentity, type UnreadableReason, type UsbDiskFacts } from '../media/index.js';
 import type { Decision, DeviceFacts, LoadedConfig } from '../policy/index.js';
 import type { Logger } from '../log/index.js';
 import { DeviceFactsCache, runUpdate } from '../install/index.js';
+import { handleDiagnostics, type DiagnosticsRunner } from './diagnostics.js';
 import { writeStickReport, type HandledStick, type StickReporter } from './stick-report.js';
 
 const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -53,6 +54,8 @@ export class StickHandler {
     private readonly feedback: () => Feedback = () => NO_FEEDBACK,
     /** Writes the report back to the stick (report.enabled); injected so tests can record it. */
     private readonly reporter: StickReporter = writeStickReport,
+    /** Reads a diagnostics request on the stick and writes the bundle (issue 17); injected for tests. */
+    private readonly diagnostics: DiagnosticsRunner = handleDiagnostics,
   ) {}
 
   /**
@@ -158,10 +161,15 @@ export class StickHandler {
     // A failure that comes after a report was written (`replace`) writes it again: the stick must
     // say what is true.
     let reported = false;
+    let diagnostics: Promise<DiagnosticsInput | null> | undefined;
     const report = async (outcome: Omit<HandledStick, 'stick' | 'audit' | 'device' | 'decision'>, replace = false): Promise<void> => {
       if (reported && !replace) return;
       reported = true;
-      await this.writeReport({ stick, audit, ...learned, ...outcome });
+      // A diagnostics request is taken once the stick's update is done, and never before an
+      // immediate reboot: it must not delay the update, and the bundle then shows its outcome. The
+      // stick, seen again after the reboot, gets its bundle then.
+      const requested = outcome.reboot === 'now' ? null : await (diagnostics ??= this.runDiagnostics(stick, learned.device));
+      await this.writeReport({ stick, audit, ...learned, ...outcome, ...(requested ? { diagnostics: requested } : {}) });
     };
     try {
       feedback.phase('checking');
@@ -236,6 +244,16 @@ export class StickHandler {
     this.bootOutcome = null;
     const { journal, outcome } = pending;
     await this.writeReport({ stick, audit, device: null, decision: null, outcome, installed: journal.artifactName, ...(journal.lastError && outcome !== 'committed' ? { error: journal.lastError } : {}) });
+  }
+
+  /** The diagnostics request on the stick, if any; whatever happens to it is logged, never thrown. */
+  private async runDiagnostics(stick: StickIdentity, device: DeviceFacts | null): Promise<DiagnosticsInput | null> {
+    try {
+      return await this.diagnostics(stick, this.config(), device, this.logger);
+    } catch (err) {
+      this.logger.error('diagnostics not written', { mountPoint: stick.mountPoint, error: describe(err) });
+      return null;
+    }
   }
 
   /** The report on the stick, if enabled; whatever happens to it is logged, never thrown. */

@@ -2,7 +2,7 @@
 // into the report model and written back to the stick it came from. Composition only: the model is
 // src/feedback's, the writing src/system's. A report never changes the outcome of a stick.
 
-import { buildReport, type ReportOutcome } from '../feedback/index.js';
+import { buildReport, type DiagnosticsInput, type ReportOutcome } from '../feedback/index.js';
 import type { StickAudit, StickIdentity } from '../media/index.js';
 import type { Config, Decision, DeviceFacts } from '../policy/index.js';
 import { readMachineIdentity } from '../system/report/machine-identity.js';
@@ -21,6 +21,8 @@ export interface HandledStick {
   installed?: string;
   reboot?: 'now' | 'on-removal' | 'by-hand';
   error?: { code: string; message: string };
+  /** What came of a diagnostics request on the stick, when it carried one. */
+  diagnostics?: DiagnosticsInput;
 }
 
 /** Writes the report for a handled stick; injected into the stick handler so tests can record it. */
@@ -39,6 +41,7 @@ export const writeStickReport: StickReporter = async (handled, settings, logger)
     reboot: handled.reboot ?? null,
     decision: handled.decision,
     error: handled.error ?? null,
+    diagnostics: handled.diagnostics ?? null,
   });
   // MAJ:MIN, not the device name: what the kernel says is mounted there must be this very stick.
   return writeReportToStick(handled.stick.mountPoint, handled.stick.majMin, report, realStickReportSystem, logger, { folder: settings.folder });

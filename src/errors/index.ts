@@ -51,6 +51,13 @@ export const ERROR_CODES = {
   STEP_FAILED: 'a step of the deployment failed with an error that has no code of its own; the message names the state',
   // Shown and logged by the daemon for a USB disk none of whose filesystems was mounted in media.mount_timeout:
   MEDIA_UNREADABLE: 'a USB disk was plugged in but none of its filesystems was mounted within media.mount_timeout: no filesystem, a filesystem type not allowed, or a mount that failed',
+  // A diagnostics request on a stick that was refused (issue 17); said in the stick's report, never thrown to an update:
+  DIAGNOSTICS_DISABLED: 'a stick carries a diagnostics request, but diagnostics are off on this device (diagnostics.enabled)',
+  DIAGNOSTICS_REQUEST_MALFORMED: 'the diagnostics request or its signature file is too large, not a regular file, unreadable, or not the request format',
+  DIAGNOSTICS_REQUEST_UNSIGNED: 'the diagnostics request has no signature file beside it',
+  DIAGNOSTICS_REQUEST_SIGNATURE_INVALID: 'the diagnostics request is not signed by any of the keys that may sign requests (diagnostics.keys, else signature.keys)',
+  DIAGNOSTICS_REQUEST_EXPIRED: 'the diagnostics request has expired, is not valid yet (the device clock?) or is valid for longer than diagnostics.max_validity',
+  DIAGNOSTICS_REQUEST_FOREIGN: 'the diagnostics request names another device type or device id',
   // Logged by the daemon for a stick or a boot check that failed with something other than an UpdaterError:
   INTERNAL: 'a bug: an error without a code was thrown; the message says what',
 } as const;

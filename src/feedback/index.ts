@@ -67,7 +67,7 @@ export function createFeedback(config: Config['feedback'], system: FeedbackSyste
     },
   };
 }
-export { buildReport, renderReportJson, reportBaseName, safeDeviceName, REPORT_FORMAT, type Report, type ReportCandidate, type ReportInput, type ReportOutcome, type ReportReason } from './report.js';
+export { buildReport, renderReportJson, reportBaseName, safeDeviceName, REPORT_FORMAT, type DiagnosticsInput, type Report, type ReportCandidate, type ReportDiagnostics, type ReportInput, type ReportOutcome, type ReportReason } from './report.js';
 export { asciiSafe, renderReportText } from './report-text.js';
 export { GENERIC_HINT, hintFor, hintTable } from './report-hints.js';
 export { readReport, READABLE_FORMATS, type ReadReport, type StoredReport } from './report-read.js';

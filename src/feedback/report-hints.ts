@@ -55,6 +55,12 @@ const ERROR_HINTS: Record<ErrorCode, string> = {
   UNEXPECTED_BOOT: `the device did not start the way an update expects, so the update was undone; ${ASK_VENDOR}`,
   STEP_FAILED: `a step of the update failed; restart the device: the update is finished or undone when it starts. If it happens again, ${ASK_VENDOR}`,
   MEDIA_UNREADABLE: 'the device cannot read this stick (not formatted, formatted in a way the device does not take, or damaged); format it as FAT32 or exFAT, copy the update to it and plug it in again',
+  DIAGNOSTICS_DISABLED: `this device does not write diagnostics; if you need them, ${ASK_VENDOR}`,
+  DIAGNOSTICS_REQUEST_MALFORMED: 'the diagnostics request on the stick is damaged; make it again (usb-updater diagnostics request) and copy both files to the top folder of the stick',
+  DIAGNOSTICS_REQUEST_UNSIGNED: 'copy the .sig file made with the request beside it on the stick',
+  DIAGNOSTICS_REQUEST_SIGNATURE_INVALID: `the diagnostics request is not signed with a key this device trusts (or was changed after signing); ask for a request made for this device (${ASK_VENDOR})`,
+  DIAGNOSTICS_REQUEST_EXPIRED: 'the diagnostics request is out of date, or the device clock is wrong; make a new request',
+  DIAGNOSTICS_REQUEST_FOREIGN: 'the diagnostics request is for another device; make one for this device type or id (both are in this report)',
   INTERNAL: `an internal error; ${ASK_VENDOR}`,
 };
 

@@ -53,6 +53,10 @@ export function renderReportText(report: Report): string {
   if (report.error) lines.push('', 'Error:', ...reasonLines(report.error, '  '));
   if (report.mediaReasons.length > 0) lines.push('', 'The stick itself was refused:', ...report.mediaReasons.flatMap((r) => reasonLines(r, '  ')));
   if (report.candidates.length > 0) lines.push('', `Files looked at on the stick (${report.candidates.length}):`, ...report.candidates.flatMap(candidateLines));
+  const diagnostics = report.diagnostics;
+  if (diagnostics?.status === 'written') lines.push('', `Diagnostics: written to the folder ${asciiSafe(diagnostics.folder)} beside this report (${diagnostics.files} files, ${diagnostics.bytes} bytes)`);
+  else if (diagnostics?.status === 'refused') lines.push('', 'Diagnostics request refused:', ...reasonLines(diagnostics, '  '));
+  else if (diagnostics?.status === 'not-written') lines.push('', `Diagnostics: not written: ${asciiSafe(diagnostics.message)}`);
   lines.push('', `(report format ${report.format}; the .json file beside this one holds the same)`);
   return lines.map((l) => `${l}\r\n`).join('');
 }

@@ -33,7 +33,18 @@ export interface ReportInput {
   /** The policy's decision, when the stick got that far. */
   decision?: Decision | null;
   error?: { code: string; message: string } | null;
+  /** What came of a diagnostics request on the stick, when there was one (issue 17). */
+  diagnostics?: DiagnosticsInput | null;
 }
+
+/** A diagnostics request's outcome as the daemon knows it. */
+export type DiagnosticsInput =
+  | { status: 'written'; folder: string; files: number; bytes: number }
+  | { status: 'refused'; code: string; message: string }
+  | { status: 'not-written'; message: string };
+
+/** The same in the report; a refusal carries its hint. Only in reports of a stick that carried a request. */
+export type ReportDiagnostics = Exclude<DiagnosticsInput, { status: 'refused' }> | { status: 'refused'; code: string; message: string; hint: string };
 
 export interface ReportReason {
   code: string;
@@ -68,6 +79,7 @@ export interface Report {
   mediaReasons: ReportReason[];
   candidates: ReportCandidate[];
   error: ReportReason | null;
+  diagnostics?: ReportDiagnostics;
 }
 
 const withHint = (r: { code: string; message: string }): ReportReason => ({ code: r.code, message: r.message, hint: hintFor(r.code) });
@@ -140,6 +152,7 @@ export function buildReport(input: ReportInput): Report {
       notes: [...c.notes],
     })),
     error: input.error ? withHint(input.error) : null,
+    ...(input.diagnostics ? { diagnostics: input.diagnostics.status === 'refused' ? { ...input.diagnostics, hint: hintFor(input.diagnostics.code) } : { ...input.diagnostics } } : {}),
   };
 }
 

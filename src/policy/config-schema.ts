@@ -449,6 +449,28 @@ const report = z
   })
   .describe('The report written back to the stick for the technician.');
 
+/** Diagnostics on request (issue 17): off unless the device maker turns them on. */
+const diagnostics = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe('Write a diagnostics bundle (status, ledger, journal, recent log lines, versions, free space) to a stick that carries a request signed with one of `keys`, naming this device type or id and not expired. Off: a request is refused (DIAGNOSTICS_DISABLED in the report).'),
+    keys: z
+      .array(filePath)
+      .default([])
+      .describe('Public keys (PEM; RSA >= 2048 bits, EC P-256 or Ed25519) that may sign a request; empty: the artifact keys (`signature.keys`). Relative paths are taken from the config file\'s folder.'),
+    max_size: size
+      .pipe(z.number().min(64 * 1024, 'must be at least 64KiB').max(256 * 1024 * 1024, 'must be at most 256MiB'))
+      .prefault('1MiB')
+      .describe('Largest bundle written, all files together; each part is cut to fit (the newest log lines are kept).'),
+    log_lines: z.number().int().min(0).max(100_000).default(1000).describe("How many of the service's newest log lines the bundle holds."),
+    max_validity: duration
+      .prefault('168h')
+      .describe('Longest a request may be valid (from `issued` to `expires`); a request signed for longer is refused.'),
+  })
+  .describe('Diagnostics on request: a bundle written to the stick for the technician to carry back.');
+
 export const configSchema = z
   .strictObject({
     version: z.literal(1).default(1).describe('Format of this file. Only 1 exists.'),
@@ -466,6 +488,7 @@ export const configSchema = z
     feedback: feedback.prefault({}),
     logging: logging.prefault({}),
     report: report.prefault({}),
+    diagnostics: diagnostics.prefault({}),
   })
   .superRefine((config, ctx) => {
     if (config.signature.required && config.signature.keys.length === 0) {

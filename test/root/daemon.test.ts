@@ -2,7 +2,9 @@
 // checked and installed through the real client, and the reboot requested; a second stick during
 // the install is reported and ignored; a stick with nothing acceptable is logged with its reasons
 // and gets a report written back to it; a write-protected stick gets none and is installed. Each
-// phase reaches a recording hook, a fake sysfs LED and a console file (issue 7).
+// phase reaches a recording hook, a fake sysfs LED and a console file (issue 7). The stick with
+// nothing acceptable also carries a signed diagnostics request: its bundle is written beside the
+// report, which names it (issue 17).
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -15,6 +17,8 @@ import { BIN, KEYS, keyPem } from '../support/skip/fixtures.js';
 import { writeRootfsArtifact } from '../support/simulator/rootfs-image.js';
 import { writeSimConfig } from '../support/simulator/sim-config.js';
 import { makeFolders } from '../support/harness/temp.js';
+import { REQUEST_FILE, SIGNATURE_FILE, requestText } from '../../src/diagnostics/index.js';
+import { signRequest } from '../../src/system/diagnostics/request-keys.js';
 
 const skip = needsAbDevice();
 const TYPE = 'sim-dev';
@@ -61,6 +65,9 @@ describe('usb-updater daemon in the A/B simulator', { skip }, () => {
       writeRootfsArtifact({ output: join(sticks.good, 'release-2.0.mender'), name: 'release-2.0', deviceTypes: [TYPE], ...sign }),
       writeRootfsArtifact({ output: join(sticks.rejected, 'release-3.0.mender'), name: 'release-3.0', deviceTypes: ['other-dev'], ...sign }),
     ]);
+    const request = requestText({ format: 1, device_type: TYPE, issued: new Date(Date.now() - 60_000).toISOString(), expires: new Date(Date.now() + 3_600_000).toISOString(), nonce: '0123456789abcdef0123456789abcdef' });
+    writeFileSync(join(sticks.rejected, REQUEST_FILE), request);
+    writeFileSync(join(sticks.rejected, SIGNATURE_FILE), signRequest(keyPem('rsa3072.key'), 'rsa3072.key', Buffer.from(request)));
     config = join(dir, 'config.yaml');
     led = join(dir, 'leds', 'status');
     mkdirSync(led, { recursive: true });
@@ -74,6 +81,8 @@ describe('usb-updater daemon in the A/B simulator', { skip }, () => {
         '  leds: [{ name: status }]',
         `  hooks: [{ command: [sh, -c, 'echo "$USB_UPDATER_PHASE $USB_UPDATER_ARTIFACT $USB_UPDATER_PROGRESS" >> ${join(dir, 'phases')}'] }]`,
         `  console: { path: ${join(dir, 'console')} }`,
+        'diagnostics:',
+        '  enabled: true',
       ],
     });
   });
@@ -104,6 +113,14 @@ describe('usb-updater daemon in the A/B simulator', { skip }, () => {
         assert.deepEqual(report.candidates.map((c) => [c.path, c.reasons.map((r) => r.code)]), [['release-3.0.mender', ['DEVICE_TYPE_MISMATCH']]]);
         assert.match(report.candidates[0]?.reasons[0]?.hint ?? '', /another kind of device/);
         assert.match(written.stdout.slice(written.stdout.lastIndexOf('}') + 1), / ro,nosuid,nodev,noexec[, ]/, 'read-only again, with the safe flags');
+        // Issue 17: the signed request on that stick got its bundle, written before the report that names it.
+        const { diagnostics } = JSON.parse(written.stdout.slice(0, written.stdout.lastIndexOf('}') + 1)) as { diagnostics?: { status: string; folder: string } };
+        assert.equal(diagnostics?.status, 'written', JSON.stringify(diagnostics));
+        const bundle = await device.run('sh', ['-c', `ls ${MEDIA}/other/${diagnostics?.folder ?? 'none'} && cat ${MEDIA}/other/${diagnostics?.folder ?? 'none'}/summary.json`]);
+        assert.equal(bundle.code, 0, bundle.output);
+        assert.deepEqual(bundle.stdout.split('\n').slice(0, 5), ['journal.json', 'ledger.jsonl', 'service.log', 'status.json', 'summary.json']);
+        assert.match(bundle.stdout, /"artifactName": "release-1.0"/);
+        assert.match(daemon.output().stderr, /"diagnostics request accepted".*"diagnostics bundle written to the stick".*"report written to the stick"/s);
 
         const reboot = device.rebootRequested();
         await plug(device, sticks.good, 'good');

@@ -4,10 +4,13 @@
 // 30-50 s), and each asserts what the guest shows. Timings go to the diagnostics, never asserted.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
 import { deviceImage, PAYLOAD_RELEASE, type DeviceImage } from './device-image.js';
-import { FIRST_ARTIFACT, MOUNT_TIMEOUT_S } from './guest-files.js';
+import { REQUEST_FILE, SIGNATURE_FILE, requestText } from '../../src/diagnostics/index.js';
+import { signRequest } from '../../src/system/diagnostics/request-keys.js';
+import { DEVICE_TYPE, FIRST_ARTIFACT, MOUNT_TIMEOUT_S, SIGN_KEY } from './guest-files.js';
 import { bootedImage, daemonLine, linesSince, status, unitProps, waitReady, type Ready } from './guest-facts.js';
 import { blankStick, exfatStick, fat32Stick, readStickFolder, twoPartitionStick, type StickImage } from './stick-images.js';
 import { VirtualDevice, type Boot } from './virtual-device.js';
@@ -38,6 +41,31 @@ async function waitForTwoReports(boot: Boot, mark: number): Promise<void> {
   const written = daemonLine('report written to the stick');
   const first = await boot.qemu.console.waitFor(written, 120_000, mark);
   await boot.qemu.console.waitFor(written, 120_000, boot.qemu.console.lines.indexOf(first) + 1);
+}
+
+/**
+ * A diagnostics request for this device type (issue 17), valid for two hours from now, in a folder
+ * of its own: its two files (signed) or the request alone (unsigned), to put on a stick.
+ */
+async function diagnosticsRequest(dir: string, signed: boolean): Promise<string[]> {
+  await mkdir(dir);
+  const now = Date.now();
+  const text = requestText({ format: 1, device_type: DEVICE_TYPE, issued: new Date(now - 60_000).toISOString(), expires: new Date(now + 2 * 3_600_000).toISOString(), nonce: 'feedc0de0123456789abcdef01234567' });
+  await writeFile(`${dir}/${REQUEST_FILE}`, text);
+  if (!signed) return [`${dir}/${REQUEST_FILE}`];
+  await writeFile(`${dir}/${SIGNATURE_FILE}`, signRequest(readFileSync(SIGN_KEY, 'utf8'), SIGN_KEY, Buffer.from(text)));
+  return [`${dir}/${REQUEST_FILE}`, `${dir}/${SIGNATURE_FILE}`];
+}
+
+interface JsonReport {
+  outcome?: string;
+  diagnostics?: { status: string; folder?: string; code?: string };
+}
+
+/** The JSON reports on the stick. */
+async function jsonReports(stick: StickImage): Promise<JsonReport[]> {
+  const reports = await readStickFolder(stick, REPORTS);
+  return Object.entries(reports).filter(([n]) => n.endsWith('.json')).map(([, c]) => JSON.parse(c) as JsonReport);
 }
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
@@ -117,7 +145,8 @@ test('a device\'s life: sticks over USB, reboots, a pulled stick, a second stick
       await device.pull('blank');
     });
 
-    const fat = await fat32Stick(`${dir}/fat32.img`, 'UPDATES', 'FAT32-0001', [img.artifact('vm-2.0')]);
+    // It carries a signed diagnostics request too (issue 17): never read before the install's reboot, answered at the next visit.
+    const fat = await fat32Stick(`${dir}/fat32.img`, 'UPDATES', 'FAT32-0001', [img.artifact('vm-2.0'), ...(await diagnosticsRequest(`${dir}/signed-request`, true))]);
     const second = await exfatStick(`${dir}/second.img`, 'SECOND', 'EXFAT-0002', [img.artifact('vm-3.0')]);
     await t.test('issue 18, no D-Bus: a FAT32 stick (partition table) mounted read-only, installed, rebooted into; a second stick meanwhile is ignored', async () => {
       assert.equal(await hasBus(ready), false, 'this image has no system bus');
@@ -133,6 +162,7 @@ test('a device\'s life: sticks over USB, reboots, a pulled stick, a second stick
       t.diagnostic(`FAT32 install of vm-2.0, "phase installing" → QEMU exit: ${seconds(boot.qemu.console.lines.at(-1)!.at - installing.at)}`);
       assert.deepEqual(linesSince(boot, /rolling the install back/, mark), [], 'issue 18: not rolled back at its own reboot');
       assert.equal(linesSince(boot, daemonLine('usb-updater: installed vm-2.0'), mark).length, 1);
+      assert.deepEqual(linesSince(boot, daemonLine('diagnostics'), mark), [], 'issue 17: the request waits; the reboot is not delayed');
     });
 
     // Boot 2, slot B: the trial boot of vm-2.0.
@@ -149,6 +179,20 @@ test('a device\'s life: sticks over USB, reboots, a pulled stick, a second stick
       await device.pull('fat');
       outcomes = await reportOutcomes(fat);
       assert.ok(outcomes.includes('installed') && outcomes.includes('nothing'), `reports: ${outcomes.join(', ')}`);
+    });
+    await t.test('issue 17: the signed diagnostics request on that stick got its bundle, named in the report, without the raw machine id', async () => {
+      const answered = (await jsonReports(fat)).filter((r) => r.diagnostics !== undefined);
+      assert.deepEqual(answered.map((r) => [r.outcome, r.diagnostics?.status]), [['nothing', 'written']]);
+      const bundle = await readStickFolder(fat, answered[0]?.diagnostics?.folder ?? '');
+      assert.deepEqual(Object.keys(bundle).sort(), ['journal.json', 'ledger.jsonl', 'service.log', 'status.json', 'summary.json']);
+      const summary = JSON.parse(bundle['summary.json'] ?? '{}') as { device?: { deviceType?: string }; versions?: { client?: string; artifactName?: string } };
+      assert.equal(summary.device?.deviceType, DEVICE_TYPE);
+      assert.match(summary.versions?.client ?? '', /^mender .*3\.\d+/);
+      assert.equal(summary.versions?.artifactName, 'vm-2.0');
+      assert.match(bundle['service.log'] ?? '', /usb-updater\[\d+\]: .*stick mounted/, 'the service\'s own lines, from the journal');
+      const machineId = (await ready.agent.check('cat /etc/machine-id')).trim();
+      assert.match(machineId, /^[0-9a-f]{32}$/);
+      for (const [name, content] of Object.entries(bundle)) assert.ok(!content.includes(machineId), `${name} holds the raw machine id`);
     });
     // The health unit, not the daemon, finished that deployment: the daemon learns its outcome from
     // the journal (finishedOnThisBoot) and reports it on the stick the update came from.
@@ -200,7 +244,8 @@ test('a device\'s life: sticks over USB, reboots, a pulled stick, a second stick
 
     // Boot 3, slot A: the trial boot of vm-3.0.
     ({ boot, ready } = await bootInto(t, device, { slot: 'A', release: PAYLOAD_RELEASE.healthy }));
-    const unhealthy = await fat32Stick(`${dir}/unhealthy.img`, 'BADIMAGE', 'FAT32-0003', [img.artifact('vm-4.0')]);
+    // With an unsigned diagnostics request (issue 17): refused, with the reason, when the stick left in is seen after the rollback.
+    const unhealthy = await fat32Stick(`${dir}/unhealthy.img`, 'BADIMAGE', 'FAT32-0003', [img.artifact('vm-4.0'), ...(await diagnosticsRequest(`${dir}/unsigned-request`, false))]);
     await t.test('vm-3.0 is committed, once in the history; the exFAT stick plugged in again gets the outcome and installs nothing', async () => {
       await assertCommitted(ready, 'vm-3.0');
       const history = (await status(ready.agent)).history.filter((h) => h.artifactName === 'vm-3.0');
@@ -240,6 +285,10 @@ test('a device\'s life: sticks over USB, reboots, a pulled stick, a second stick
     await t.test('the stick left in has the rollback on it', async () => {
       const left = await reportOutcomes(unhealthy);
       assert.ok(['installed', 'rolled-back', 'nothing'].every((o) => left.includes(o)), `reports: ${left.join(', ')}`);
+      const refused = (await jsonReports(unhealthy)).filter((r) => r.diagnostics !== undefined);
+      // Every report that says a word of it says: refused, unsigned (never before the install's reboot).
+      assert.ok(refused.some((r) => r.outcome === 'nothing'), JSON.stringify(refused));
+      assert.deepEqual([...new Set(refused.map((r) => `${r.outcome} ${r.diagnostics?.status} ${r.diagnostics?.code}`))], ['nothing refused DIAGNOSTICS_REQUEST_UNSIGNED'], 'issue 17: the unsigned request is refused in the report');
     });
     t.diagnostic(`the whole life (5 boots): ${seconds(Date.now() - started)}`);
     await rm(dir, { recursive: true, force: true });

@@ -24,13 +24,14 @@ export const AGENT_PORT = 'vm-agent';
  */
 export const MOUNT_TIMEOUT_S = Number(/^ {2}mount_timeout: (\d+)s$/m.exec(readFileSync(`${REPO}config/config.yaml`, 'utf8'))?.[1] ?? NaN);
 
-/** The shipped config, with one required health check on a file of the image. */
+/** The shipped config, with one required health check on a file of the image, and diagnostics on (issue 17). */
 function deviceConfig(): string {
   const shipped = readFileSync(`${REPO}config/config.yaml`, 'utf8');
   if (!Number.isInteger(MOUNT_TIMEOUT_S)) throw new Error('vm: config/config.yaml no longer has "  mount_timeout: <N>s"; update guest-files.ts');
   const checks = `  checks:\n    - name: image-marker\n      type: file\n      path: ${HEALTHY_FILE}\n      retries: 0\n`;
   if (!shipped.includes('  checks: []\n')) throw new Error('vm: config/config.yaml no longer has "  checks: []"; update guest-files.ts');
-  return shipped.replace('  checks: []\n', checks);
+  if (!shipped.includes('diagnostics:\n  enabled: false\n')) throw new Error('vm: config/config.yaml no longer has "diagnostics:\\n  enabled: false"; update guest-files.ts');
+  return shipped.replace('  checks: []\n', checks).replace('diagnostics:\n  enabled: false\n', 'diagnostics:\n  enabled: true\n');
 }
 
 /**

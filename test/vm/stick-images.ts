@@ -90,21 +90,25 @@ export async function exfatStick(path: string, label: string, serial: string, fi
   return { path, kind: 'exfat', label, serial };
 }
 
-/** The files in `folder` at the stick's root: name → content (empty when the folder is missing). */
+/** The files (not the folders) in the folder `dir`: name → content. */
+async function filesIn(dir: string): Promise<Record<string, string>> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  return Object.fromEntries(await Promise.all(entries.filter((e) => e.isFile()).map(async (e) => [e.name, await readFile(join(dir, e.name), 'utf8')] as const)));
+}
+
+/**
+ * The files in `folder` (a path from the stick's root, such as a diagnostics bundle in the report
+ * folder): name → content (empty when the folder is missing); folders in it are left out.
+ */
 export async function readStickFolder(stick: StickImage, folder: string): Promise<Record<string, string>> {
-  if (stick.kind === 'exfat') {
-    return withExfat(stick.path, true, async (dir) => {
-      const names = await readdir(join(dir, folder)).catch(() => [] as string[]);
-      return Object.fromEntries(await Promise.all(names.map(async (n) => [n, await readFile(join(dir, folder, n), 'utf8')] as const)));
-    });
-  }
+  if (stick.kind === 'exfat') return withExfat(stick.path, true, (dir) => filesIn(join(dir, folder)));
   const out = await mkdtemp('/tmp/usb-updater-vm-fat-');
   try {
     const listing = await mustRun('mdir', ['-i', `${stick.path}@@1M`, '-b', `::${folder}`], { env: MTOOLS_ENV }).catch(() => null);
     if (listing === null) return {};
+    // mcopy puts the folder under its own name in `out`.
     await mustRun('mcopy', ['-s', '-i', `${stick.path}@@1M`, `::${folder}`, out], { env: MTOOLS_ENV });
-    const names = await readdir(join(out, folder));
-    return Object.fromEntries(await Promise.all(names.map(async (n) => [n, await readFile(join(out, folder, n), 'utf8')] as const)));
+    return await filesIn(join(out, basename(folder)));
   } finally {
     await rm(out, { recursive: true, force: true });
   }

@@ -5,6 +5,7 @@ import type { CliCommand } from '../command.js';
 import { checkCommand } from './check.js';
 import { configCommand } from './config.js';
 import { daemonCommand } from './daemon.js';
+import { diagnosticsCommand } from './diagnostics.js';
 import { healthCommand } from './health.js';
 import { inspectCommand } from './inspect.js';
 import { installCommand } from './install.js';
@@ -12,4 +13,4 @@ import { reportsCommand } from './reports.js';
 import { statusCommand } from './status.js';
 import { watchCommand } from './watch.js';
 
-export const COMMANDS: readonly CliCommand[] = [inspectCommand, checkCommand, installCommand, statusCommand, reportsCommand, healthCommand, configCommand, watchCommand, daemonCommand];
+export const COMMANDS: readonly CliCommand[] = [inspectCommand, checkCommand, installCommand, statusCommand, reportsCommand, healthCommand, configCommand, watchCommand, daemonCommand, diagnosticsCommand];

@@ -25,9 +25,18 @@ export function appSpecificId(machineId: string, appId: string = APP_ID): string
   return bytes.toString('hex');
 }
 
-export async function readMachineIdentity(path: string = MACHINE_ID_PATH): Promise<{ hostname: string; machineId: string | null }> {
+/**
+ * The raw machine id, or null. Only to derive the application's id, and for the diagnostics bundle
+ * to remove it from anything it carries: it is never written out.
+ */
+export async function readRawMachineId(path: string = MACHINE_ID_PATH): Promise<string | null> {
   const text = await readFile(path, 'utf8').catch(() => '');
   const id = text.trim();
   // Anything but the documented form (an empty file on a read-only image, "uninitialized") is no id.
-  return { hostname: hostname(), machineId: /^[0-9a-f]{32}$/.test(id) ? appSpecificId(id) : null };
+  return /^[0-9a-f]{32}$/.test(id) ? id : null;
+}
+
+export async function readMachineIdentity(path: string = MACHINE_ID_PATH): Promise<{ hostname: string; machineId: string | null }> {
+  const id = await readRawMachineId(path);
+  return { hostname: hostname(), machineId: id === null ? null : appSpecificId(id) };
 }

@@ -18,7 +18,7 @@ export interface StickReportSystem {
   /** The text of /proc/self/mountinfo. */
   mountTable(): Promise<string>;
   run(command: string, args: readonly string[], options: RunOptions): Promise<CommandResult>;
-  fs: Pick<typeof fsp, 'open' | 'mkdir' | 'rename' | 'unlink' | 'lstat' | 'stat' | 'readdir'>;
+  fs: Pick<typeof fsp, 'open' | 'mkdir' | 'rename' | 'unlink' | 'lstat' | 'stat' | 'readdir' | 'rmdir'>;
 }
 
 export const realStickReportSystem: StickReportSystem = { mountTable: () => readMountTable(), run: runCommand, fs: fsp };
@@ -44,7 +44,7 @@ export type StickReportResult =
   | { status: 'written'; files: string[]; readOnlyAgain: boolean | null }
   | { status: 'not-written'; reason: NotWrittenReason; errno: string | null; message: string; readOnlyAgain: boolean | null };
 
-class NotWritten extends Error {
+export class NotWritten extends Error {
   constructor(
     readonly reason: NotWrittenReason,
     message: string,
@@ -57,7 +57,7 @@ class NotWritten extends Error {
 const errnoOf = (err: unknown): string | null => (err as NodeJS.ErrnoException | null)?.code ?? null;
 
 /** Why a file operation on the stick failed, in the report writer's terms. */
-function classify(err: unknown, what: string): NotWritten {
+export function classify(err: unknown, what: string): NotWritten {
   if (err instanceof NotWritten) return err;
   const errno = errnoOf(err);
   const detail = `${what}: ${errno ?? (err as Error).message}`;
@@ -116,7 +116,7 @@ async function assertOnStick(handle: fsp.FileHandle, majMin: string, what: strin
   if (dev !== majMin) throw new NotWritten('swapped', `${what} is on device ${dev}, not on the stick (${majMin})`);
 }
 
-async function unlinkQuietly(system: StickReportSystem, path: string): Promise<void> {
+export async function unlinkQuietly(system: StickReportSystem, path: string): Promise<void> {
   try {
     await system.fs.unlink(path);
   } catch {
@@ -125,7 +125,7 @@ async function unlinkQuietly(system: StickReportSystem, path: string): Promise<v
 }
 
 /** The report folder, made if missing; a link or anything but a folder is refused, never followed. */
-async function openFolder(path: string, majMin: string, system: StickReportSystem): Promise<fsp.FileHandle> {
+export async function openFolder(path: string, majMin: string, system: StickReportSystem): Promise<fsp.FileHandle> {
   try {
     await system.fs.mkdir(path, { mode: 0o755 });
   } catch (err) {
@@ -149,7 +149,7 @@ async function openFolder(path: string, majMin: string, system: StickReportSyste
 }
 
 /** Writes `data` to a new file at `path` on the stick, on disk when this returns. */
-async function writeNewFile(path: string, data: string, majMin: string, system: StickReportSystem): Promise<void> {
+export async function writeNewFile(path: string, data: string, majMin: string, system: StickReportSystem): Promise<void> {
   const handle = await system.fs.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
   try {
     await assertOnStick(handle, majMin, path);
@@ -159,6 +159,16 @@ async function writeNewFile(path: string, data: string, majMin: string, system: 
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * The new names in a folder must survive the stick being pulled right after. A filesystem that
+ * cannot sync a folder (EINVAL) still has complete files: they are kept.
+ */
+export async function syncFolder(dir: fsp.FileHandle): Promise<void> {
+  await dir.sync().catch((err: unknown) => {
+    if (errnoOf(err) !== 'EINVAL' && errnoOf(err) !== 'ENOTSUP') throw err;
+  });
 }
 
 /** The two files into the folder: temp names first, renamed only once both are on disk. */
@@ -183,11 +193,7 @@ async function writeFiles(folder: string, report: Report, majMin: string, system
       await system.fs.rename(temps[i] as string, join(folder, file.name));
       written.push(join(folder, file.name));
     }
-    // The new names must survive the stick being pulled right after. A filesystem that cannot
-    // sync a folder (EINVAL) still has complete files: they are kept.
-    await dir.sync().catch((err: unknown) => {
-      if (errnoOf(err) !== 'EINVAL' && errnoOf(err) !== 'ENOTSUP') throw err;
-    });
+    await syncFolder(dir);
     return written;
   } catch (err) {
     // No half report: whatever this attempt left is removed.
@@ -198,7 +204,10 @@ async function writeFiles(folder: string, report: Report, majMin: string, system
   }
 }
 
-async function attempt(mountPoint: string, expectedDevice: string, report: Report, system: StickReportSystem, folder: string, log: Logger): Promise<StickReportResult> {
+/** Writes what `work` writes (it returns the paths) while the stick is writable; `work` gets its MAJ:MIN. */
+export type StickWork = (majMin: string) => Promise<string[]>;
+
+async function attempt(mountPoint: string, expectedDevice: string, work: StickWork, system: StickReportSystem, log: Logger): Promise<StickReportResult> {
   let majMin = '';
   let remounted = false;
   let result: StickReportResult;
@@ -216,7 +225,7 @@ async function attempt(mountPoint: string, expectedDevice: string, report: Repor
     }
     const after = await assertSameStick(mountPoint, majMin, system);
     if (after.readOnly) throw new NotWritten('write-protected', `${mountPoint} is still read-only after the remount`, 'EROFS');
-    result = { status: 'written', files: await writeFiles(join(mountPoint, folder), report, majMin, system), readOnlyAgain: null };
+    result = { status: 'written', files: await work(majMin), readOnlyAgain: null };
   } catch (err) {
     const failure = classify(err, mountPoint);
     result = { status: 'not-written', reason: failure.reason, errno: failure.errno, message: failure.message, readOnlyAgain: null };
@@ -249,20 +258,28 @@ async function restoreReadOnly(mountPoint: string, majMin: string, system: Stick
  */
 export async function writeReportToStick(mountPoint: string, expectedDevice: string, report: Report, system: StickReportSystem, log: Logger, options: StickReportOptions = {}): Promise<StickReportResult> {
   const folder = options.folder ?? DEFAULT_REPORT_FOLDER;
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const work = attempt(mountPoint, expectedDevice, report, system, folder, log);
+  return writeToStick(mountPoint, expectedDevice, (majMin) => writeFiles(join(mountPoint, folder), report, majMin, system), system, log, 'report', options.timeoutMs);
+}
+
+/**
+ * Runs `work` on the stick mounted at `mountPoint` made writable for that moment, by the rules of
+ * the report (the same stick, read-only again after, bounded by `timeoutMs`, never thrown); logs
+ * `what` written or not.
+ */
+export async function writeToStick(mountPoint: string, expectedDevice: string, work: StickWork, system: StickReportSystem, log: Logger, what: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<StickReportResult> {
+  const running = attempt(mountPoint, expectedDevice, work, system, log);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<null>((resolve) => {
     timer = setTimeout(() => resolve(null), timeoutMs);
   });
-  const first = await Promise.race([work, timeout]);
+  const first = await Promise.race([running, timeout]);
   clearTimeout(timer);
   let result: StickReportResult;
   if (first === null) {
     result = { status: 'not-written', reason: 'timeout', errno: 'ETIMEDOUT', message: `the stick did not answer within ${timeoutMs} ms`, readOnlyAgain: null };
-    void work.then((late) => log.warn('a report write that timed out has ended', { mountPoint, ...late }));
+    void running.then((late) => log.warn(`a ${what} write that timed out has ended`, { mountPoint, ...late }));
   } else result = first;
-  if (result.status === 'written') log.info('report written to the stick', { mountPoint, files: result.files, readOnlyAgain: result.readOnlyAgain });
-  else log.warn('report not written to the stick', { mountPoint, reason: result.reason, errno: result.errno, error: result.message, readOnlyAgain: result.readOnlyAgain });
+  if (result.status === 'written') log.info(`${what} written to the stick`, { mountPoint, files: result.files, readOnlyAgain: result.readOnlyAgain });
+  else log.warn(`${what} not written to the stick`, { mountPoint, reason: result.reason, errno: result.errno, error: result.message, readOnlyAgain: result.readOnlyAgain });
   return result;
 }

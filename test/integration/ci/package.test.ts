@@ -13,7 +13,7 @@ import { needsUsbDetection, startCommand } from '../../support/skip/media.js';
 import { recompressArtifact } from '../../support/artifacts/recompress.js';
 
 const VERSION = (JSON.parse(readFileSync(`${REPO}package.json`, 'utf8')) as { version: string }).version;
-const COMMANDS = ['inspect', 'check', 'install', 'status', 'reports', 'health', 'config', 'watch', 'daemon'];
+const COMMANDS = ['inspect', 'check', 'install', 'status', 'reports', 'health', 'config', 'watch', 'daemon', 'diagnostics'];
 const noDpkg = needsTool('dpkg-deb', 'dpkg');
 const noLintian = needsTool('lintian', 'lintian');
 

@@ -160,3 +160,54 @@ describe('the report after each stick', () => {
     assert.equal(isSameStick({ device: '/dev/sdb1' }, { device: '/dev/sdb1' }), false);
   });
 });
+
+describe('the diagnostics request of a stick (issue 17)', () => {
+  /** A handler whose diagnostics runner records when it ran (what the reporter had been given by then). */
+  function withDiagnostics(session: (request: UpdateRequest) => Promise<UpdateResult>): { handler: StickHandler; reports: HandledStick[]; events: string[] } {
+    const { logger } = recordingLogger();
+    const reports: HandledStick[] = [];
+    const events: string[] = [];
+    const reporter = (handled: HandledStick): Promise<void> => {
+      events.push(`report ${handled.outcome}`);
+      reports.push(handled);
+      return Promise.resolve();
+    };
+    const diagnostics = (): Promise<{ status: 'refused'; code: string; message: string }> => {
+      events.push('diagnostics');
+      return Promise.resolve({ status: 'refused', code: 'DIAGNOSTICS_REQUEST_UNSIGNED', message: 'no .sig' });
+    };
+    return { handler: new StickHandler(logger, config(), session, undefined, reporter, diagnostics), reports, events };
+  }
+
+  it('nothing to install: taken after the update is done, before the report, which says what came of it', async () => {
+    const { handler, reports, events } = withDiagnostics(() => {
+      events.push('update');
+      return Promise.resolve({ kind: 'nothing', decision: rejected });
+    });
+    await handleOne(handler);
+    assert.deepEqual(events, ['update', 'diagnostics', 'report nothing']);
+    assert.deepEqual(reports[0]?.diagnostics, { status: 'refused', code: 'DIAGNOSTICS_REQUEST_UNSIGNED', message: 'no .sig' });
+  });
+
+  it('an immediate reboot is never delayed by it: the report before the reboot is written without it', async () => {
+    const { handler, reports, events } = withDiagnostics(async (request) => {
+      request.observe?.({ device: FACTS, decision: selected });
+      await request.beforeReboot?.();
+      events.push('reboot');
+      return { kind: 'deployed', decision: selected, outcome: { status: 'installed', journal, deployment, rebooting: true } };
+    });
+    await handleOne(handler);
+    assert.deepEqual(events, ['report installed', 'reboot']);
+    assert.equal(reports[0]?.diagnostics, undefined);
+  });
+
+  it('a reboot that failed after the first report: taken once, in the report that tells the truth', async () => {
+    const { handler, reports, events } = withDiagnostics(async (request) => {
+      await request.beforeReboot?.();
+      return { kind: 'deployed', decision: selected, outcome: { status: 'failed', journal, error: new UpdaterError('INSTALL_FAILED', 'reboot failed') } };
+    });
+    await handleOne(handler);
+    assert.deepEqual(events, ['report installed', 'diagnostics', 'report failed']);
+    assert.equal(reports[1]?.diagnostics?.status, 'refused');
+  });
+});

@@ -33,6 +33,7 @@ import { buildTar, readMembers } from '../../support/artifacts/tar-tools.js';
 import { Stop, installAndReboot, rig, run, type RigOptions } from '../../support/fakes/finish-rig.js';
 import { recordingLogger } from '../../support/fakes/recording-logger.js';
 import { StickHandler } from '../../../src/daemon/stick-handler.js';
+import { decideRequest, type RequestInput } from '../../../src/diagnostics/index.js';
 
 const full = (buf: Buffer): Promise<unknown> => readArtifact([buf], { mode: 'full' });
 const edit = (name: string, f: (e: { name: string; data: Buffer }) => { name: string; data: Buffer }): Promise<Buffer> =>
@@ -72,6 +73,16 @@ const scanOptions = (): ScanOptions => ({ rule: pathRule(configSchema.parse({ si
 async function healthOf(checks: unknown[], deadline: string): Promise<void> {
   const { health } = configSchema.parse({ signature: { required: false }, health: { deadline, checks } });
   assertHealthy(await runHealthChecks(health.checks, { probes: realHealthProbes(), clock: monotonicClock }, { deadlineMs: health.deadline }));
+}
+
+/** A diagnostics request judged (the verifier's answer given): its refusal, as an UpdaterError. */
+function refusedRequest(over: Partial<RequestInput>, request: object = { format: 1, device_type: 'a', issued: '2026-12-06T09:00:00Z', expires: '2026-12-07T09:00:00Z', nonce: '0011223344556677' }): Promise<never> {
+  const decision = decideRequest({
+    enabled: true, request: { status: 'ok', bytes: Buffer.from(JSON.stringify(request)) }, signature: { status: 'ok', bytes: Buffer.from('AAAA') },
+    verify: () => 'key.pub', now: new Date('2026-12-06T10:00:00Z'), maxValidityMs: 604_800_000, device: { deviceType: 'a', deviceId: null }, ...over,
+  });
+  if (decision === null || decision.accepted) return Promise.reject(new Error('accepted'));
+  return Promise.reject(new UpdaterError(decision.code, decision.message));
 }
 
 const CASES: Record<ErrorCode, () => Promise<unknown>> = {
@@ -159,6 +170,12 @@ const CASES: Record<ErrorCode, () => Promise<unknown>> = {
     throw new UpdaterError(code as ErrorCode, 'the failure line of the disk');
   },
   // The daemon's stick handler, when the pipeline throws something that is not an UpdaterError.
+  DIAGNOSTICS_DISABLED: () => refusedRequest({ enabled: false }),
+  DIAGNOSTICS_REQUEST_MALFORMED: () => refusedRequest({}, { format: 1 }),
+  DIAGNOSTICS_REQUEST_UNSIGNED: () => refusedRequest({ signature: { status: 'missing' } }),
+  DIAGNOSTICS_REQUEST_SIGNATURE_INVALID: () => refusedRequest({ verify: () => null }),
+  DIAGNOSTICS_REQUEST_EXPIRED: () => refusedRequest({ now: new Date('2026-12-08T00:00:00Z') }),
+  DIAGNOSTICS_REQUEST_FOREIGN: () => refusedRequest({ device: { deviceType: 'b', deviceId: null } }),
   INTERNAL: async () => {
     const { logger, lines } = recordingLogger();
     const noReport = (): LoadedConfig => ({ config: { report: { enabled: false, folder: 'usb-updater-reports' } } }) as LoadedConfig;

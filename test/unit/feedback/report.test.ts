@@ -165,3 +165,21 @@ describe('file names', () => {
     assert.equal(reportBaseName(report, ['pump-07-20261127T170512Z.txt', 'pump-07-20261127T170512Z-2.txt']), 'pump-07-20261127T170512Z-3');
   });
 });
+
+describe('a diagnostics request in the report (issue 17)', () => {
+  it('absent from the report of a stick without one; a refusal carries its code, message and hint', () => {
+    assert.equal('diagnostics' in buildReport(input()), false);
+    const report = buildReport(input({ diagnostics: { status: 'refused', code: 'DIAGNOSTICS_REQUEST_EXPIRED', message: 'expired at 2026-12-07T09:00:00Z' } }));
+    assert.deepEqual(report.diagnostics, { status: 'refused', code: 'DIAGNOSTICS_REQUEST_EXPIRED', message: 'expired at 2026-12-07T09:00:00Z', hint: hintFor('DIAGNOSTICS_REQUEST_EXPIRED') });
+    const text = renderReportText(report);
+    assert.ok(text.includes('Diagnostics request refused:\r\n  DIAGNOSTICS_REQUEST_EXPIRED: expired at 2026-12-07T09:00:00Z\r\n    what to do: '), text);
+    assert.deepEqual((JSON.parse(renderReportJson(report)) as { diagnostics: unknown }).diagnostics, report.diagnostics);
+  });
+
+  it('a bundle written names its folder; one not written says why', () => {
+    const written = renderReportText(buildReport(input({ diagnostics: { status: 'written', folder: 'usb-updater-reports/diagnostics-ab-20261206T100000Z', files: 5, bytes: 1234 } })));
+    assert.ok(written.includes('Diagnostics: written to the folder usb-updater-reports/diagnostics-ab-20261206T100000Z beside this report (5 files, 1234 bytes)\r\n'));
+    const full = renderReportText(buildReport(input({ diagnostics: { status: 'not-written', message: 'the stick is full (ENOSPC)' } })));
+    assert.ok(full.includes('Diagnostics: not written: the stick is full (ENOSPC)\r\n'));
+  });
+});

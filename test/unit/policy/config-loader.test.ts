@@ -44,7 +44,7 @@ const ROWS: Row[] = [
   {
     name: 'unknown top-level key far from any known one: the known keys are listed',
     text: `${UNSIGNED}colour: blue\n`,
-    problems: [`${FILE}:2:1 colour: unknown key "colour": known keys here: version, device, signature, artifacts, versioning, selection, search, media, state, reboot, client, health, feedback, logging, report`],
+    problems: [`${FILE}:2:1 colour: unknown key "colour": known keys here: version, device, signature, artifacts, versioning, selection, search, media, state, reboot, client, health, feedback, logging, report, diagnostics`],
   },
   {
     name: 'unknown nested key far from any known one',
@@ -178,6 +178,7 @@ const DEFAULTS: Omit<Config, 'signature'> = {
   feedback: { sysfs_root: '/sys/class/leds', leds: [], hooks: [], console: null },
   logging: { format: 'auto', level: 'info', file: null },
   report: { enabled: true, folder: 'usb-updater-reports' },
+  diagnostics: { enabled: false, keys: [], max_size: 1048576, log_lines: 1000, max_validity: 604800000 },
 };
 
 async function loaded(text: string, file = FILE): Promise<Extract<LoadResult, { ok: true }>['loaded']> {

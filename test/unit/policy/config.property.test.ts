@@ -46,6 +46,7 @@ const configFile = fc
     }),
     state: partial({ dir: absolute }),
     reboot: partial({ mode: fc.constantFrom('immediate', 'delay', 'on-removal', 'never'), delay: durationText, command: fc.array(word, { minLength: 1, maxLength: 3 }) }),
+    diagnostics: partial({ enabled: fc.boolean(), max_size: fc.integer({ min: 64, max: 1024 }).map((n) => `${n}KiB`), log_lines: fc.integer({ min: 0, max: 100_000 }), max_validity: durationText }),
   }, { requiredKeys: ['signature'] })
   .filter((c) => (c.signature.keys?.length ?? 0) > 0);
 
@@ -59,7 +60,7 @@ async function load(text: string): Promise<Config> {
 function dump(config: Config): string {
   const ms = (value: number): string => `${value}ms`;
   const health = { deadline: ms(config.health.deadline), checks: config.health.checks.map((c) => ({ ...c, timeout: ms(c.timeout), interval: ms(c.interval) })) };
-  return stringify({ ...config, search: { ...config.search, timeout: ms(config.search.timeout) }, media: { ...config.media, mount_timeout: ms(config.media.mount_timeout) }, reboot: { ...config.reboot, delay: ms(config.reboot.delay), timeout: ms(config.reboot.timeout) }, client: { ...config.client, timeout: ms(config.client.timeout), stall_timeout: ms(config.client.stall_timeout) }, health });
+  return stringify({ ...config, search: { ...config.search, timeout: ms(config.search.timeout) }, media: { ...config.media, mount_timeout: ms(config.media.mount_timeout) }, reboot: { ...config.reboot, delay: ms(config.reboot.delay), timeout: ms(config.reboot.timeout) }, client: { ...config.client, timeout: ms(config.client.timeout), stall_timeout: ms(config.client.stall_timeout) }, health, diagnostics: { ...config.diagnostics, max_validity: ms(config.diagnostics.max_validity) } });
 }
 
 const DURATION_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 };
