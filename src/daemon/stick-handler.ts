@@ -182,6 +182,9 @@ export class StickHandler {
         observe: (facts) => {
           learned.device = facts.device;
           learned.decision = facts.decision ?? null;
+          // The choice, before the install starts (the bootloader's state is still to be checked).
+          const chosen = facts.decision?.candidates.find((c) => c.selected);
+          if (chosen !== undefined) log(`chose ${chosen.artifactName ?? chosen.path}`);
         },
         onStarted: (record) => {
           started = { deploymentId: record.deploymentId, artifact: record.artifactName };

@@ -391,11 +391,15 @@ describe('hostile sticks: the daemon in the A/B simulator', { skip }, () => {
           const { offset, blockSize } = firstBlockOffset(image, '/release-2.5.mender');
           const changed = readFileSync(made.other).subarray(0, blockSize);
           assert.notDeepEqual(changed, readFileSync(made.readTwice).subarray(0, blockSize));
-          gate.hold('version');
+          // fw_printenv runs alongside the search, and deploy() waits for it before it reads the
+          // checked bytes again: held there, once the daemon has chosen the file, its header was read
+          // and accepted, the descriptor is open, and nothing was read again yet. (Not the client's
+          // `version`: the daemon detects the client once, after its boot check, not per stick.)
+          gate.hold('printenv');
           const stick = await sticks.plug(device, image, mountPoint);
           const session = await daemon.sessionAt(mountPoint);
-          // The header was read and accepted; the descriptor is open and nothing was read again yet.
-          await gate.reached('version', daemon.process.exited);
+          await gate.reached('printenv', daemon.process.exited);
+          await daemon.record('the choice', (r) => r.session === session && r.message === 'chose release-2.5');
           // The stick now answers other bytes for the same file, as a fake USB drive does: another
           // signed artifact's first block, written under the read-only mount, the file's cached pages
           // dropped so the next read goes to the "disk".
@@ -407,7 +411,7 @@ describe('hostile sticks: the daemon in the A/B simulator', { skip }, () => {
           }
           const drop = await device.run('dd', [`if=${mountPoint}/release-2.5.mender`, 'iflag=nocache', 'count=0', 'status=none']);
           assert.equal(drop.code, 0, drop.output);
-          gate.release('version');
+          gate.release('printenv');
           const record = await daemon.outcome(session);
           assert.equal(record.message, `${OUTCOME.failed} INSTALL_SOURCE_CHANGED`);
           assert.equal(record.stage, 'install');
@@ -423,17 +427,17 @@ describe('hostile sticks: the daemon in the A/B simulator', { skip }, () => {
         });
 
         await t.test('two sticks at once: the first is installed, the second reported and ignored, nothing of it recorded as failed', async () => {
-          gate.hold('version');
+          gate.hold('install');
           const reboot = device.rebootRequested();
           await sticks.plug(device, stickOf('first', (folder) => copyFileSync(made.first, join(folder, 'release-2.9.mender'))), `${MEDIA}/first`);
           const first = await daemon.sessionAt(`${MEDIA}/first`);
-          await gate.reached('version', daemon.process.exited);
+          await gate.reached('install', daemon.process.exited);
           await sticks.plug(device, stickOf('second', (folder) => copyFileSync(made.second, join(folder, 'release-2.8.mender'))), `${MEDIA}/second`);
           const ignored = await daemon.outcome(await daemon.sessionAt(`${MEDIA}/second`));
           assert.match(ignored.message ?? '', IGNORED);
           assert.equal(ignored.busyWith, first);
           assert.equal(ignored.mountPoint, `${MEDIA}/second`);
-          gate.release('version');
+          gate.release('install');
           const installed = await daemon.outcome(first);
           assert.equal(installed.message, `${OUTCOME.installed} release-2.9`);
           assert.equal(installed.artifact, 'release-2.9');

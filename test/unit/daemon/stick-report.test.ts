@@ -75,7 +75,7 @@ describe('the report after each stick', () => {
     await handleOne(handler);
     assert.ok(rebooted);
     assert.deepEqual(reports.map((r) => [r.handled.outcome, r.handled.installed, r.handled.reboot]), [['installed', 'release-2.0', 'now']]);
-    assert.deepEqual(reports[0]?.loggedBefore, [], 'before the outcome was even logged: the reboot comes right after');
+    assert.deepEqual(reports[0]?.loggedBefore, ['info chose release-2.0'], 'only the choice was logged, not the outcome yet: the reboot comes right after');
   });
 
   it('installed, rebooting once the stick is removed: says so, and the reboot later writes nothing more', async () => {
