@@ -1,6 +1,8 @@
-// Public surface of logging, the leaf every layer may use: the Logger interface, the winston-backed
-// logger with its formats (journal, human, JSON), the switchable logger of the long-running commands
-// and printable(), the escaping of untrusted text bound for a terminal or a text log line.
-export { createLogger, resolveFormat, stderrEnvironment, type ClosableLogger, type LogEnvironment, type LogFormat, type Logger, type LoggerOptions, type LogLevel } from './logger.js';
+// Public surface of logging, the leaf every layer may use: the Logger interface and its types, the log
+// formats, and printable()/shorten(), the escaping of untrusted text bound for a terminal or a text
+// log line. Light on purpose: the winston-backed loggers themselves are in loggers.ts, imported only
+// by the commands that run them (daemon, watch), so that importing this costs no winston.
+export type { ClosableLogger, LogEnvironment, LogFormat, Logger, LoggerOptions, LogLevel } from './logger.js';
+export type { SwitchableLogger } from './switchable-logger.js';
+export { LOG_FORMATS } from './formats.js';
 export { printable, shorten } from './printable.js';
-export { LOG_FORMATS, switchableLogger, type SwitchableLogger } from './switchable-logger.js';

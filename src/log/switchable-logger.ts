@@ -4,8 +4,6 @@
 
 import { createLogger, stderrEnvironment, type ClosableLogger, type LogEnvironment, type LogFormat, type Logger, type LoggerOptions } from './logger.js';
 
-export const LOG_FORMATS: readonly LogFormat[] = ['auto', 'journal', 'human', 'json'];
-
 export interface SwitchableLogger extends Logger {
   /** Applies a config's logging section (the flag's format, when given, stays). */
   configure(options: LoggerOptions): void;

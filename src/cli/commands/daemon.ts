@@ -16,7 +16,7 @@ export const daemonCommand: CliCommand = {
       )
       .exitOverride()
       .action(async (options: MediaFlags) => {
-        const [{ runDaemon }, { switchableLogger, stderrEnvironment }, { loadPolicy }] = await Promise.all([import('../../daemon/service.js'), import('../../log/index.js'), import('../load-config.js')]);
+        const [{ runDaemon }, { switchableLogger, stderrEnvironment }, { loadPolicy }] = await Promise.all([import('../../daemon/service.js'), import('../../log/loggers.js'), import('../load-config.js')]);
         const logger = switchableLogger(options.logFormat, stderrEnvironment(io.stderr));
         try {
           await run(() => runDaemon(options, logger, (path) => loadPolicy(path, io)), false);

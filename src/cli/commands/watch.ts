@@ -16,7 +16,7 @@ export const watchCommand: CliCommand = {
         const [{ followMediaUntilSignal }, { formatMediaEvent }, { switchableLogger, stderrEnvironment }, { untilOutputClosed }] = await Promise.all([
           import('../../daemon/follow-media.js'),
           import('../format-media.js'),
-          import('../../log/index.js'),
+          import('../../log/loggers.js'),
           import('../../system/os/signals.js'),
         ]);
         const print = (event: MediaEvent): void => {
