@@ -4,7 +4,7 @@
 // 30-50 s), and each asserts what the guest shows. Timings go to the diagnostics, never asserted.
 
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
 import { deviceImage, PAYLOAD_RELEASE, type DeviceImage } from './device-image.js';
@@ -294,5 +294,8 @@ test('a device\'s life: sticks over USB, reboots, a pulled stick, a second stick
     await rm(dir, { recursive: true, force: true });
   } finally {
     await device.dispose();
+    // After a failure the folder stays for its console log; the 1.5 GB disk image and the sticks go.
+    const left = await readdir(dir).catch(() => [] as string[]);
+    await Promise.all(left.filter((f) => f.endsWith('.img')).map((f) => rm(`${dir}/${f}`, { force: true })));
   }
 });
