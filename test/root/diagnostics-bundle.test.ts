@@ -4,7 +4,7 @@
 // id in no file; a stick too full for it keeps nothing of it. Needs root.
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,10 +16,13 @@ import { parseMountInfo } from '../../src/media/index.js';
 import { readMountTable } from '../../src/system/media/mount-table.js';
 import { parseRequestKey, signRequest } from '../../src/system/diagnostics/request-keys.js';
 import { readRawMachineId } from '../../src/system/report/machine-identity.js';
-import { LoopSticks } from '../support/harness/loop-sticks.js';
+import { asWritable as asWritableWith, LoopSticks } from '../support/harness/loop-sticks.js';
 import { recordingLogger } from '../support/fakes/recording-logger.js';
 import { keyPem, needsTool } from '../support/skip/fixtures.js';
 import { needsRoot } from '../support/skip/media.js';
+
+// The stick goes back to the daemon's mount options after the test's own set-up.
+const asWritable = (mountPoint: string, work: () => void): void => asWritableWith(mountPoint, work, 'ro,nosuid,nodev,noexec');
 
 const skip = needsRoot() || needsTool('mkfs.ext4', 'e2fsprogs') || needsTool('losetup', 'mount');
 
@@ -32,15 +35,6 @@ describe('issue 17: a diagnostics bundle written to a real stick', { skip }, () 
   let sticks: LoopSticks;
   let count = 0;
   let loaded: LoadedConfig;
-  const asWritable = (mountPoint: string, work: () => void): void => {
-    execFileSync('mount', ['-o', 'remount,rw', mountPoint]);
-    try {
-      work();
-    } finally {
-      execFileSync('sync');
-      execFileSync('mount', ['-o', 'remount,ro,nosuid,nodev,noexec', mountPoint]);
-    }
-  };
   const signedRequest = (mountPoint: string): void => {
     const now = Date.now();
     const text = requestText({ format: 1, device_type: 'board-a', issued: new Date(now - 60_000).toISOString(), expires: new Date(now + 3_600_000).toISOString(), nonce: '00112233445566778899aabbccddeeff' });

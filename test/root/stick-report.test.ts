@@ -15,7 +15,7 @@ import { parseMountInfo } from '../../src/media/index.js';
 import { readMountTable } from '../../src/system/media/mount-table.js';
 import { realStickReportSystem, writeReportToStick, type StickReportSystem } from '../../src/system/report/report-writer.js';
 import { needsTool } from '../support/skip/fixtures.js';
-import { LoopSticks } from '../support/harness/loop-sticks.js';
+import { asWritable, LoopSticks } from '../support/harness/loop-sticks.js';
 import { needsRoot } from '../support/skip/media.js';
 import { recordingLogger } from '../support/fakes/recording-logger.js';
 
@@ -58,16 +58,6 @@ describe('issue 7: the report written to a real stick', { skip }, () => {
   let sticks: LoopSticks;
   let count = 0;
   const mountPointFor = (): string => `${sticks.dir}/media/stick${(count += 1)}`;
-  /** Makes the (read-only mounted) stick writable for the test's own set-up, then read-only again. */
-  const asWritable = (mountPoint: string, work: () => void): void => {
-    execFileSync('mount', ['-o', 'remount,rw', mountPoint]);
-    try {
-      work();
-    } finally {
-      execFileSync('sync');
-      execFileSync('mount', ['-o', 'remount,ro', mountPoint]);
-    }
-  };
 
   before(() => {
     sticks = new LoopSticks();

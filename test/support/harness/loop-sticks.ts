@@ -24,6 +24,20 @@ function mbr(partMiB: number, count: number): Buffer {
   return sector;
 }
 
+/**
+ * Makes a read-only mounted stick writable for a test's own set-up, then mounts it read-only again
+ * with `readOnlyOptions` (the daemon's mount uses `ro,nosuid,nodev,noexec`).
+ */
+export function asWritable(mountPoint: string, work: () => void, readOnlyOptions = 'ro'): void {
+  execFileSync('mount', ['-o', 'remount,rw', mountPoint]);
+  try {
+    work();
+  } finally {
+    execFileSync('sync');
+    execFileSync('mount', ['-o', `remount,${readOnlyOptions}`, mountPoint]);
+  }
+}
+
 export class LoopSticks {
   readonly dir = mkdtempSync(`${tmpdir()}/usb-updater-sticks-`);
   private readonly loops: string[] = [];

@@ -14,6 +14,20 @@ const load = async (yaml: string): Promise<string[]> => {
 const SIZE_KEYS: [section: string, key: string][] = [['artifacts', 'max_size']];
 const DURATION_KEYS: [section: string, key: string][] = [['search', 'timeout'], ['client', 'timeout'], ['client', 'stall_timeout'], ['health', 'deadline'], ['reboot', 'timeout']];
 
+/** One test per key and value: the value is the one problem, with the precise message, never "null". */
+function itRefusesEach(keys: readonly [section: string, key: string][], rows: readonly [value: string, message: RegExp][]): void {
+  for (const [section, key] of keys) {
+    for (const [value, message] of rows) {
+      it(`${section}.${key}: ${value}`, async () => {
+        const problems = await load(`signature:\n  required: false\n${section}:\n  ${key}: ${value}\n`);
+        assert.equal(problems.length, 1, problems.join('\n'));
+        assert.match(problems[0] ?? '', message);
+        assert.doesNotMatch(problems[0] ?? '', /null/);
+      });
+    }
+  }
+}
+
 describe('issue 15: sizes', () => {
   const rows: [value: string, message: RegExp][] = [
     ['.nan', /not a number \(\.nan\)/],
@@ -24,16 +38,7 @@ describe('issue 15: sizes', () => {
     ['1e30', /is too large: at most 9007199254740991 bytes/],
     ['"99999999999TiB"', /is too large: at most 9007199254740991 bytes/],
   ];
-  for (const [section, key] of SIZE_KEYS) {
-    for (const [value, message] of rows) {
-      it(`${section}.${key}: ${value}`, async () => {
-        const problems = await load(`signature:\n  required: false\n${section}:\n  ${key}: ${value}\n`);
-        assert.equal(problems.length, 1, problems.join('\n'));
-        assert.match(problems[0] ?? '', message);
-        assert.doesNotMatch(problems[0] ?? '', /null/);
-      });
-    }
-  }
+  itRefusesEach(SIZE_KEYS, rows);
 });
 
 describe('issue 15: durations', () => {
@@ -44,16 +49,7 @@ describe('issue 15: durations', () => {
     ['"99999999999999999999h"', /too long/],
     ['"1e400s"', /is not a duration/],
   ];
-  for (const [section, key] of DURATION_KEYS) {
-    for (const [value, message] of rows) {
-      it(`${section}.${key}: ${value}`, async () => {
-        const problems = await load(`signature:\n  required: false\n${section}:\n  ${key}: ${value}\n`);
-        assert.equal(problems.length, 1, problems.join('\n'));
-        assert.match(problems[0] ?? '', message);
-        assert.doesNotMatch(problems[0] ?? '', /null/);
-      });
-    }
-  }
+  itRefusesEach(DURATION_KEYS, rows);
 
   it('596h is the longest duration taken', async () => {
     assert.deepEqual(await load('signature:\n  required: false\nhealth:\n  deadline: 596h\n'), []);
