@@ -55,4 +55,11 @@ export interface ArtifactInfo {
   payloads: Payload[];
   /** Whether payload data was streamed and every file checked against the manifest. */
   payloads_verified: boolean;
+  /**
+   * SHA-256 (hex) of the `manifest` member (`tar -xOf A manifest | sha256sum`): the manifest holds
+   * the checksum of every other member (version, header, each payload file) and is what manifest.sig
+   * signs, so this names the artifact's whole content (an augmented artifact's unsigned
+   * manifest-augment aside).
+   */
+  manifest_sha256: string;
 }

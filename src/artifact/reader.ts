@@ -191,6 +191,7 @@ function buildInfo(state: ReadState, full: boolean): ArtifactInfo {
     state_scripts: header.scripts,
     payloads,
     payloads_verified: full,
+    manifest_sha256: sha256(state.manifestBytes as Buffer),
   };
 }
 

@@ -19,6 +19,7 @@ export function inspectJson(info: ArtifactInfo): Record<string, unknown> {
     augmented: info.augmented,
     state_scripts: info.state_scripts,
     payloads_verified: info.payloads_verified,
+    manifest_sha256: info.manifest_sha256,
     payloads: info.payloads.map((p) => ({
       type: p.type,
       artifact_provides: p.artifact_provides,
@@ -52,6 +53,7 @@ export function inspectText(info: ArtifactInfo): string {
     `  Provides:        ${pairs(info.artifact_provides)}`,
     `  Depends:         ${pairs(info.artifact_depends)}`,
     `  Signature:       ${signatureLine(info)}`,
+    `  Manifest:        sha256:${info.manifest_sha256}`,
     `  State scripts:   ${info.state_scripts.length > 0 ? info.state_scripts.join(', ') : '-'}`,
   ];
   if (info.augmented) lines.push('  Augmented:       yes (augmented fields below are NOT covered by the signature)');

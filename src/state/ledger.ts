@@ -44,7 +44,10 @@ const entrySchema = z.object({
   at: z.string().min(1),
   outcome: z.enum(OUTCOMES),
   artifactName: z.string(),
+  /** SHA-256 of every byte streamed, written by earlier versions; null since (see the journal's). */
   sha256: z.string().nullable(),
+  /** SHA-256 of the artifact's checked header, which names its whole content (see the journal's). */
+  manifestSha256: z.string().nullable().default(null),
   /** Null for entries that belong to no deployment (a rejected artifact, an unreadable journal). */
   deploymentId: z.string().nullable(),
   /**
@@ -95,9 +98,9 @@ export class LedgerHistory {
     readonly unreadable: string | null = null,
   ) {}
 
-  /** Whether this artifact (by name, and by checksum when given) ever failed or rolled back. */
-  hasFailedBefore(artifactName: string, sha256?: string): boolean {
-    return this.entries.some((e) => e.artifactName === artifactName && (sha256 === undefined || e.sha256 === sha256) && countsAgainst(e));
+  /** Whether this artifact (by name, and by its header's SHA-256 when given) ever failed or rolled back. */
+  hasFailedBefore(artifactName: string, manifestSha256?: string): boolean {
+    return this.entries.some((e) => e.artifactName === artifactName && (manifestSha256 === undefined || e.manifestSha256 === manifestSha256) && countsAgainst(e));
   }
 
   /** Names of the artifacts that failed or were rolled back here through no fault of their stick. */
@@ -139,6 +142,7 @@ export function ledgerEntriesFor(journal: JournalRecord, transitions: readonly T
       outcome,
       artifactName: journal.artifactName,
       sha256: journal.sha256,
+      manifestSha256: journal.manifestSha256,
       deploymentId: journal.deploymentId,
       cause: failed ? causeOf(journal) : null,
       error: failed ? journal.lastError : null,
@@ -161,7 +165,7 @@ export function compact(lines: readonly string[], maxEntries: number): string[] 
   for (const line of older) {
     const parsed = entrySchema.safeParse(parseJsonOrUndefined(line));
     if (!parsed.success || !countsAgainst(parsed.data as LedgerEntry)) continue;
-    const key = JSON.stringify([parsed.data.artifactName, parsed.data.sha256]);
+    const key = JSON.stringify([parsed.data.artifactName, parsed.data.manifestSha256 ?? parsed.data.sha256]);
     // Deleted and set again, so the map's order is that of each artifact's newest verdict.
     verdicts.delete(key);
     verdicts.set(key, line);

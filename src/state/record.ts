@@ -48,8 +48,18 @@ export const journalSchema = z.object({
   format: z.literal(JOURNAL_FORMAT),
   deploymentId: z.string().min(1),
   artifactName: z.string().min(1),
-  /** SHA-256 (hex) of the bytes streamed into the client; known once the install has read them all. */
+  /**
+   * SHA-256 (hex) of every byte streamed into the client, written by earlier versions; null since
+   * issue 16 dropped that second hash of the payload (the client hashes it anyway).
+   */
   sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+  /**
+   * SHA-256 (hex) of the artifact's header as checked and streamed (version, manifest, signature,
+   * header tar: the first `consumed` bytes): with the manifest's checksum of every payload file it
+   * names the artifact's whole content. Known before the install starts; a journal
+   * written before it reads as null (added without a format bump).
+   */
+  manifestSha256: z.string().regex(/^[0-9a-f]{64}$/).nullable().default(null),
   size: z.number().int().nonnegative().nullable(),
   /** How the stick identified itself (label, uuid, USB ids, serial…): a StickAudit, read back as any strings. */
   stick: z.record(z.string(), z.string()),
@@ -95,13 +105,13 @@ export interface JournalRecord extends Omit<z.infer<typeof journalSchema>, 'stat
 }
 
 /** Fields the runner may fill in as it learns them, with any event. */
-export type JournalPatch = Partial<Pick<JournalRecord, 'sha256' | 'size' | 'partitionBefore' | 'partitionAfter' | 'lastError' | 'classification' | 'bootFacts' | 'health'>>;
+export type JournalPatch = Partial<Pick<JournalRecord, 'size' | 'partitionBefore' | 'partitionAfter' | 'lastError' | 'classification' | 'bootFacts' | 'health'>>;
 
 export interface BeginInput {
   artifactName: string;
   sourcePath: string;
   stick: StickAudit;
-  sha256?: string | null;
+  manifestSha256?: string | null;
   size?: number | null;
   partitionBefore?: string | null;
   partitionAfter?: string | null;

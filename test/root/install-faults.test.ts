@@ -22,7 +22,7 @@ import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { needsAbDevice, withAbDevice, type AbDevice, type BootProcess } from '../support/simulator/ab-device.js';
 import { Gate, until } from '../support/simulator/client-gate.js';
-import { backingFile, imageChecksum, sha256Of } from '../support/simulator/device-sticks.js';
+import { backingFile, imageChecksum, manifestSha256, sha256Of } from '../support/simulator/device-sticks.js';
 import { BIN, KEYS, keyPem } from '../support/skip/fixtures.js';
 import { RELEASE_FILE, writeRootfsArtifact } from '../support/simulator/rootfs-image.js';
 import { writeSimConfig } from '../support/simulator/sim-config.js';
@@ -134,7 +134,7 @@ describe('usb-updater install: fault cases in the A/B simulator', { skip }, () =
     await withAbDevice(OPTIONS, async (device) => {
       const gate = new Gate(dir);
       const { folder, file } = stickFolder('renamed', made.big);
-      const checked = await sha256Of(file);
+      const checked = manifestSha256(file);
       const swap = join(folder, '.swap');
       copyFileSync(made.other, swap);
       gate.hold('install');
@@ -145,9 +145,10 @@ describe('usb-updater install: fault cases in the A/B simulator', { skip }, () =
       gate.release('install');
       const result = await running;
       assert.equal(result.code, 0, result.output);
-      const json = JSON.parse(result.stdout) as { deployment: { artifactName: string; sha256: string; size: number } };
+      const json = JSON.parse(result.stdout) as { deployment: { artifactName: string; manifestSha256: string; size: number } };
       assert.equal(json.deployment.artifactName, 'release-2.0');
-      assert.equal(json.deployment.sha256, checked);
+      assert.equal(json.deployment.manifestSha256, checked);
+      assert.notEqual(checked, manifestSha256(made.other));
       assert.equal(json.deployment.size, statSync(made.big).size);
       // Partition B holds exactly the image of the artifact that was checked.
       assert.equal(await sha256Of(device.loopDevices.B, BIG_IMAGE_MIB * MIB), imageChecksum(made.big));

@@ -22,7 +22,7 @@ interface InstallJson {
   outcome: string;
   rebooting?: boolean;
   summary?: string;
-  deployment?: { artifactName: string; state: string; sha256: string; size: number };
+  deployment?: { artifactName: string; state: string; manifestSha256: string; size: number };
 }
 
 describe('usb-updater install in the A/B simulator', { skip }, () => {

@@ -41,6 +41,7 @@ export function artifactInfo(name: string, over: Partial<ArtifactInfo> = {}): Ar
     state_scripts: [],
     payloads: [payload({ files: [{ name: 'rootfs.ext4', size: null, checksum: checksumOf(name), augmented: false }] })],
     payloads_verified: false,
+    manifest_sha256: '0'.repeat(64),
     ...over,
   };
 }

@@ -8,11 +8,9 @@
 import assert from 'node:assert/strict';
 import { UpdaterError } from '../../../src/errors/index.js';
 import { deploy, recoverAtStartup, type FinishDeps, type MenderClient, type RebootVerdict, type StartupResult } from '../../../src/install/index.js';
-import { collectCandidates, type ReadFile } from '../../../src/media/index.js';
-import { configSchema, pathRule } from '../../../src/policy/index.js';
 import { Journal, Ledger, isTerminal, type HealthSummary, type State, type StateStore } from '../../../src/state/index.js';
 import { DeviceModel, PART_NUMBER } from './device-model.js';
-import { fakeStick } from './fake-stick-fs.js';
+import { checkedFile } from './checked-file.js';
 import { artifact } from '../skip/fixtures.js';
 import { memoryStore, testDeps, type MemoryStore } from './state-stores.js';
 
@@ -75,12 +73,6 @@ export interface RigOptions {
 const BYTES = artifact('rootfs-gzip-rsa.mender');
 
 /** The artifact as the stick scan hands it to deploy(). */
-async function checkedFile(): Promise<ReadFile> {
-  const { search } = configSchema.parse({ signature: { required: false } });
-  const { files } = await collectCandidates(['/s'], fakeStick('/s', { 'r.mender': Buffer.from(BYTES) }), { rule: pathRule(search), maxDepth: 1, maxEntries: 10, keys: [], signal: new AbortController().signal });
-  return files.get('/s/r.mender') as ReadFile;
-}
-
 /** The state a journal text holds, for faults that strike in one state. */
 function stateIn(text: string): string | null {
   try {
@@ -214,7 +206,7 @@ export function rig(options: RigOptions = {}): Rig {
   };
   const install = async (): Promise<void> => {
     await deploy(
-      { file: await checkedFile(), artifactName: 'release-2.0', stick: {}, reboot: { mode: 'immediate', delay: 0 } },
+      { ...(await checkedFile(BYTES, 'r.mender')), artifactName: 'release-2.0', stick: {}, reboot: { mode: 'immediate', delay: 0 } },
       {
         client,
         journal: journal(),

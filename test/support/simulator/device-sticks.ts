@@ -22,6 +22,11 @@ export async function sha256Of(path: string, bytes?: number): Promise<string> {
   return hash.digest('hex');
 }
 
+/** The SHA-256 of the artifact's `manifest` member: what the journal records as its manifestSha256. */
+export function manifestSha256(artifact: string): string {
+  return createHash('sha256').update(execFileSync('tar', ['-xOf', artifact, 'manifest'])).digest('hex');
+}
+
 /** The manifest's checksum of the artifact's one payload file: the image's SHA-256. */
 export function imageChecksum(artifact: string): string {
   const manifest = run('tar', ['-xOf', artifact, 'manifest']);

@@ -2,24 +2,18 @@
 // journal is written before each side effect, the client gets exactly the file's bytes, and every
 // reboot mode and failure ends in the state the table says.
 
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UpdaterError } from '../../../src/errors/index.js';
 import { deploy, type DeployDeps, type MenderClient, type RebootPolicy } from '../../../src/install/index.js';
-import { collectCandidates, type ReadFile } from '../../../src/media/index.js';
-import { configSchema, pathRule } from '../../../src/policy/index.js';
 import { Journal, Ledger } from '../../../src/state/index.js';
 import { artifact } from '../../support/skip/fixtures.js';
-import { fakeStick } from '../../support/fakes/fake-stick-fs.js';
+import { checkedFile } from '../../support/fakes/checked-file.js';
 import { memoryStore, testDeps, type MemoryStore } from '../../support/fakes/state-stores.js';
 
 const BYTES = artifact('rootfs-gzip-rsa.mender');
-
-async function checkedFile(): Promise<ReadFile> {
-  const { search } = configSchema.parse({ signature: { required: false } });
-  const { files } = await collectCandidates(['/s'], fakeStick('/s', { 'a.mender': Buffer.from(BYTES) }), { rule: pathRule(search), maxDepth: 1, maxEntries: 10, keys: [], signal: new AbortController().signal });
-  return files.get('/s/a.mender') as ReadFile;
-}
 
 interface Script {
   installExit?: 0 | 4 | 'fail';
@@ -82,18 +76,22 @@ function harness(script: Script): { deps: DeployDeps; events: string[]; store: M
   return { deps, events, store, received };
 }
 
-const request = async (reboot: RebootPolicy = { mode: 'immediate', delay: 0 }): Promise<Parameters<typeof deploy>[0]> => ({ file: await checkedFile(), artifactName: 'release-1.0', stick: { label: 'STICK' }, reboot });
+const request = async (reboot: RebootPolicy = { mode: 'immediate', delay: 0 }): Promise<Parameters<typeof deploy>[0]> => ({ ...(await checkedFile(BYTES)), artifactName: 'release-1.0', stick: { label: 'STICK' }, reboot });
 
 describe('deploy', () => {
   it('journals ArtifactInstall before the client runs and ArtifactReboot before the reboot; the client gets the file exactly', async () => {
     const { deps, events, received } = harness({});
-    const outcome = await deploy(await request(), deps);
+    const asked = await request();
+    const outcome = await deploy(asked, deps);
     assert.equal(outcome.status, 'installed');
     assert.equal(outcome.status === 'installed' && outcome.rebooting, true);
     assert.deepEqual(events.filter((e) => !e.startsWith('log')), ['install (journal: ArtifactInstall)', 'reboot (journal: ArtifactReboot)']);
     assert.ok(Buffer.concat(received).equals(BYTES));
     assert.equal(outcome.journal.size, BYTES.length);
-    assert.match(outcome.journal.sha256 ?? '', /^[0-9a-f]{64}$/);
+    // The artifact is named by its manifest (which pins every other member), not by a second hash of the payload.
+    assert.equal(outcome.journal.manifestSha256, createHash('sha256').update(execFileSync('tar', ['-xOf', '-', 'manifest'], { input: BYTES })).digest('hex'));
+    assert.equal(outcome.journal.manifestSha256, asked.manifestSha256);
+    assert.equal(outcome.journal.sha256, null);
   });
 
   it('refuses to start while the bootloader has an update pending, before anything is journalled', async () => {

@@ -2,7 +2,6 @@
 // same descriptor and must hash as they did at the check, then the rest of the file follows.
 
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { exactBytes } from '../../../src/install/index.js';
 import { collectCandidates, type ReadFile } from '../../../src/media/index.js';
@@ -29,11 +28,9 @@ async function drain(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
-
 describe('exactBytes', () => {
   for (const chunkBytes of [1000, 64 * 1024]) {
-    it(`sends the whole file, header first, with its SHA-256 and progress (chunks of ${chunkBytes})`, async () => {
+    it(`sends the whole file, header first, with its byte count and progress (chunks of ${chunkBytes})`, async () => {
       const bytes = Buffer.from(artifact('rootfs-gzip-rsa.mender'));
       const file = await checked(bytes);
       assert.ok(file.consumed.bytes > 0 && file.consumed.bytes <= bytes.length);
@@ -42,7 +39,6 @@ describe('exactBytes', () => {
       const sent = await drain(stream);
       assert.ok(sent.equals(bytes));
       assert.equal(totals.bytes, bytes.length);
-      assert.equal(totals.sha256(), sha256(bytes));
       assert.equal(progress.at(-1), bytes.length);
     });
   }
@@ -62,7 +58,7 @@ describe('exactBytes', () => {
         const copies: Buffer[] = [];
         for await (const chunk of stream) copies.push(Buffer.from(chunk));
         assert.ok(Buffer.concat(copies).equals(bytes));
-        assert.equal(totals.sha256(), sha256(bytes));
+        assert.equal(totals.bytes, bytes.length);
       } finally {
         await file.artifact.close();
       }

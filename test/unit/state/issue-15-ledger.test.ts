@@ -15,7 +15,7 @@ import { memoryStore, testDeps } from '../../support/fakes/state-stores.js';
 
 const OUTCOME_LIST: Outcome[] = ['installed', 'committed', 'rolled-back', 'failed', 'rejected'];
 const entry = (artifactName: string, outcome: Outcome, cause: string | null = null): NewLedgerEntry => ({
-  outcome, artifactName, sha256: artifactName.padEnd(64, '0').slice(0, 64), deploymentId: `dep-${artifactName}`, cause, error: null, stick: { label: 'UPDATES' },
+  outcome, artifactName, sha256: null, manifestSha256: artifactName.padEnd(64, '0').slice(0, 64), deploymentId: `dep-${artifactName}`, cause, error: null, stick: { label: 'UPDATES' },
 });
 
 describe('issue 15: ledger compaction', () => {

@@ -56,6 +56,7 @@ describe('journal record', () => {
       deploymentId: 'dep-1',
       artifactName: 'release-2.0',
       sha256: null,
+      manifestSha256: null,
       size: 4096,
       stick: INPUT.stick,
       sourcePath: INPUT.sourcePath,
@@ -89,13 +90,21 @@ describe('journal record', () => {
     assert.deepEqual([parsed.classification, parsed.bootFacts, parsed.health], [null, null, null]);
   });
 
+  it('reads a journal written before the header checksum existed (with the whole stream\'s sha256) as it was', async () => {
+    const text = (await storeIn('ArtifactReboot')).files.get('journal.json') ?? '';
+    const older: Record<string, unknown> = { ...(JSON.parse(text) as Record<string, unknown>), sha256: SHA };
+    delete older['manifestSha256'];
+    const parsed = parseJournal(JSON.stringify(older));
+    assert.deepEqual([parsed.sha256, parsed.manifestSha256], [SHA, null]);
+  });
+
   it('advance() persists the new state and patch before it returns, then writes the ledger', async () => {
     const { journal, store } = setup();
     const deployment = await journal.begin(INPUT);
-    const record = await deployment.advance('installed', { sha256: SHA });
+    const record = await deployment.advance('installed', { size: 4096 });
     assert.deepEqual(parseJournal(store.files.get('journal.json') ?? ''), record);
     assert.equal(record.state, 'ArtifactReboot');
-    assert.equal(record.sha256, SHA);
+    assert.equal(record.size, 4096);
     assert.deepEqual(store.log, ['replace journal.json', 'replace journal.json', 'append ledger.jsonl']);
   });
 
@@ -261,7 +270,7 @@ describe('start-up recovery', () => {
 describe('journal and ledger together', () => {
   it('records installed then committed for a good update', async () => {
     const { journal, ledger } = setup();
-    await walk(await journal.begin({ ...INPUT, sha256: SHA }), ['installed', 'rebooted', 'checks-passed', 'committed']);
+    await walk(await journal.begin({ ...INPUT, manifestSha256: SHA }), ['installed', 'rebooted', 'checks-passed', 'committed']);
     const history = await ledger.read();
     assert.deepEqual(history.entries.map((e) => [e.outcome, e.cause, e.deploymentId]), [['installed', null, 'dep-1'], ['committed', null, 'dep-1']]);
     assert.equal(history.hasFailedBefore('release-2.0'), false);
@@ -269,7 +278,7 @@ describe('journal and ledger together', () => {
 
   it('records a bootloader fallback as rolled back by the bootloader, with the last error', async () => {
     const { journal, ledger } = setup();
-    const deployment = await journal.begin({ ...INPUT, sha256: SHA });
+    const deployment = await journal.begin({ ...INPUT, manifestSha256: SHA });
     await walk(deployment, ['installed', 'rebooted', 'bootloader-fell-back']);
     await deployment.advance('rolled-back', { lastError: { code: 'HEALTH_CHECK_FAILED', message: 'running /dev/mmcblk0p2 with nothing pending' } });
     const last = (await ledger.read()).lastOutcome('release-2.0');

@@ -9,8 +9,8 @@ import { memoryStore, testDeps } from '../../support/fakes/state-stores.js';
 
 const SHA_A = 'a'.repeat(64);
 const SHA_B = 'b'.repeat(64);
-const entry = (artifactName: string, outcome: Outcome, sha256: string | null = SHA_A): NewLedgerEntry => ({
-  outcome, artifactName, sha256, deploymentId: `dep-${artifactName}`, cause: null, error: null, stick: { label: 'UPDATES' },
+const entry = (artifactName: string, outcome: Outcome, manifestSha256: string | null = SHA_A): NewLedgerEntry => ({
+  outcome, artifactName, sha256: null, manifestSha256, deploymentId: `dep-${artifactName}`, cause: null, error: null, stick: { label: 'UPDATES' },
 });
 
 describe('ledger', () => {
@@ -28,7 +28,15 @@ describe('ledger', () => {
     assert.equal(store.files.get('ledger.jsonl')?.split('\n').length, 3);
   });
 
-  it('answers whether an artifact failed or rolled back before, by name and by checksum', async () => {
+  it('reads a line written before the header checksum existed: its sha256 kept, its header checksum null', () => {
+    const old = { v: 1, at: '2026-11-01T10:00:00.000Z', outcome: 'rolled-back', artifactName: 'r-0', sha256: SHA_B, deploymentId: 'dep-0', cause: 'checks-failed', error: null, stick: {}, bootId: 'boot-1' };
+    const { entries, skippedLines } = parseLedger(`${JSON.stringify(old)}\n`);
+    assert.equal(skippedLines, 0);
+    assert.deepEqual([entries[0]?.sha256, entries[0]?.manifestSha256], [SHA_B, null]);
+    assert.equal(new LedgerHistory(entries).hasFailedBefore('r-0'), true);
+  });
+
+  it('answers whether an artifact failed or rolled back before, by name and by its manifest\'s checksum', async () => {
     const ledger = new Ledger(testDeps(memoryStore()));
     for (const e of [entry('r-1', 'committed'), entry('r-2', 'rolled-back'), entry('r-3', 'failed', SHA_B), entry('r-4', 'rejected')]) await ledger.append(e);
     const history = await ledger.read();

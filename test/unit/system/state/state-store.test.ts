@@ -51,7 +51,7 @@ async function atEveryStep(
 }
 
 const ledgerEntry = (artifactName: string): NewLedgerEntry => ({
-  outcome: 'committed', artifactName, sha256: null, deploymentId: null, cause: null, error: null, stick: {},
+  outcome: 'committed', artifactName, sha256: null, manifestSha256: null, deploymentId: null, cause: null, error: null, stick: {},
 });
 
 describe('file state store', () => {
