@@ -7,14 +7,12 @@ import { decide, type Decision, type DeviceFacts, type LoadedConfig, type MediaF
 import type { JournalRecord } from '../state/index.js';
 import type { BootFacts } from '../health/index.js';
 import { assertStandalone } from '../system/install/mender-daemon.js';
-import { runCommand } from '../system/os/process.js';
 import { deviceProvides, readDeviceType } from '../system/policy/device-facts.js';
 import { readBootFacts } from '../system/health/active-partition.js';
 import { realStickFs } from '../system/media/stick-fs.js';
 import { deploy, type DeployOutcome } from './deploy.js';
 import type { DeviceFactsCache } from './device-facts-cache.js';
 import { finishDeps, rebootCommand, withDeploymentLock } from './deployment-deps.js';
-import { identifyClient } from './mender-client.js';
 import { finishDeployment, type FinishResult } from './finish.js';
 import { searchOptions } from './search-options.js';
 
@@ -71,12 +69,12 @@ export async function runUpdate(request: UpdateRequest): Promise<UpdateResult> {
     const history = await ledger.read();
     // The device's facts and the stick's search are independent and only read: they run at once
     // (show-provides is a client process, 0.1-0.3 s on a busy device). Their results, and so which
-    // error wins, are still taken in the order the checks always had. The client's identity (its
-    // --version, a process) is read meanwhile too, unless the daemon passes the facts it keeps
-    // (`facts`, which knows the client already); its failure (no client) is still told only when
-    // there is something to install.
+    // error wins, are still taken in the order the checks always had. The client is detected after
+    // the decision, as before (only when there is something to install), unless the daemon passes
+    // the facts it keeps (`facts`, which knows the client already). Its --version stays there: it is
+    // the one point of the CLI's run between the check and the stream, where the fault tests
+    // (test/root/install-faults.test.ts) change the stick's file.
     const deviceType = settledLater(readDeviceType(config.device.device_type_file));
-    const identity = request.facts ? null : settledLater(identifyClient(runCommand));
     const provides = settledLater(request.facts?.provides() ?? deviceProvides());
     // The bootloader's state for deploy()'s first guard (fw_printenv, a process), read meanwhile too:
     // under the lock nothing of ours changes it, and only a client run by hand could, as it could
@@ -106,7 +104,7 @@ export async function runUpdate(request: UpdateRequest): Promise<UpdateResult> {
       const read = candidates.find((c) => c.path === decision.selected);
       if (chosen === undefined || read?.status !== 'read') return { kind: 'nothing', decision };
       const { facts } = request;
-      const finish = finishDeps(request.loaded, request.log, undefined, facts ? () => facts.client() : identity === null ? undefined : () => identity);
+      const finish = finishDeps(request.loaded, request.log, undefined, facts && (() => facts.client()));
       let announced: Promise<void> | undefined;
       const beforeReboot = (): Promise<void> => (announced ??= request.beforeReboot?.() ?? Promise.resolve());
       const outcome = await deploy(

@@ -233,6 +233,8 @@ interface Context {
   sizeMiB: number;
   artifactBytes: number;
   client: string;
+  /** --node-option values given to our node processes. */
+  nodeOptions: readonly string[];
   loadBefore: string;
   loadAfter: string;
 }
@@ -279,7 +281,7 @@ function report(cases: readonly Case[], results: readonly Summary[], daemons: re
     part('the cat pipe instead of a file: cat FILE \\| mender install /dev/stdin - mender install FILE', piped, theirs),
     part('before the stream (usb-updater check: Node start-up and module loading, config, device facts, search, header and signature)', check),
     part('of which Node start-up alone (node -e 0)', nodeStart),
-    part('the rest: usb-updater install - cat pipe - check (lock, journal, fw_printenv, mender --version, streaming through Node: header re-read, SHA-256, the FIFO; reboot request)', ours, piped, check),
+    part('the rest: usb-updater install - cat pipe - check (lock, journal, fw_printenv, mender --version, streaming through Node: header re-read, the FIFO; reboot request)', ours, piped, check),
     '',
     ...(ours.phases === null ? [] : [
       'Ours, cut by the timestamps of the journal it writes (medians):',
@@ -292,7 +294,7 @@ function report(cases: readonly Case[], results: readonly Summary[], daemons: re
       '',
     ]),
     `${context.sizeMiB} MiB rootfs image (ext4, ${Math.floor((context.sizeMiB * 7) / 8)} MiB of files: half random, a quarter text, a quarter zeros) -> ${(context.artifactBytes / MIB).toFixed(1)} MiB signed gzip artifact (RSA 3072).`,
-    `Medians of ${context.runs} runs each, alternating, after one untimed run of each (a rollback and a host sync after every install, untimed); the daemon: a fresh one each round, left 2 s to read its facts ahead, then its first stick (the warm case: what a daemon waiting for a stick does) and a second one (the rollback in between changed the client's store, so its provides are read again); ${context.client}; Node ${process.version} in the device; the bundle (esbuild).`,
+    `Medians of ${context.runs} runs each, alternating, after one untimed run of each (a rollback and a host sync after every install, untimed); the daemon: a fresh one each round, left 2 s to read its facts ahead, then its first stick (the warm case: what a daemon waiting for a stick does) and a second one (the rollback in between changed the client's store, so its provides are read again); ${context.client}; Node ${process.version} in the device; the bundle (esbuild)${context.nodeOptions.length > 0 ? `, run as node ${context.nodeOptions.join(' ')}` : ''}.`,
     `Load average (1, 5, 15 min): ${context.loadBefore} at the start, ${context.loadAfter} at the end.`,
   ];
   return `${lines.join('\n')}\n`;
@@ -309,8 +311,8 @@ async function buildBundle(dir: string): Promise<string> {
  * A daemon turn: a fresh daemon, given the time to read its facts ahead (as one waiting for a stick
  * has), its first stick and its second, the device reset after each.
  */
-async function daemonTurn(device: AbDevice, bin: string, config: string, stick: BenchStick): Promise<{ first: DaemonSample; second: DaemonSample }> {
-  const daemon = await BenchDaemon.start(device, bin, config);
+async function daemonTurn(device: AbDevice, bin: string, config: string, stick: BenchStick, nodeOptions: readonly string[]): Promise<{ first: DaemonSample; second: DaemonSample }> {
+  const daemon = await BenchDaemon.start(device, bin, config, nodeOptions);
   try {
     await new Promise((resolve) => setTimeout(resolve, DAEMON_SETTLE_MS));
     const first = await daemon.install(device, stick);
@@ -326,7 +328,9 @@ async function daemonTurn(device: AbDevice, bin: string, config: string, stick: 
 async function main(): Promise<void> {
   const skip = needsAbDevice();
   if (skip) throw new Error(`bench:install: ${skip}`);
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, 'size-mib': { type: 'string', default: '512' }, baseline: { type: 'string' }, 'no-daemon': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, 'size-mib': { type: 'string', default: '512' }, baseline: { type: 'string' }, 'no-daemon': { type: 'boolean', default: false }, 'node-option': { type: 'string', multiple: true, default: [] } } });
+  // V8 or Node flags for our processes only (CLI and daemon), to weigh one: --node-option=--max-semi-space-size=1.
+  const nodeOptions = values['node-option'];
   const runs = Number(values.runs);
   const sizeMiB = Number(values['size-mib']);
   if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(sizeMiB) || sizeMiB < 32 || (values.baseline !== undefined && !existsSync(values.baseline))) {
@@ -365,7 +369,7 @@ async function main(): Promise<void> {
     const client = `mender ${(await mender(device, ['--version'])).output.trim().split(/\s+/)[0] ?? '?'}`;
     const baseline = values.baseline;
     const cases: Case[] = [
-      { name: '`usb-updater install -c CONFIG STICK`', argv: ['node', bin, 'install', '-c', config, stick], expect: 0, installs: true, journal: true },
+      { name: '`usb-updater install -c CONFIG STICK`', argv: ['node', ...nodeOptions, bin, 'install', '-c', config, stick], expect: 0, installs: true, journal: true },
       { name: '`mender install --reboot-exit-code FILE`', argv: ['mender', '--no-syslog', 'install', '--reboot-exit-code', artifact], expect: 4, installs: true },
       {
         name: '`cat FILE \\| mender install --reboot-exit-code /dev/stdin`',
@@ -373,7 +377,7 @@ async function main(): Promise<void> {
         expect: 4,
         installs: true,
       },
-      { name: '`usb-updater check -c CONFIG STICK` (no install)', argv: ['node', bin, 'check', '-c', config, stick], expect: 0, installs: false },
+      { name: '`usb-updater check -c CONFIG STICK` (no install)', argv: ['node', ...nodeOptions, bin, 'check', '-c', config, stick], expect: 0, installs: false },
       { name: '`node -e 0`', argv: ['node', '-e', '0'], expect: 0, installs: false },
       // Another build (under /tmp, which the device sees), in the same rounds: before/after figures
       // of a change under the same load.
@@ -394,13 +398,13 @@ async function main(): Promise<void> {
       // The warm-up round has no daemon turn (the page cache is warm from the other cases' runs).
       if (round === 0 || benchStick === undefined) continue;
       for (const [index, { name, bin: daemonBin }] of daemonBins.entries()) {
-        const turn = await daemonTurn(device, daemonBin, daemonConfig, benchStick);
+        const turn = await daemonTurn(device, daemonBin, daemonConfig, benchStick, nodeOptions);
         daemonTurns[index]?.push(turn);
         say(`  ${name}: first byte ${turn.first.firstByte.toFixed(3)} s, client exits ${turn.first.clientExit.toFixed(3)} s, own CPU ${turn.first.ownCpu.toFixed(2)} s; second stick: first byte ${turn.second.firstByte.toFixed(3)} s; peak ${turn.second.peakMiB.toFixed(0)} MiB`);
       }
     }
     const daemons = daemonBins.map(({ name }, index) => summarizeDaemon(name, daemonTurns[index] ?? []));
-    process.stdout.write(report(cases, samples.map(summarize), daemons, { runs, sizeMiB, artifactBytes, client, loadBefore, loadAfter: load() }));
+    process.stdout.write(report(cases, samples.map(summarize), daemons, { runs, sizeMiB, artifactBytes, client, nodeOptions, loadBefore, loadAfter: load() }));
   } finally {
     await device?.destroy();
     benchStick?.detach();
