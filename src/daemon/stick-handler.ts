@@ -156,8 +156,8 @@ export class StickHandler {
     await this.reportBootOutcome(stick, audit);
     const feedback = this.feedback();
     let started: PhaseInfo = {};
-    /** The percent the feedback was last told (onStarted tells 0). */
-    let shownPercent: number | undefined = 0;
+    /** The percent the feedback was last told in a progress call; null before the first chunk. */
+    let shownPercent: number | undefined | null = null;
     const learned: { device: DeviceFacts | null; decision: Decision | null } = { device: null, decision: null };
     // One report per outcome: written before an immediate reboot, else once the outcome is known.
     // A failure that comes after a report was written (`replace`) writes it again: the stick must
@@ -193,8 +193,9 @@ export class StickHandler {
           feedback.phase('installing', { ...started, percent: 0 });
         },
         onProgress: (bytes, total) => {
-          // Told once per percent, not per chunk: every call goes through the logger and the
-          // feedback channels while the client waits for the next chunk.
+          // Told at the first chunk (the client has its input), then once per percent, not per
+          // chunk: every call goes through the logger and the feedback channels while the client
+          // waits for the next chunk.
           const percent = installPercent(bytes, total);
           if (percent === shownPercent) return;
           shownPercent = percent;

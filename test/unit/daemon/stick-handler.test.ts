@@ -119,12 +119,15 @@ function recordingFeedback(): { phases: [Phase, PhaseInfo][]; feedback: () => Fe
 }
 
 describe('StickHandler feedback (issue 7)', () => {
-  it('shows stick-seen, checking, installing with a capped percent and the deployment, then rebooting', async () => {
+  it('shows stick-seen, checking, installing with a capped percent (the first chunk, then once per percent) and the deployment, then rebooting', async () => {
     const { logger } = recorder();
     const { phases, feedback } = recordingFeedback();
     const handler = new StickHandler(logger, () => ({}) as LoadedConfig, (request) => {
       request.onStarted?.(journal);
+      request.onProgress?.(4, 1024);
+      request.onProgress?.(8, 1024);
       request.onProgress?.(512, 1024);
+      request.onProgress?.(520, 1024);
       request.onProgress?.(1024, 1024);
       request.onRebooting?.();
       return Promise.resolve(installed());
@@ -136,6 +139,8 @@ describe('StickHandler feedback (issue 7)', () => {
     assert.deepEqual(phases, [
       ['stick-seen', {}],
       ['checking', {}],
+      ['installing', { ...started, percent: 0 }],
+      // The first chunk is told (the client has its input); later ones only when the percent moves.
       ['installing', { ...started, percent: 0 }],
       ['installing', { ...started, percent: 50 }],
       // Every byte streamed is not the end of the install: the client still has work to do.
