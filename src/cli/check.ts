@@ -3,7 +3,9 @@
 // come from flags (a technician's laptop, no Mender needed) or from the device itself.
 
 import { UpdaterError } from '../errors/index.js';
-import { previewUpdate } from '../install/index.js';
+// preview.ts itself, not the install barrel: check reads headers only, and the barrel would load the
+// whole deployment (client backend, state machine, journal, boot check) for it to start.
+import { previewUpdate } from '../install/preview.js';
 import { printable } from '../log/index.js';
 import type { Decision, DeviceFacts, LoadedConfig } from '../policy/index.js';
 import { readDeviceType, deviceProvides } from '../system/policy/device-facts.js';

@@ -2,7 +2,9 @@
 // config file). Registering them loads nothing heavy: the media machinery loads when a command runs.
 
 import { Option, type Command } from 'commander';
-import { DEFAULT_MEDIA_OPTIONS } from '../media/index.js';
+// options.ts itself, not the media barrel: the barrel loads the stick scanner and with it the
+// artifact reader and tar-stream, which every command's start-up (--help, --version) would then pay for.
+import { DEFAULT_MEDIA_OPTIONS } from '../media/options.js';
 import type { FollowOptions } from '../daemon/follow-media.js';
 import { LOG_FORMATS, type LogFormat } from '../log/index.js';
 
