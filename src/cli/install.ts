@@ -49,7 +49,7 @@ export async function installCommand(paths: readonly string[], options: InstallO
 function reportFinished(finished: FinishResult, options: InstallOptions, io: Io): number {
   const j = finished.journal;
   if (options.json) io.stdout.write(JSON.stringify({ outcome: finished.status, rebooting: false, deployment: j, error: finished.status === 'committed' ? null : j.lastError }, null, 2) + '\n');
-  else if (finished.status === 'committed') io.stdout.write(`${printable(`installed and committed ${j.artifactName} (${j.size ?? 0} bytes, header sha256 ${j.manifestSha256 ?? ''}); no reboot needed`)}\n`);
+  else if (finished.status === 'committed') io.stdout.write(`${printable(`installed and committed ${j.artifactName} (${j.size ?? 0} bytes, manifest sha256 ${j.manifestSha256 ?? ''}); no reboot needed`)}\n`);
   else io.stderr.write(`usb-updater: ${printable(`${j.artifactName} ${finished.status === 'awaiting-reboot' ? finished.reason : finished.status}${j.lastError ? `: ${j.lastError.code}: ${j.lastError.message}` : ''}`)}\n`);
   return finished.status === 'committed' ? INSTALL_EXIT.INSTALLED : INSTALL_EXIT.FAILED;
 }
@@ -60,7 +60,7 @@ function report(outcome: DeployOutcome, options: InstallOptions, io: Io): number
     const error = outcome.status === 'failed' ? { code: outcome.error.code, message: outcome.error.message } : null;
     io.stdout.write(JSON.stringify({ outcome: outcome.status, rebooting: outcome.status === 'installed' && outcome.rebooting, deployment: j, error }, null, 2) + '\n');
   } else if (outcome.status === 'installed') {
-    io.stdout.write(`${printable(`installed ${j.artifactName} (${j.size ?? 0} bytes, header sha256 ${j.manifestSha256 ?? ''}); state ${j.state}`)}\n`);
+    io.stdout.write(`${printable(`installed ${j.artifactName} (${j.size ?? 0} bytes, manifest sha256 ${j.manifestSha256 ?? ''}); state ${j.state}`)}\n`);
     // Only the daemon follows sticks: by hand, "once the stick is removed" is the operator's call.
     if (outcome.rebootLater) io.stderr.write('reboot.mode is on-removal: install does not watch the stick; reboot when it is out\n');
   } else {

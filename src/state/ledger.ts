@@ -46,7 +46,7 @@ const entrySchema = z.object({
   artifactName: z.string(),
   /** SHA-256 of every byte streamed, written by earlier versions; null since (see the journal's). */
   sha256: z.string().nullable(),
-  /** SHA-256 of the artifact's checked header, which names its whole content (see the journal's). */
+  /** SHA-256 of the artifact's manifest, which names its whole content (see the journal's). */
   manifestSha256: z.string().nullable().default(null),
   /** Null for entries that belong to no deployment (a rejected artifact, an unreadable journal). */
   deploymentId: z.string().nullable(),
@@ -98,7 +98,7 @@ export class LedgerHistory {
     readonly unreadable: string | null = null,
   ) {}
 
-  /** Whether this artifact (by name, and by its header's SHA-256 when given) ever failed or rolled back. */
+  /** Whether this artifact (by name, and by its manifest's SHA-256 when given) ever failed or rolled back. */
   hasFailedBefore(artifactName: string, manifestSha256?: string): boolean {
     return this.entries.some((e) => e.artifactName === artifactName && (manifestSha256 === undefined || e.manifestSha256 === manifestSha256) && countsAgainst(e));
   }

@@ -4,7 +4,7 @@
 // running is not installed again.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,6 +12,7 @@ import { mender, needsAbDevice, withAbDevice, type AbDevice } from '../support/s
 import { BIN, KEYS, keyPem } from '../support/skip/fixtures.js';
 import { RELEASE_FILE, writeRootfsArtifact } from '../support/simulator/rootfs-image.js';
 import { writeSimConfig } from '../support/simulator/sim-config.js';
+import { manifestSha256 } from '../support/simulator/device-sticks.js';
 import { makeFolders } from '../support/harness/temp.js';
 
 const skip = needsAbDevice();
@@ -61,6 +62,9 @@ describe('usb-updater install in the A/B simulator', { skip }, () => {
       assert.equal(result.json.rebooting, true);
       assert.equal(result.json.deployment?.artifactName, 'release-2.0');
       assert.equal(result.json.deployment?.state, 'ArtifactReboot');
+      // The artifact is named by its manifest, which pins every other member; the size is what was streamed.
+      assert.equal(result.json.deployment?.manifestSha256, manifestSha256(join(stick.both, 'release-2.0.mender')));
+      assert.equal(result.json.deployment?.size, statSync(join(stick.both, 'release-2.0.mender')).size);
       await reboot;
       const env = await device.env();
       assert.equal(env.upgrade_available, '1');
