@@ -54,10 +54,10 @@ export const journalSchema = z.object({
    */
   sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
   /**
-   * SHA-256 (hex) of the artifact's header as checked and streamed (version, manifest, signature,
-   * header tar: the first `consumed` bytes): with the manifest's checksum of every payload file it
-   * names the artifact's whole content. Known before the install starts; a journal
-   * written before it reads as null (added without a format bump).
+   * SHA-256 (hex) of the artifact's `manifest` member (ArtifactInfo.manifest_sha256): the manifest
+   * holds the checksum of every other member, so this names the artifact's whole content. Known
+   * before the install starts; a journal written before it reads as null (added without a format
+   * bump; an earlier version reading this journal drops the key, as it drops any it does not know).
    */
   manifestSha256: z.string().regex(/^[0-9a-f]{64}$/).nullable().default(null),
   size: z.number().int().nonnegative().nullable(),

@@ -3,7 +3,7 @@
 // 0.05 s for bare Node, and install paid the same before its first byte. Issue 16: --version still
 // loaded the artifact reader (tar-stream) through the media barrel, and check the whole deployment
 // through the install barrel. What a command loads is read here from a module resolve hook in the
-// executable's own process: no timing. test/integration/ci/package.test.ts checks the same of the bundle.
+// executable's own process: no timing.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

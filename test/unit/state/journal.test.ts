@@ -90,7 +90,7 @@ describe('journal record', () => {
     assert.deepEqual([parsed.classification, parsed.bootFacts, parsed.health], [null, null, null]);
   });
 
-  it('reads a journal written before the header checksum existed (with the whole stream\'s sha256) as it was', async () => {
+  it('reads a journal written before the manifest checksum existed (with the whole stream\'s sha256) as it was', async () => {
     const text = (await storeIn('ArtifactReboot')).files.get('journal.json') ?? '';
     const older: Record<string, unknown> = { ...(JSON.parse(text) as Record<string, unknown>), sha256: SHA };
     delete older['manifestSha256'];
