@@ -381,7 +381,7 @@ async function main(): Promise<void> {
       { name: '`node -e 0`', argv: ['node', '-e', '0'], expect: 0, installs: false },
       // Another build (under /tmp, which the device sees), in the same rounds: before/after figures
       // of a change under the same load.
-      ...(baseline === undefined ? [] : [{ name: `\`usb-updater install\` of ${baseline}`, argv: ['node', baseline, 'install', '-c', config, stick] as const, expect: 0, installs: true, journal: true }]),
+      ...(baseline === undefined ? [] : [{ name: `\`usb-updater install\` of ${baseline}`, argv: ['node', ...nodeOptions, baseline, 'install', '-c', config, stick] as const, expect: 0, installs: true, journal: true }]),
     ];
     const daemonBins = benchStick === undefined ? [] : [{ name: 'daemon', bin }, ...(baseline === undefined ? [] : [{ name: `daemon of ${baseline}`, bin: baseline }])];
     const timeFile = join(dir, 'time.txt');
