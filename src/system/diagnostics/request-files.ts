@@ -1,49 +1,36 @@
 // Reading a diagnostics request and its signature from the root of a stick: untrusted input, so
-// each is opened once without following a link and without waiting on a FIFO, fstat'ed, refused
-// unless a regular file on the stick's own filesystem within its size bound, and read from that one
-// descriptor (never more than the bound, whatever the file grows to meanwhile). Also the laptop's
-// side: writing a request made by `usb-updater diagnostics request`.
+// each is read by readBoundedFile (src/system/os/files.ts: no link followed, no FIFO waited on,
+// never more than the bound) and refused unless a regular file on the stick's own filesystem.
+// Also the laptop's side: writing a request made by `usb-updater diagnostics request`.
 
 import { constants } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UpdaterError } from '../../errors/index.js';
+import { readBoundedFile } from '../os/files.js';
 import { REQUEST_FILE, REQUEST_MAX_BYTES, SIGNATURE_FILE, SIGNATURE_MAX_BYTES, type RequestFileRead } from '../../diagnostics/index.js';
-
-const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
 
 const errnoOf = (err: unknown): string | undefined => (err as NodeJS.ErrnoException | null)?.code;
 
 /** One file at the root of the stick mounted at `root` (device `rootDev`), at most `max` bytes. */
 export async function readBoundedStickFile(root: string, name: string, max: number, rootDev?: number): Promise<RequestFileRead> {
-  let handle;
-  try {
-    handle = await open(join(root, name), OPEN_FLAGS);
-  } catch (err) {
-    const errno = errnoOf(err);
-    if (errno === 'ENOENT') return { status: 'missing' };
-    if (errno === 'ELOOP') return { status: 'refused', message: 'a link: refused, never followed' };
-    return { status: 'refused', message: `cannot be opened (${errno ?? (err as Error).message})` };
-  }
-  try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) return { status: 'refused', message: 'not a regular file' };
-    if (rootDev !== undefined && stats.dev !== rootDev) return { status: 'refused', message: 'not on the stick' };
-    if (stats.size > max) return { status: 'refused', message: `${stats.size} bytes, more than the ${max} a request may have` };
-    // One byte past the bound: a file that grew after the fstat is refused, not read on.
-    const buffer = Buffer.alloc(max + 1);
-    let read = 0;
-    while (read < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, read, buffer.length - read, read);
-      if (bytesRead === 0) break;
-      read += bytesRead;
-    }
-    if (read > max) return { status: 'refused', message: `more than the ${max} bytes a request may have` };
-    return { status: 'ok', bytes: buffer.subarray(0, read) };
-  } catch (err) {
-    return { status: 'refused', message: `cannot be read (${errnoOf(err) ?? (err as Error).message})` };
-  } finally {
-    await handle.close();
+  const read = await readBoundedFile(join(root, name), max, { ...(rootDev === undefined ? {} : { dev: rootDev }), upTo: 'max' });
+  switch (read.status) {
+    case 'ok':
+    case 'missing':
+      return read;
+    case 'link':
+      return { status: 'refused', message: 'a link: refused, never followed' };
+    case 'not-regular':
+      return { status: 'refused', message: 'not a regular file' };
+    case 'other-device':
+      return { status: 'refused', message: 'not on the stick' };
+    case 'too-large':
+      return { status: 'refused', message: `${read.size} bytes, more than the ${max} a request may have` };
+    case 'grew':
+      return { status: 'refused', message: `more than the ${max} bytes a request may have` };
+    case 'failed':
+      return { status: 'refused', message: `cannot be ${read.step === 'open' ? 'opened' : 'read'} (${read.errno})` };
   }
 }
 

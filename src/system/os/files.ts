@@ -132,6 +132,66 @@ async function* lentChunks(handle: FileHandle, chunkBytes: number, start: number
   }
 }
 
+/** What reading one untrusted file whole came to: its bytes, or why not (each caller words it). */
+export type BoundedFileRead =
+  | { status: 'ok'; bytes: Buffer }
+  | { status: 'missing' }
+  | { status: 'link' }
+  | { status: 'other-device' }
+  | { status: 'not-regular'; kind: string }
+  /** Larger than the bound by its fstat. */
+  | { status: 'too-large'; size: number }
+  /** More bytes came than the read allowed (see `upTo`): it grew after its fstat. */
+  | { status: 'grew' }
+  | { status: 'failed'; step: 'open' | 'read'; errno: string };
+
+export interface BoundedFileOptions {
+  /** The device (st_dev) the file must be on: the stick's own filesystem. */
+  dev?: number;
+  /** Read up to the fstat's size (`size`, the default) or up to `max`; one byte more is `grew`. */
+  upTo?: 'size' | 'max';
+}
+
+const errnoOf = (err: unknown): string => (err as NodeJS.ErrnoException | null)?.code ?? (err as Error).message;
+
+/**
+ * Reads a file from an untrusted place (a stick) whole, from the one descriptor it was opened and
+ * fstat'ed on: a link is not followed (O_NOFOLLOW), a FIFO or device is not waited on (O_NONBLOCK),
+ * and no more than the bound is read, whatever the file grows to meanwhile. `path` may be bytes, as
+ * a folder listed it.
+ */
+export async function readBoundedFile(path: string | Buffer, max: number, options: BoundedFileOptions = {}): Promise<BoundedFileRead> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, OPEN_FLAGS | constants.O_NOFOLLOW);
+  } catch (err) {
+    const errno = errnoOf(err);
+    if (errno === 'ENOENT') return { status: 'missing' };
+    if (errno === 'ELOOP') return { status: 'link' };
+    return { status: 'failed', step: 'open', errno };
+  }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) return { status: 'not-regular', kind: kindOf(stats) };
+    if (options.dev !== undefined && stats.dev !== options.dev) return { status: 'other-device' };
+    if (stats.size > max) return { status: 'too-large', size: stats.size };
+    // One byte past what may be read: a file that grew after the fstat is caught, not read on.
+    const buffer = Buffer.alloc((options.upTo === 'max' ? max : stats.size) + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length === buffer.length) return { status: 'grew' };
+    return { status: 'ok', bytes: buffer.subarray(0, length) };
+  } catch (err) {
+    return { status: 'failed', step: 'read', errno: errnoOf(err) };
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Reads a small text file (a key, a config) whole, refusing anything larger than `max` bytes. */
 export async function readSmallTextFile(path: string, max: number): Promise<string> {
   const { handle, stats } = await openRegular(path);

@@ -1,13 +1,13 @@
 // Reading the report files of a stick (or of a copy of its report folder) on a laptop, and writing
 // the summary page. The stick is untrusted: a folder or file that is a link is not followed, every
-// file is opened O_NONBLOCK and fstat'ed (a FIFO or device is refused, never waited on), read up to a
-// size bound and decoded as strict UTF-8; each refusal names the file and why, the others are read.
+// file is read by readBoundedFile (src/system/os/files.ts: a FIFO or device refused, never waited
+// on; read up to a size bound) and decoded as strict UTF-8; each refusal names the file and why, the
+// others are read.
 
-import { constants } from 'node:fs';
-import { lstat, open, readdir, stat, writeFile } from 'node:fs/promises';
+import { lstat, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UpdaterError } from '../../errors/index.js';
-import { kindOf } from '../os/files.js';
+import { readBoundedFile } from '../os/files.js';
 import { DEFAULT_REPORT_FOLDER } from './report-writer.js';
 
 /** A report is a few KiB; one listing 10,000 files with a reason each stays far below this. */
@@ -39,36 +39,29 @@ const errnoOf = (err: unknown): string => (err as NodeJS.ErrnoException | null)?
 
 /** The whole text of one report file, or why not; `path` is bytes, as the folder listed it. */
 async function readOne(path: Buffer, maxBytes: number): Promise<{ text: string } | { reason: string }> {
-  let handle;
-  try {
-    // O_NOFOLLOW: a link planted on the stick is not followed to a file of the laptop.
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
-  } catch (err) {
-    const errno = errnoOf(err);
-    return { reason: errno === 'ELOOP' ? 'a link: not followed' : `cannot be opened (${errno})` };
-  }
-  try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) return { reason: `${kindOf(stats)}, not a regular file` };
-    if (stats.size > maxBytes) return { reason: `${stats.size} bytes, over the ${maxBytes}-byte limit of a report` };
-    // Read at most one byte past the bound: a file that grows after the fstat is still bounded.
-    const buffer = Buffer.alloc(stats.size + 1);
-    let length = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-      if (length === buffer.length) return { reason: 'grew while it was read' };
-    }
-    try {
-      return { text: new TextDecoder('utf-8', { fatal: true }).decode(buffer.subarray(0, length)) };
-    } catch {
-      return { reason: 'not UTF-8 text' };
-    }
-  } catch (err) {
-    return { reason: `cannot be read (${errnoOf(err)})` };
-  } finally {
-    await handle.close();
+  const read = await readBoundedFile(path, maxBytes);
+  switch (read.status) {
+    case 'ok':
+      try {
+        return { text: new TextDecoder('utf-8', { fatal: true }).decode(read.bytes) };
+      } catch {
+        return { reason: 'not UTF-8 text' };
+      }
+    case 'link':
+      // A link planted on the stick is not followed to a file of the laptop.
+      return { reason: 'a link: not followed' };
+    case 'not-regular':
+      return { reason: `${read.kind}, not a regular file` };
+    case 'too-large':
+      return { reason: `${read.size} bytes, over the ${maxBytes}-byte limit of a report` };
+    case 'grew':
+      return { reason: 'grew while it was read' };
+    case 'missing':
+      return { reason: 'cannot be opened (ENOENT)' };
+    case 'other-device':
+      return { reason: 'not on the stick' };
+    case 'failed':
+      return { reason: `cannot be ${read.step === 'open' ? 'opened' : 'read'} (${read.errno})` };
   }
 }
 

@@ -1,13 +1,14 @@
 // An artifact read from its one descriptor: whole, from an offset, and in lent chunks (two buffers
-// taken in turn) for the install stream.
+// taken in turn) for the install stream; and an untrusted file read whole within a bound.
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { FileHandle } from 'node:fs/promises';
-import { artifactFromHandle, openArtifact } from '../../../../src/system/os/files.js';
+import { artifactFromHandle, openArtifact, readBoundedFile } from '../../../../src/system/os/files.js';
 import { withTempDir } from '../../../support/harness/temp.js';
 
 async function withFile<T>(bytes: Buffer, work: (path: string) => Promise<T>): Promise<T> {
@@ -90,4 +91,22 @@ describe('openArtifact chunks', () => {
     await assert.rejects(iterator.next(), { code: 'IO_ERROR', message: '/stick/a.mender: EIO: i/o error, read' });
     assert.equal(reads, 2);
   });
+});
+
+describe('readBoundedFile', () => {
+  it('reads a file within its bound; says why not for a missing file, a link, a FIFO, a folder, another device and an oversized file', () =>
+    withTempDir(async (dir) => {
+      writeFileSync(join(dir, 'ok'), 'four');
+      assert.deepEqual(await readBoundedFile(join(dir, 'ok'), 4), { status: 'ok', bytes: Buffer.from('four') });
+      assert.deepEqual(await readBoundedFile(Buffer.from(join(dir, 'ok')), 4, { upTo: 'max' }), { status: 'ok', bytes: Buffer.from('four') });
+      assert.deepEqual(await readBoundedFile(join(dir, 'ok'), 3), { status: 'too-large', size: 4 });
+      assert.deepEqual(await readBoundedFile(join(dir, 'none'), 4), { status: 'missing' });
+      symlinkSync(join(dir, 'ok'), join(dir, 'link'));
+      assert.deepEqual(await readBoundedFile(join(dir, 'link'), 4), { status: 'link' });
+      execFileSync('mkfifo', [join(dir, 'fifo')]);
+      assert.deepEqual(await readBoundedFile(join(dir, 'fifo'), 4), { status: 'not-regular', kind: 'a FIFO' });
+      mkdirSync(join(dir, 'folder'));
+      assert.deepEqual(await readBoundedFile(join(dir, 'folder'), 4), { status: 'not-regular', kind: 'a folder' });
+      assert.deepEqual(await readBoundedFile(join(dir, 'ok'), 4, { dev: statSync(dir).dev + 1 }), { status: 'other-device' });
+    }));
 });
