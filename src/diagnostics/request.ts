@@ -3,7 +3,7 @@
 // verifier for the keys that may sign requests, the clock and this device's type and id. The
 // signature is checked before a byte of the request is interpreted: nothing unsigned is parsed.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ErrorCode } from '../errors/index.js';
 import { printable, shorten } from '../log/index.js';
 

@@ -3,7 +3,7 @@
 // report of a format this version knows, whole and well-formed; anything else is refused with the
 // reason, never half-read. Pure: the text comes in, a report or a refusal goes out.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkJsonBounds } from '../artifact/index.js';
 import { isUpdaterError } from '../errors/index.js';
 import { REPORT_FORMAT, type ReportOutcome } from './report.js';

@@ -3,7 +3,7 @@
 // generated from it (a test fails when the committed copy is stale), and the key table of config/README.md is
 // checked against it. Keys are snake_case, like Mender's own files.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { expandBraces, GlobError } from './glob.js';
 import { linearRegExpProblem } from './linear-regexp.js';
 import { looksLikeSize, parseDuration, parseSize } from './units.js';

@@ -2,7 +2,7 @@
 // line. It is the audit log, and what stops loops: an artifact that failed or rolled back is not
 // installed again from a stick unless the policy allows. Outcome names are persisted: append only.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { UpdaterError } from '../errors/index.js';
 import { shorten } from '../log/index.js';
 import type { StickAudit } from '../media/index.js';

@@ -3,7 +3,7 @@
 // state and event names are checked on read (src/state/machine.ts). The journal and the ledger
 // both build on it.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ErrorCode } from '../errors/index.js';
 import type { StickAudit } from '../media/index.js';
 import { isEvent, isState, type Event, type State } from './machine.js';
