@@ -14,7 +14,9 @@ import { build } from 'esbuild';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const DEBIAN = join(REPO, 'udev/debian');
+// The executable: a small launcher that runs the main file, which holds the program and the npm packages.
 const BUNDLE_NAME = 'usb-updater.mjs';
+const MAIN_NAME = 'usb-updater-main.cjs';
 // The USB monitor's child process: its own small file beside the bundle, so that the child loads the
 // addon and this file only, never the whole bundle (src/system/media/usb-monitor.ts).
 const USB_MONITOR_CHILD = 'usb-monitor-child.mjs';
@@ -31,26 +33,59 @@ function versions() {
   return { npm: version, debian: version.replace('-', '~') };
 }
 
-/** Bundles src/cli/bin.ts (TypeScript, no tsc step needed) into one ESM file; returns its path and esbuild's metafile. */
+/**
+ * The program's main file as CommonJS, ready for src/system/os/code-cache.ts: no `#!` line (V8 takes
+ * one only at the very start of a script, and the launcher wraps the file), and ASCII only. esbuild
+ * escapes every string, regular expression and name (its default charset); what it leaves is in
+ * comments, escaped here as text, so the launcher reads the file as latin1, a plain copy, and V8
+ * keeps it as a one-byte string (half the memory of a two-byte one).
+ */
+function mainFileText(text) {
+  const body = text.startsWith('#!') ? text.slice(text.indexOf('\n') + 1) : text;
+  return body.replace(/[\u0080-\u{10ffff}]/gu, (c) => `\\u{${c.codePointAt(0).toString(16)}}`);
+}
+
+/**
+ * Bundles src/cli/bin.ts (TypeScript, no tsc step needed) into one CommonJS file, the main file, and
+ * src/cli/launcher.ts into the small ES module that is the executable: it runs the main file through
+ * V8's code cache. Returns the paths and esbuild's metafile of the main file.
+ */
 async function bundle(out, version) {
-  const file = join(out, BUNDLE_NAME);
+  const main = join(out, MAIN_NAME);
   const result = await build({
     // The metafile's input paths are relative to this folder, whatever the caller's working folder.
     absWorkingDir: REPO,
     entryPoints: [join(REPO, 'src/cli/bin.ts')],
+    outfile: main,
+    write: false,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20.19',
+    external: NATIVE_ADDONS,
+    // import() of an external (zstd-napi) as require(): the launcher's vm.Script has no loader for import().
+    supported: { 'dynamic-import': false },
+    inject: [join(REPO, '.ci/import-meta-url.mjs')],
+    define: { USB_UPDATER_BUNDLE: JSON.stringify({ version }), 'import.meta.url': 'importMetaUrl' },
+    // Licence comments of the bundled packages go to the end of the file, kept.
+    legalComments: 'eof',
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const mainText = mainFileText(result.outputFiles[0].text);
+  writeFileSync(main, mainText);
+  chmodSync(main, 0o644);
+  const file = join(out, BUNDLE_NAME);
+  await build({
+    absWorkingDir: REPO,
+    entryPoints: [join(REPO, 'src/cli/launcher.ts')],
     outfile: file,
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node20.19',
-    external: NATIVE_ADDONS,
-    // The bundled CommonJS packages (winston, commander, tar-stream…) call require() for Node's
-    // own modules: an ES module has no require of its own, so the bundle makes one.
-    banner: { js: "import { createRequire as usbUpdaterCreateRequire } from 'node:module';\nconst require = usbUpdaterCreateRequire(import.meta.url);" },
-    define: { USB_UPDATER_BUNDLE: JSON.stringify({ version }) },
-    // Licence comments of the bundled packages go to the end of the file, kept.
-    legalComments: 'eof',
-    metafile: true,
+    // Part of the code cache's key: a cache made for other bytes is never offered to V8.
+    define: { USB_UPDATER_MAIN: JSON.stringify({ file: `./${MAIN_NAME}`, sha256: createHash('sha256').update(mainText).digest('hex') }) },
     logLevel: 'warning',
   });
   chmodSync(file, 0o755);
@@ -66,7 +101,7 @@ async function bundle(out, version) {
     external: NATIVE_ADDONS,
     logLevel: 'warning',
   });
-  return { file, child, metafile: result.metafile };
+  return { file, main, child, metafile: result.metafile };
 }
 
 const isCopyrightLine = (line) => /^\s*copyright\s+(\(c\)|©|\d)/i.test(line);
@@ -107,7 +142,7 @@ function copyrightFile(packages) {
   const holders = packages.flatMap((p) => p.holders);
   const licences = [...new Set(packages.map((p) => p.license))].filter((l) => l !== 'Apache-2.0').sort();
   const bundlePara = [
-    `Files: ${LIB_DIR}/${BUNDLE_NAME}`,
+    `Files: ${LIB_DIR}/${BUNDLE_NAME} ${LIB_DIR}/${MAIN_NAME}`,
     `Copyright: 2026 The usb-updater authors\n${continuation([...new Set(holders)].join('\n'))}`,
     `License: Apache-2.0 and ${licences.join(' and ')}`,
     `Comment: The bundle holds usb-updater and these npm packages:\n${continuation(packages.map((p) => `${p.name} ${p.version} (${p.license})`).join('\n'))}`,
@@ -138,7 +173,8 @@ const roffLiteral = (text) => text.trimEnd().split('\n').map((line) => line.repl
  * are written once, in src/cli), so that it cannot drift from the program.
  */
 function manualPage(bundleFile, version, date) {
-  const help = (...args) => run(process.execPath, [bundleFile, ...args, '--help']);
+  // No code cache on the build machine: it is the device's own (src/system/os/code-cache.ts).
+  const help = (...args) => run(process.execPath, [bundleFile, ...args, '--help'], { env: { ...process.env, USB_UPDATER_CODE_CACHE: 'off' } });
   const commands = ['inspect', 'check', 'install', 'status', 'reports', 'health', 'watch', 'daemon', 'config check', 'config schema', 'diagnostics request'];
   return [
     `.TH USB\\-UPDATER 1 "${date}" "usb\\-updater ${version}" "User Commands"`,
@@ -199,6 +235,7 @@ function debianPackage(out, versions, bundled) {
   const root = mkdtempSync(join(tmpdir(), 'usb-updater-deb-'));
   try {
     put(root, `${LIB_DIR}/${BUNDLE_NAME}`, { from: bundled.file }, 0o755);
+    put(root, `${LIB_DIR}/${MAIN_NAME}`, { from: bundled.main }, 0o644);
     put(root, `${LIB_DIR}/${USB_MONITOR_CHILD}`, { from: bundled.child }, 0o644);
     mkdirSync(join(root, 'usr/bin'), { recursive: true });
     symlinkSync(`../lib/usb-updater/${BUNDLE_NAME}`, join(root, 'usr/bin/usb-updater'));
@@ -237,7 +274,7 @@ async function main() {
   mkdirSync(out, { recursive: true });
   const version = versions();
   const bundled = await bundle(out, version.npm);
-  process.stdout.write(`${bundled.file}\n${bundled.child}\n`);
+  process.stdout.write(`${bundled.file}\n${bundled.main}\n${bundled.child}\n`);
   if (values['no-deb']) return;
   const deb = debianPackage(out, version, bundled);
   process.stdout.write(`${deb}\n`);

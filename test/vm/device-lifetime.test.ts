@@ -130,6 +130,14 @@ test('a device\'s life: sticks over USB, reboots, a pulled stick, a second stick
       assert.equal(after.NRestarts, '1');
     });
 
+    await t.test('issue 16: the services left V8\'s code cache in /var/cache/usb-updater, and a command takes it', async () => {
+      const files = (await ready.agent.check('ls -A /var/cache/usb-updater')).trim().split('\n');
+      assert.equal(files.length, 1, files.join('\n'));
+      assert.match(files[0] ?? '', /^usb-updater-[0-9a-f]{16}-.+\.v8cache$/);
+      const debug = await ready.agent.check('NODE_DEBUG=usb-updater usb-updater --version 2>&1 >/dev/null');
+      assert.match(debug, /code cache: accepted/, debug);
+    });
+
     const blank = await blankStick(`${dir}/blank.img`, 'BLANK-0001');
     await t.test('issue 17: a stick with no filesystem shows MEDIA_UNREADABLE within media.mount_timeout, with its USB identity', async () => {
       const mark = boot.qemu.console.mark();

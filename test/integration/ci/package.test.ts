@@ -22,7 +22,10 @@ const noLintian = needsTool('lintian', 'lintian');
 let out = '';
 let alone = '';
 let printed: string[] = [];
+/** The code cache of every run here: never the machine's /var/cache/usb-updater. */
+let codeCache = '';
 const bundleIn = (dir: string): string => join(dir, 'usb-updater.mjs');
+const mainIn = (dir: string): string => join(dir, 'usb-updater-main.cjs');
 const childIn = (dir: string): string => join(dir, 'usb-monitor-child.mjs');
 const deb = (): string => join(out, `usb-updater_${VERSION}_all.deb`);
 const node = (args: string[], input?: Buffer) => spawnSync(process.execPath, args, { input, encoding: 'utf8', timeout: 20_000 });
@@ -36,26 +39,39 @@ before(() => {
   mkdirSync(`${REPO}dist`, { recursive: true });
   out = mkdtempSync(`${REPO}dist/package-test-`);
   alone = mkdtempSync(join(tmpdir(), 'usb-updater-bundle-'));
+  codeCache = mkdtempSync(join(tmpdir(), 'usb-updater-code-cache-'));
+  process.env.USB_UPDATER_CODE_CACHE = codeCache;
   const built = spawnSync(process.execPath, [`${REPO}.ci/package.mjs`, '--out', out, ...(noDpkg === false ? [] : ['--no-deb'])], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(built.status, 0, built.stderr);
   printed = built.stdout.trim().split('\n');
-  copyFileSync(bundleIn(out), bundleIn(alone));
-  copyFileSync(childIn(out), childIn(alone));
+  for (const file of [bundleIn, mainIn, childIn]) copyFileSync(file(out), file(alone));
 });
 
 after(() => {
   rmSync(out, { recursive: true, force: true });
   rmSync(alone, { recursive: true, force: true });
+  rmSync(codeCache, { recursive: true, force: true });
 });
 
 describe('the bundle (dist/package/usb-updater.mjs)', () => {
-  it('is written with the USB monitor\'s own small entry beside it, executable, and the paths are printed', () => {
-    assert.deepEqual(printed, noDpkg === false ? [bundleIn(out), childIn(out), deb()] : [bundleIn(out), childIn(out)]);
+  it('is written as a launcher, the main file and the USB monitor\'s own small entry, and the paths are printed', () => {
+    assert.deepEqual(printed, noDpkg === false ? [bundleIn(out), mainIn(out), childIn(out), deb()] : [bundleIn(out), mainIn(out), childIn(out)]);
     assert.deepEqual(readdirSync(out).sort(), printed.map((p) => p.slice(out.length + 1)).sort());
     assert.equal(statSync(bundleIn(out)).mode & 0o777, 0o755);
-    // The native addons stay outside, loaded at run time by name.
-    const text = readFileSync(bundleIn(out), 'utf8');
-    assert.match(text, /import\("zstd-napi\/binding\.js"\)/);
+    assert.equal(statSync(mainIn(out)).mode & 0o777, 0o644);
+    // The launcher holds none of the program: it runs the main file (src/system/os/code-cache.ts).
+    const launcher = readFileSync(bundleIn(out), 'utf8');
+    assert.ok(launcher.length < 16 * 1024, `${launcher.length} bytes`);
+    assert.match(launcher, /^#!\/usr\/bin\/env node\n/);
+    assert.doesNotMatch(launcher, /winston|commander|UpdaterError/);
+    // The main file: CommonJS without a #! line, ASCII only (read as latin1), and the native
+    // addons outside, loaded at run time by name through require (the launcher has no import()).
+    const bytes = readFileSync(mainIn(out));
+    assert.equal(bytes.findIndex((b) => b > 0x7f), -1, 'a byte past ASCII');
+    const text = bytes.toString('latin1');
+    assert.match(text, /^"use strict";\n/);
+    assert.match(text, /require\("zstd-napi\/binding\.js"\)/);
+    assert.doesNotMatch(text, /\bimport\(["\w]/);
     assert.doesNotMatch(text, /\.node["']\)/);
     // The child loads the addon and itself only (issue 16): none of the bundle's code is in it.
     const child = readFileSync(childIn(out), 'utf8');
@@ -84,6 +100,24 @@ describe('the bundle (dist/package/usb-updater.mjs)', () => {
     const schema = node([bundleIn(alone), 'config', 'schema']);
     assert.equal(schema.status, 0, schema.stderr);
     assert.equal((JSON.parse(schema.stdout) as { type: string }).type, 'object');
+  });
+
+  it('starts through V8\'s code cache: written by the first run, taken by the next, the same answers', () => {
+    const dir = join(codeCache, 'own');
+    const withCache = (args: string[], cache = dir) => spawnSync(process.execPath, [bundleIn(alone), ...args], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, USB_UPDATER_CODE_CACHE: cache, NODE_DEBUG: 'usb-updater' } });
+    const debugLines = (stderr: string): string[] => stderr.split('\n').filter((l) => l.startsWith('USB-UPDATER ')).map((l) => l.replace(/^USB-UPDATER \d+: /, ''));
+    const first = withCache(['--version']);
+    assert.equal(first.stdout, `${VERSION}\n`, first.stderr);
+    assert.equal(debugLines(first.stderr)[0], 'code cache: none');
+    assert.match(debugLines(first.stderr)[1] ?? '', /^code cache .+\/usb-updater-[0-9a-f]{16}-.+\.v8cache: written \(\d+ bytes\)$/);
+    const args = ['inspect', '--verify', '--json', `${ARTIFACTS}rootfs-gzip-rsa.mender`];
+    const cached = withCache(args);
+    assert.equal(cached.status, 0, cached.stderr);
+    assert.deepEqual(debugLines(cached.stderr), ['code cache: accepted']);
+    const uncached = withCache(args, 'off');
+    assert.deepEqual(debugLines(uncached.stderr), ['code cache: none']);
+    assert.equal(cached.stdout, uncached.stdout);
+    assert.equal(readdirSync(dir).length, 1);
   });
 
   it('inspects and verifies gzip and xz artifacts with no node_modules anywhere', () => {
@@ -136,6 +170,7 @@ describe('the Debian package', { skip: noDpkg }, () => {
       '-rw-r--r-- root/root ./usr/lib/systemd/system/usb-updater.service',
       '-rw-r--r-- root/root ./usr/lib/udev/rules.d/99-usb-updater.rules',
       '-rw-r--r-- root/root ./usr/lib/usb-updater/usb-monitor-child.mjs',
+      '-rw-r--r-- root/root ./usr/lib/usb-updater/usb-updater-main.cjs',
       '-rw-r--r-- root/root ./usr/share/doc/usb-updater/changelog.gz',
       '-rw-r--r-- root/root ./usr/share/doc/usb-updater/copyright',
       '-rw-r--r-- root/root ./usr/share/man/man1/usb-updater.1.gz',
@@ -171,6 +206,8 @@ describe('the Debian package', { skip: noDpkg }, () => {
       // Nothing is started or reloaded where systemd or udev does not run (a chroot, an image build).
       assert.match(postinst, /if \[ -d \/run\/systemd\/system \]; then\n\s+systemctl --system daemon-reload/);
       assert.match(postinst, /if \[ -d \/run\/udev \] && command -v udevadm >\/dev\/null; then\n\s+udevadm control --reload/);
+      // The code cache is the removed program's bytecode: it goes with it (src/system/os/code-cache.ts).
+      assert.match(readFileSync(join(control, 'postrm'), 'utf8'), /if \[ "\$1" = remove \] \|\| \[ "\$1" = purge \]; then\n\s+rm -rf \/var\/cache\/usb-updater\n/);
     } finally {
       rmSync(control, { recursive: true, force: true });
     }

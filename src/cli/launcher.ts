@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// The packaged `usb-updater` executable (.ci/package.mjs builds it beside the bundle's main file):
+// runs that file through V8's code cache (src/system/os/code-cache.ts). tsc's output does not use
+// it: there, bin.ts is the executable. USB_UPDATER_MAIN is the build's define.
+import { fileURLToPath } from 'node:url';
+import { codeCacheDir, runCachedBundle } from '../system/os/code-cache.js';
+
+declare const USB_UPDATER_MAIN: { file: string; sha256: string };
+
+runCachedBundle({
+  main: fileURLToPath(new URL(USB_UPDATER_MAIN.file, import.meta.url)),
+  sha256: USB_UPDATER_MAIN.sha256,
+  dir: codeCacheDir(process.env),
+  // The daemon never exits: it writes its cache once its start is behind it.
+  writeAfterMs: 2000,
+});
