@@ -26,6 +26,8 @@ const RULE = '99-usb-updater.rules';
 // Native addons: never bundled (a bundle cannot hold a .node file, and the package is
 // Architecture: all). The code loads them lazily and works without them (README "Install on a device").
 const NATIVE_ADDONS = ['zstd-napi', 'usb-detection'];
+/** What every file built here shares: Node 20.19's JavaScript, with the npm packages bundled in. */
+const NODE_BUILD = { absWorkingDir: REPO, bundle: true, platform: 'node', target: 'node20.19', logLevel: 'warning' };
 
 /** The version from package.json; a semver pre-release (1.0.0-rc.1) sorts before its release in Debian as 1.0.0~rc.1. */
 function versions() {
@@ -53,15 +55,12 @@ function mainFileText(text) {
 async function bundle(out, version) {
   const main = join(out, MAIN_NAME);
   const result = await build({
-    // The metafile's input paths are relative to this folder, whatever the caller's working folder.
-    absWorkingDir: REPO,
+    // absWorkingDir: the metafile's input paths are relative to it, whatever the caller's working folder.
+    ...NODE_BUILD,
     entryPoints: [join(REPO, 'src/cli/bin.ts')],
     outfile: main,
     write: false,
-    bundle: true,
-    platform: 'node',
     format: 'cjs',
-    target: 'node20.19',
     external: NATIVE_ADDONS,
     // import() of an external (zstd-napi) as require(): the launcher's vm.Script has no loader for import().
     supported: { 'dynamic-import': false },
@@ -70,37 +69,22 @@ async function bundle(out, version) {
     // Licence comments of the bundled packages go to the end of the file, kept.
     legalComments: 'eof',
     metafile: true,
-    logLevel: 'warning',
   });
   const mainText = mainFileText(result.outputFiles[0].text);
   writeFileSync(main, mainText);
   chmodSync(main, 0o644);
   const file = join(out, BUNDLE_NAME);
   await build({
-    absWorkingDir: REPO,
+    ...NODE_BUILD,
     entryPoints: [join(REPO, 'src/cli/launcher.ts')],
     outfile: file,
-    bundle: true,
-    platform: 'node',
     format: 'esm',
-    target: 'node20.19',
     // Part of the code cache's key: a cache made for other bytes is never offered to V8.
     define: { USB_UPDATER_MAIN: JSON.stringify({ file: `./${MAIN_NAME}`, sha256: createHash('sha256').update(mainText).digest('hex') }) },
-    logLevel: 'warning',
   });
   chmodSync(file, 0o755);
   const child = join(out, USB_MONITOR_CHILD);
-  await build({
-    absWorkingDir: REPO,
-    entryPoints: [join(REPO, 'src/system/media/usb-monitor-child.ts')],
-    outfile: child,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20.19',
-    external: NATIVE_ADDONS,
-    logLevel: 'warning',
-  });
+  await build({ ...NODE_BUILD, entryPoints: [join(REPO, 'src/system/media/usb-monitor-child.ts')], outfile: child, format: 'esm', external: NATIVE_ADDONS });
   return { file, main, child, metafile: result.metafile };
 }
 

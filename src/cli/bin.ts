@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // The `usb-updater` executable: runs the CLI and exits with its code. Anything thrown that is not
 // an UpdaterError is a bug: it is printed with its stack and exits 70 (EX_SOFTWARE).
+import { settleTimeZone } from '../system/os/time-zone.js';
 import { main } from './main.js';
+
+settleTimeZone();
 
 // A reader that closes early (`usb-updater --help | head -1`) ends only what it reads: the rest of
 // the output is dropped, and the command (an install may be under way) goes on to its end.

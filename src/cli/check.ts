@@ -84,8 +84,9 @@ export async function check(paths: readonly string[], options: CheckOptions, io:
   // Malformed flags are reported before anything is read.
   const flagged = parseProvidesFlags(options.provides);
   const loaded = await loadPolicy(options.config, io);
-  const device = await deviceFacts(options, flagged, loaded);
-  const decision = await previewUpdate(paths, loaded, device);
+  const facts = deviceFacts(options, flagged, loaded);
+  const decision = await previewUpdate(paths, loaded, facts);
+  const device = await facts;
   io.stdout.write(options.json ? JSON.stringify(jsonReport(decision, device, loaded), null, 2) + '\n' : textReport(decision, device, loaded));
   return decision.outcome === 'selected' ? CHECK_EXIT.SELECTED : CHECK_EXIT.NOTHING;
 }

@@ -15,12 +15,7 @@ import type { DeviceFactsCache } from './device-facts-cache.js';
 import { finishDeps, rebootCommand, withDeploymentLock } from './deployment-deps.js';
 import { finishDeployment, type FinishResult } from './finish.js';
 import { searchOptions } from './search-options.js';
-
-/** `promise`, marked as handled: it is awaited later, or not at all when an earlier step failed. */
-function settledLater<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => undefined);
-  return promise;
-}
+import { settledLater } from './settled-later.js';
 
 /**
  * What one pass of the pipeline over a stick (or files) ended in. `finished`: an update that needed

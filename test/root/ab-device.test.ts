@@ -108,6 +108,11 @@ describe('A/B device simulator running the real mender client', { skip, concurre
       const inspect = await device.run('node', [BIN, 'inspect', '--json', artifacts.release2]);
       assert.equal(inspect.code, 0, inspect.output);
       assert.equal((JSON.parse(inspect.stdout) as { name: string }).name, 'release-2');
+      // This root has no /etc/localtime, like many device images: there V8's own search of the
+      // zoneinfo files ends at UTC, the zone src/system/os/time-zone.ts sets at once.
+      assert.equal((await device.run('test', ['-e', '/etc/localtime'])).code, 1);
+      const zone = await device.run('env', ['-u', 'TZ', 'node', '-e', 'process.stdout.write(Intl.DateTimeFormat().resolvedOptions().timeZone + " " + new Date(0).getTimezoneOffset())']);
+      assert.equal(zone.stdout, 'UTC 0', zone.output);
     });
   });
 
