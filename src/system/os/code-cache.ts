@@ -220,7 +220,12 @@ export function runCachedBundle(options: CachedRunOptions): void {
       if (done) return;
       done = true;
       // After the run, the data holds the functions it compiled too, not only the top level.
-      writeCache(cacheDir, name, encodeCache(meta, script.createCachedData()), euid);
+      try {
+        writeCache(cacheDir, name, encodeCache(meta, script.createCachedData()), euid);
+      } catch (err) {
+        // Never the program's failure: at exit, a throw here would replace its exit code.
+        debug('code cache: not written: %s', errnoOf(err));
+      }
     };
     process.once('exit', write);
     if (options.writeAfterMs !== undefined) setTimeout(write, options.writeAfterMs).unref();
