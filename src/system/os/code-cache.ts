@@ -20,7 +20,8 @@ export const DEFAULT_CODE_CACHE_DIR = '/var/cache/usb-updater';
 /** A cache is a few hundred KiB; anything far larger is not one of ours. */
 const MAX_CACHE_BYTES = 64 * 1024 * 1024;
 const MAGIC = 'usb-updater code cache 1 ';
-const NAME = /^usb-updater-[0-9a-f]{16}-.+\.v8cache$/;
+/** A cache file's name: the build, the main file's path (as a crc32), V8 and the architecture. */
+const NAME = /^usb-updater-[0-9a-f]{16}-([0-9a-f]{8})-.+\.v8cache$/;
 const TEMP = /^\.usb-updater-.+\.tmp$/;
 /** A temporary file this old was left by a writer that died: removed when the next cache is written. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
@@ -35,7 +36,7 @@ const WRAPPER_END = '\n})';
 export interface FileIdentity { dev: number; ino: number; size: number; mtimeMs: number }
 
 export interface CacheMeta {
-  /** The cache's file name: the main file's SHA-256 from the build, Node's V8 and the CPU architecture. */
+  /** The cache's file name (cacheFileName). */
   key: string;
   main: FileIdentity;
   length: number;
@@ -61,8 +62,13 @@ export function codeCacheDir(env: NodeJS.ProcessEnv): string | null {
   return value;
 }
 
-export function cacheFileName(sha256: string, v8: string, arch: string): string {
-  return `usb-updater-${sha256.slice(0, 16)}-${v8.replace(/[^0-9A-Za-z.-]/g, '_')}-${arch}.v8cache`;
+/**
+ * The main file's path is in the name: two copies of one build on a machine (a test's, a
+ * benchmark's) each keep their own cache instead of replacing each other's at every run.
+ */
+export function cacheFileName(sha256: string, main: string, v8: string, arch: string): string {
+  const path = crc32(main).toString(16).padStart(8, '0');
+  return `usb-updater-${sha256.slice(0, 16)}-${path}-${v8.replace(/[^0-9A-Za-z.-]/g, '_')}-${arch}.v8cache`;
 }
 
 export const identityOf = (stats: Stats): FileIdentity => ({ dev: stats.dev, ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs });
@@ -172,13 +178,17 @@ function writeCache(dir: string, name: string, bytes: Buffer, euid: number): voi
   pruneOthers(dir, name);
 }
 
-/** Caches of other builds or Nodes (one per upgrade would pile up), and temporary files of dead writers. */
+/**
+ * Caches of other builds or Nodes at the same path (one per upgrade would pile up), and temporary
+ * files of dead writers. Another path's cache is another copy's, left alone.
+ */
 function pruneOthers(dir: string, keep: string): void {
+  const ownPath = NAME.exec(keep)?.[1];
   try {
     for (const entry of readdirSync(dir)) {
       if (entry === keep) continue;
       const path = join(dir, entry);
-      if (NAME.test(entry) || (TEMP.test(entry) && Date.now() - statSync(path).mtimeMs > STALE_TEMP_MS)) unlinkSync(path);
+      if (NAME.exec(entry)?.[1] === ownPath || (TEMP.test(entry) && Date.now() - statSync(path).mtimeMs > STALE_TEMP_MS)) unlinkSync(path);
     }
   } catch (err) {
     debug('code cache folder %s: not pruned: %s', dir, errnoOf(err));
@@ -194,7 +204,7 @@ export function runCachedBundle(options: CachedRunOptions): void {
   const { main } = options;
   const euid = process.geteuid?.() ?? 0;
   const source = readFileSync(main, 'latin1');
-  const name = cacheFileName(options.sha256, process.versions.v8, process.arch);
+  const name = cacheFileName(options.sha256, main, process.versions.v8, process.arch);
   const dir = options.dir === null ? null : trustedDir(options.dir, euid, false);
   let cachedData: Buffer | undefined;
   let identity: FileIdentity | undefined;

@@ -10,11 +10,14 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSy
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { cacheFileName, codeCacheDir, decodeCache, encodeCache, identityOf, untrusted, DEFAULT_CODE_CACHE_DIR } from '../../../../src/system/os/code-cache.js';
+import { crc32 } from 'node:zlib';
 import { withTempDir } from '../../../support/harness/temp.js';
 
 const MODULE = new URL('../../../../src/system/os/code-cache.js', import.meta.url).href;
 const SHA = 'ab'.repeat(32);
-const NAME = cacheFileName(SHA, process.versions.v8, process.arch);
+const crcHex = (text: string): string => crc32(text).toString(16).padStart(8, '0');
+const nameFor = (dir: string, sha = SHA, v8 = process.versions.v8): string => cacheFileName(sha, join(dir, 'app', 'main.cjs'), v8, process.arch);
+const NAME = cacheFileName(SHA, '/main.cjs', process.versions.v8, process.arch);
 
 /** A main file that uses what CommonJS gives it, prints, and sets its exit code; `linger` keeps it running. */
 const MAIN = `'use strict';
@@ -69,8 +72,9 @@ describe('the cache file', () => {
   const data = Buffer.from('v8 data \x00\x01\x02');
 
   it('is named by the build, V8 and the architecture, and reads back as written', () => {
-    assert.equal(cacheFileName(SHA, '11.3.244.8-node.38', 'arm64'), `usb-updater-${'ab'.repeat(8)}-11.3.244.8-node.38-arm64.v8cache`);
-    assert.equal(cacheFileName(SHA, 'a/b c', 'x64'), `usb-updater-${'ab'.repeat(8)}-a_b_c-x64.v8cache`);
+    assert.equal(cacheFileName(SHA, '/usr/lib/usb-updater/usb-updater-main.cjs', '11.3.244.8-node.38', 'arm64'), `usb-updater-${'ab'.repeat(8)}-${crcHex('/usr/lib/usb-updater/usb-updater-main.cjs')}-11.3.244.8-node.38-arm64.v8cache`);
+    assert.equal(cacheFileName(SHA, '/m', 'a/b c', 'x64'), `usb-updater-${'ab'.repeat(8)}-${crcHex('/m')}-a_b_c-x64.v8cache`);
+    assert.notEqual(cacheFileName(SHA, '/a/main.cjs', 'v', 'x64'), cacheFileName(SHA, '/b/main.cjs', 'v', 'x64'));
     const decoded = decodeCache(encodeCache({ key: NAME, main }, data), NAME, main);
     assert.ok('data' in decoded);
     assert.ok(decoded.data.equals(data));
@@ -110,10 +114,10 @@ describe('runCachedBundle', () => {
     const first = run(dir, cache);
     ranAsItself(first);
     assert.deepEqual(first.debug.slice(0, 1), ['code cache: none']);
-    assert.match(first.debug[1] ?? '', new RegExp(`^code cache ${join(cache, NAME)}: written \\(\\d+ bytes\\)$`));
-    assert.deepEqual(readdirSync(cache), [NAME]);
+    assert.match(first.debug[1] ?? '', new RegExp(`^code cache ${join(cache, nameFor(dir))}: written \\(\\d+ bytes\\)$`));
+    assert.deepEqual(readdirSync(cache), [nameFor(dir)]);
     assert.equal(statSync(cache).mode & 0o777, 0o755);
-    assert.equal(statSync(join(cache, NAME)).mode & 0o777, 0o644);
+    assert.equal(statSync(join(cache, nameFor(dir))).mode & 0o777, 0o644);
     const second = run(dir, cache);
     ranAsItself(second);
     assert.deepEqual(second.debug, ['code cache: accepted']);
@@ -129,7 +133,7 @@ describe('runCachedBundle', () => {
 
   it('refuses a damaged cache, another build\'s or another copy\'s, and writes its own in its place', () => withApp((dir, cache) => {
     run(dir, cache);
-    const file = join(cache, NAME);
+    const file = join(cache, nameFor(dir));
     const good = readFileSync(file);
     const damaged = Buffer.from(good);
     damaged.writeUInt8(damaged.readUInt8(damaged.length - 10) ^ 0xff, damaged.length - 10);
@@ -151,8 +155,8 @@ describe('runCachedBundle', () => {
 
   it('lets V8 refuse data that passes our checks, and writes good data in its place', () => withApp((dir, cache) => {
     mkdirSync(cache);
-    const file = join(cache, NAME);
-    writeFileSync(file, encodeCache({ key: NAME, main: identityOf(statSync(join(dir, 'app', 'main.cjs'))) }, Buffer.alloc(4096, 0x5a)));
+    const file = join(cache, nameFor(dir));
+    writeFileSync(file, encodeCache({ key: nameFor(dir), main: identityOf(statSync(join(dir, 'app', 'main.cjs'))) }, Buffer.alloc(4096, 0x5a)));
     const result = run(dir, cache);
     ranAsItself(result);
     assert.deepEqual(result.debug.slice(0, 1), ['code cache: rejected by V8']);
@@ -169,11 +173,11 @@ describe('runCachedBundle', () => {
 
     chmodSync(cache, 0o755);
     run(dir, cache);
-    renameSync(join(cache, NAME), join(dir, 'elsewhere'));
-    symlinkSync(join(dir, 'elsewhere'), join(cache, NAME));
+    renameSync(join(cache, nameFor(dir)), join(dir, 'elsewhere'));
+    symlinkSync(join(dir, 'elsewhere'), join(cache, nameFor(dir)));
     result = run(dir, cache);
     ranAsItself(result);
-    assert.equal(result.debug[0], `code cache ${join(cache, NAME)}: ELOOP`);
+    assert.equal(result.debug[0], `code cache ${join(cache, nameFor(dir))}: ELOOP`);
   }));
 
   it('runs the same with no cache folder to be had, and with the cache off', () => withApp((dir) => {
@@ -186,14 +190,16 @@ describe('runCachedBundle', () => {
     assert.deepEqual(off.debug, ['code cache: none']);
   }));
 
-  it('removes the caches of other builds and stale temporary files when it writes its own, and nothing else', () => withApp((dir, cache) => {
+  it('removes the caches of other builds at its path and stale temporary files when it writes its own, and nothing else', () => withApp((dir, cache) => {
     mkdirSync(cache);
-    const others = [cacheFileName('cd'.repeat(32), process.versions.v8, process.arch), cacheFileName(SHA, '10.2.154.26-node.26', process.arch)];
-    for (const name of [...others, '.usb-updater-old.v8cache.123.tmp', '.usb-updater-new.v8cache.456.tmp', 'README']) writeFileSync(join(cache, name), 'x');
+    // Another build and another Node at this path go; another copy's (another path) stays.
+    const others = [nameFor(dir, 'cd'.repeat(32)), nameFor(dir, SHA, '10.2.154.26-node.26')];
+    const copy = cacheFileName(SHA, '/elsewhere/main.cjs', process.versions.v8, process.arch);
+    for (const name of [...others, copy, '.usb-updater-old.v8cache.123.tmp', '.usb-updater-new.v8cache.456.tmp', 'README']) writeFileSync(join(cache, name), 'x');
     const hourAgo = new Date(Date.now() - 2 * 3_600_000);
     utimesSync(join(cache, '.usb-updater-old.v8cache.123.tmp'), hourAgo, hourAgo);
     ranAsItself(run(dir, cache));
-    assert.deepEqual(readdirSync(cache).sort(), ['.usb-updater-new.v8cache.456.tmp', 'README', NAME].sort());
-    assert.ok(existsSync(join(cache, NAME)));
+    assert.deepEqual(readdirSync(cache).sort(), ['.usb-updater-new.v8cache.456.tmp', 'README', copy, nameFor(dir)].sort());
+    assert.ok(existsSync(join(cache, nameFor(dir))));
   }));
 });
