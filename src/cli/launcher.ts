@@ -7,10 +7,15 @@ import { codeCacheDir, runCachedBundle } from '../system/os/code-cache.js';
 
 declare const USB_UPDATER_MAIN: { file: string; sha256: string };
 
+/**
+ * The commands that keep running write a missing cache once their start is behind them (the daemon
+ * may run for months); the others when they exit, never in the middle of an install's stream.
+ */
+const LONG_RUNNING = new Set(['daemon', 'watch']);
+
 runCachedBundle({
   main: fileURLToPath(new URL(USB_UPDATER_MAIN.file, import.meta.url)),
   sha256: USB_UPDATER_MAIN.sha256,
   dir: codeCacheDir(process.env),
-  // The daemon never exits: it writes its cache once its start is behind it.
-  writeAfterMs: 2000,
+  ...(LONG_RUNNING.has(process.argv[2] ?? '') ? { writeAfterMs: 2000 } : {}),
 });

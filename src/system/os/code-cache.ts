@@ -195,6 +195,15 @@ function pruneOthers(dir: string, keep: string): void {
   }
 }
 
+function readMain(main: string): { source: string; identity: FileIdentity } {
+  const fd = openSync(main, constants.O_RDONLY);
+  try {
+    return { identity: identityOf(fstatSync(fd)), source: readFileSync(fd, 'latin1') };
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * Runs the bundle's main file as CommonJS in this process, with the code cache when there is a
  * good one. Without one (or with one V8 rejects: another Node, other V8 flags), the cache is written
@@ -203,13 +212,13 @@ function pruneOthers(dir: string, keep: string): void {
 export function runCachedBundle(options: CachedRunOptions): void {
   const { main } = options;
   const euid = process.geteuid?.() ?? 0;
-  const source = readFileSync(main, 'latin1');
+  // The bytes and their identity from one descriptor: a main file replaced meanwhile (an upgrade)
+  // must not get a cache recorded under the new file's identity for the old file's code.
+  const { source, identity } = readMain(main);
   const name = cacheFileName(options.sha256, main, process.versions.v8, process.arch);
   const dir = options.dir === null ? null : trustedDir(options.dir, euid, false);
   let cachedData: Buffer | undefined;
-  let identity: FileIdentity | undefined;
   try {
-    identity = identityOf(statSync(main));
     const bytes = dir === null ? null : readCache(join(dir, name), euid);
     if (bytes !== null) {
       const decoded = decodeCache(bytes, name, identity);
@@ -222,7 +231,7 @@ export function runCachedBundle(options: CachedRunOptions): void {
   const script = new Script(`${WRAPPER_START}${source}${WRAPPER_END}`, { filename: main, cachedData });
   const accepted = cachedData !== undefined && !script.cachedDataRejected;
   debug('code cache: %s', accepted ? 'accepted' : cachedData === undefined ? 'none' : 'rejected by V8');
-  if (!accepted && options.dir !== null && identity !== undefined) {
+  if (!accepted && options.dir !== null) {
     const meta = { key: name, main: identity };
     const cacheDir = options.dir;
     let done = false;

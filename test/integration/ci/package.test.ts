@@ -120,6 +120,16 @@ describe('the bundle (dist/package/usb-updater.mjs)', () => {
     assert.equal(readdirSync(dir).length, 1);
   });
 
+  it('writes the daemon\'s code cache while it runs, 2 s after its start', async () => {
+    const dir = join(codeCache, 'daemon');
+    const daemon = startCommand(['daemon', '--media-root', '/nonexistent-media-root'], bundleIn(alone), { ...process.env, USB_UPDATER_CODE_CACHE: dir, NODE_DEBUG: 'usb-updater' });
+    // Not a timed assertion: the bound only turns a daemon that never writes into a failure.
+    await daemon.waitForStderr(': written (', 60_000);
+    assert.equal(readdirSync(dir).length, 1);
+    const { code } = await daemon.terminate();
+    assert.equal(code, 0, daemon.stderr());
+  });
+
   it('inspects and verifies gzip and xz artifacts with no node_modules anywhere', () => {
     for (const name of ['rootfs-gzip-rsa.mender', 'rootfs-lzma-ec.mender']) {
       const result = node([bundleIn(alone), 'inspect', '--verify', '--json', `${ARTIFACTS}${name}`]);

@@ -41,8 +41,8 @@ export interface RunningCommand {
 }
 
 /** Starts `usb-updater ARGS` from `bin`: tsc's output by default, or another build of it (the bundle). */
-export function startCommand(args: string[], bin = BIN): RunningCommand {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+export function startCommand(args: string[], bin = BIN, env: NodeJS.ProcessEnv = process.env): RunningCommand {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env });
   const lines: string[] = [];
   let stderr = '';
   const waiters: Array<{ match: (line: string) => boolean; resolve: (line: string) => void }> = [];
