@@ -3,7 +3,7 @@
 // runs that file through V8's code cache (src/system/os/code-cache.ts). tsc's output does not use
 // it: there, bin.ts is the executable. USB_UPDATER_MAIN is the build's define.
 import { fileURLToPath } from 'node:url';
-import { codeCacheDir, runCachedBundle } from '../system/os/code-cache.js';
+import { codeCacheDir, readMain, runCachedBundle } from '../system/os/code-cache.js';
 
 declare const USB_UPDATER_MAIN: { file: string; sha256: string };
 
@@ -13,8 +13,17 @@ declare const USB_UPDATER_MAIN: { file: string; sha256: string };
  */
 const LONG_RUNNING = new Set(['daemon', 'watch']);
 
+const main = fileURLToPath(new URL(USB_UPDATER_MAIN.file, import.meta.url));
+let source: ReturnType<typeof readMain>;
+try {
+  source = readMain(main);
+} catch (err) {
+  // An installation cut short (the launcher without its main file): say which file, not a stack.
+  process.stderr.write(`usb-updater: cannot start: ${main}: ${(err as NodeJS.ErrnoException).code ?? String(err)} (reinstall usb-updater)\n`);
+  process.exit(70);
+}
 runCachedBundle({
-  main: fileURLToPath(new URL(USB_UPDATER_MAIN.file, import.meta.url)),
+  main: source,
   sha256: USB_UPDATER_MAIN.sha256,
   dir: codeCacheDir(process.env),
   ...(LONG_RUNNING.has(process.argv[2] ?? '') ? { writeAfterMs: 2000 } : {}),

@@ -43,9 +43,12 @@ export interface CacheMeta {
   crc32: number;
 }
 
+/** The main file as read (readMain): its path, its text and its identity. */
+export interface MainFile { path: string; source: string; identity: FileIdentity }
+
 export interface CachedRunOptions {
   /** The bundle's main file: CommonJS, ASCII, no `#!` line (.ci/package.mjs). */
-  main: string;
+  main: MainFile;
   /** Its SHA-256, written into the launcher by the build. */
   sha256: string;
   /** The cache folder, or null for none (codeCacheDir). */
@@ -79,7 +82,11 @@ export function encodeCache(meta: Omit<CacheMeta, 'length' | 'crc32'>, data: Buf
   return Buffer.concat([Buffer.from(header, 'latin1'), data]);
 }
 
-/** V8's data from a cache file made for `key` and `main`, or why it is not usable. */
+/**
+ * V8's data from a cache file made for `key` and `main`, or why it is not usable. V8 itself checks
+ * its version, its flags and the source's length; the identity and the checksum here keep a cache
+ * of another copy of the file, or a torn or damaged one, from ever reaching its deserializer.
+ */
 export function decodeCache(bytes: Buffer, key: string, main: FileIdentity): { data: Buffer } | { reason: string } {
   const newline = bytes.indexOf(10);
   if (newline < 0 || newline > 4096 || !bytes.subarray(0, MAGIC.length).equals(Buffer.from(MAGIC, 'latin1'))) return { reason: 'not a cache file' };
@@ -195,10 +202,15 @@ function pruneOthers(dir: string, keep: string): void {
   }
 }
 
-function readMain(main: string): { source: string; identity: FileIdentity } {
-  const fd = openSync(main, constants.O_RDONLY);
+/**
+ * The main file's bytes and identity from one descriptor: a file replaced meanwhile (an upgrade)
+ * must not get a cache recorded under the new file's identity for the old file's code. Throws when
+ * it cannot be read (the caller says so and stops).
+ */
+export function readMain(path: string): MainFile {
+  const fd = openSync(path, constants.O_RDONLY);
   try {
-    return { identity: identityOf(fstatSync(fd)), source: readFileSync(fd, 'latin1') };
+    return { path, identity: identityOf(fstatSync(fd)), source: readFileSync(fd, 'latin1') };
   } finally {
     closeSync(fd);
   }
@@ -210,11 +222,8 @@ function readMain(main: string): { source: string; identity: FileIdentity } {
  * when the process exits, or `writeAfterMs` after the start for one that keeps running.
  */
 export function runCachedBundle(options: CachedRunOptions): void {
-  const { main } = options;
+  const { path: main, source, identity } = options.main;
   const euid = process.geteuid?.() ?? 0;
-  // The bytes and their identity from one descriptor: a main file replaced meanwhile (an upgrade)
-  // must not get a cache recorded under the new file's identity for the old file's code.
-  const { source, identity } = readMain(main);
   const name = cacheFileName(options.sha256, main, process.versions.v8, process.arch);
   const dir = options.dir === null ? null : trustedDir(options.dir, euid, false);
   let cachedData: Buffer | undefined;

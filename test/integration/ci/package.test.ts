@@ -120,6 +120,19 @@ describe('the bundle (dist/package/usb-updater.mjs)', () => {
     assert.equal(readdirSync(dir).length, 1);
   });
 
+  it('names its main file when it is missing (an installation cut short), exit 70', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'usb-updater-launcher-'));
+    try {
+      copyFileSync(bundleIn(out), bundleIn(dir));
+      const result = node([bundleIn(dir), '--version']);
+      assert.equal(result.status, 70);
+      assert.equal(result.stderr, `usb-updater: cannot start: ${mainIn(dir)}: ENOENT (reinstall usb-updater)\n`);
+      assert.equal(result.stdout, '');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('writes the daemon\'s code cache while it runs, 2 s after its start', async () => {
     const dir = join(codeCache, 'daemon');
     const daemon = startCommand(['daemon', '--media-root', '/nonexistent-media-root'], bundleIn(alone), { ...process.env, USB_UPDATER_CODE_CACHE: dir, NODE_DEBUG: 'usb-updater' });

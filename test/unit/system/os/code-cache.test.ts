@@ -33,8 +33,8 @@ setTimeout(() => {
 interface Run { code: number | null; stdout: string; debug: string[] }
 
 function run(dir: string, cacheDir: string | null, env: Record<string, string> = {}): Run {
-  const runner = `import { runCachedBundle } from ${JSON.stringify(MODULE)};
-runCachedBundle({ main: ${JSON.stringify(join(dir, 'app', 'main.cjs'))}, sha256: ${JSON.stringify(SHA)}, dir: ${JSON.stringify(cacheDir)}, writeAfterMs: Number(process.env.WRITE_AFTER_MS ?? 60000) });`;
+  const runner = `import { readMain, runCachedBundle } from ${JSON.stringify(MODULE)};
+runCachedBundle({ main: readMain(${JSON.stringify(join(dir, 'app', 'main.cjs'))}), sha256: ${JSON.stringify(SHA)}, dir: ${JSON.stringify(cacheDir)}, writeAfterMs: Number(process.env.WRITE_AFTER_MS ?? 60000) });`;
   const result = spawnSync(process.execPath, ['--input-type=module', '-e', runner], { encoding: 'utf8', env: { ...process.env, NODE_DEBUG: 'usb-updater', ...env }, timeout: 20_000 });
   const debug = result.stderr.split('\n').filter((l) => l.startsWith('USB-UPDATER ')).map((l) => l.replace(/^USB-UPDATER \d+: /, ''));
   return { code: result.status, stdout: result.stdout, debug };
