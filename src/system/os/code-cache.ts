@@ -1,6 +1,6 @@
 // The packaged program's start through V8's code cache: the bundle's main file is compiled with the
 // bytecode an earlier run of the same file on the same Node left, instead of parsing 1.9 MB again
-// (about 40 ms of every command's start here, several times that on a device's CPU).
+// (about 50 ms of every command's start here, several times that on a device's CPU).
 // Node 20 has no compile cache of its own (module.enableCompileCache is Node 22), so this does what
 // it does: vm.Script with `cachedData`, and `createCachedData()` written back when there was none.
 // The cache is an optimisation only: whatever goes wrong with it, the program runs as without it.
