@@ -117,6 +117,11 @@ export function untrusted(stats: Stats, euid: number): string | null {
 
 const errnoOf = (err: unknown): string => (err as NodeJS.ErrnoException | null)?.code ?? String(err);
 
+/**
+ * The cache file whole, or null. The same careful read as readBoundedFile (./files.ts: O_NOFOLLOW,
+ * O_NONBLOCK, fstat, a bound), plus the owner and mode a file of code needs, but synchronous and
+ * without the errors module files.ts loads: it runs before anything else, at every start.
+ */
 function readCache(file: string, euid: number): Buffer | null {
   let fd: number;
   try {
